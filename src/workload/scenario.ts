@@ -1,0 +1,240 @@
+/**
+ * The resolved, frozen description of one simulation: what `loadWorkload` returns and the only
+ * thing the simulator reads. Every field is in base units — seconds, tokens, USD, bytes — with
+ * the unit in the name where it is not obvious. Nothing here is ever written after resolution.
+ *
+ * YAML keys are snake_case (the user contract, PRODUCT.md); this type is camelCase.
+ */
+
+/** A token-count distribution. Samples are whole tokens, at least 1, capped at `max`. */
+export type TokenDist =
+  | { readonly dist: 'fixed'; readonly value: number; readonly max: number }
+  | { readonly dist: 'uniform'; readonly min: number; readonly max: number }
+  /** Parameters of the underlying normal: ln X ~ N(mu, sigma^2). */
+  | { readonly dist: 'lognormal'; readonly mu: number; readonly sigma: number; readonly max: number }
+  | { readonly dist: 'exponential'; readonly mean: number; readonly max: number }
+  /** Truncated below at 1 (redrawn, not clamped). */
+  | { readonly dist: 'normal'; readonly mean: number; readonly sd: number; readonly max: number }
+  /** Values read from a trace column at resolution time. */
+  | {
+      readonly dist: 'empirical';
+      readonly file: string;
+      readonly column: string;
+      readonly values: readonly number[];
+      readonly max: number;
+    };
+
+export interface Slo {
+  readonly ttftS: number | null;
+  readonly tpotS: number | null;
+  readonly e2eS: number | null;
+}
+
+export interface RetrievalSpec {
+  readonly latencyS: number;
+  readonly addedTokens: number;
+  readonly costPerQuery: number;
+}
+
+export interface ClassSpec {
+  readonly name: string;
+  /** Relative weight, normalised so that the weights of all classes sum to 1. */
+  readonly weight: number;
+  readonly promptTokens: TokenDist;
+  readonly outputTokens: TokenDist;
+  /** Leading prompt tokens shared by every request of the class (a system prompt). */
+  readonly sharedPrefixTokens: number;
+  readonly slo: Slo;
+  readonly priority: 'interactive' | 'batch';
+  /** Batch classes: completion within this many seconds of arrival is their SLO. */
+  readonly deadlineS: number | null;
+  readonly retrieval: RetrievalSpec | null;
+  /** Fraction of prompt tokens removed, 0..1. */
+  readonly promptCompression: number;
+}
+
+/** A model architecture (catalog entry or inline). */
+export interface ModelSpec {
+  readonly name: string;
+  /** Total parameters (not billions). */
+  readonly params: number;
+  /** Parameters touched per token (equal to `params` for dense models). */
+  readonly activeParams: number;
+  readonly layers: number;
+  readonly hiddenSize: number;
+  readonly attentionHeads: number;
+  readonly kvHeads: number;
+  readonly headDim: number;
+  readonly mlpSize: number;
+  readonly vocabSize: number;
+  readonly bytesPerParam: number;
+  /** MoE: experts per layer and experts used per token; 1 and 1 for dense models. */
+  readonly experts: number;
+  readonly expertsPerToken: number;
+  readonly source: string;
+}
+
+/** A GPU (catalog entry or inline). */
+export interface GpuSpec {
+  readonly name: string;
+  readonly memoryGb: number;
+  readonly bf16Tflops: number;
+  readonly fp8Tflops: number | null;
+  readonly bandwidthTbps: number;
+  readonly tdpW: number;
+  readonly idleW: number;
+  /** On-demand USD per GPU-hour. */
+  readonly pricePerHour: number;
+  /** Interconnect between GPUs of one node, GB/s per GPU; null for PCIe-only parts. */
+  readonly interconnectGbps: number | null;
+  readonly priceSource: string;
+  readonly priceDate: string;
+  readonly source: string;
+}
+
+/** Measured linear step-time model (`perf:` in a workload). Seconds. */
+export interface PerfSpec {
+  readonly prefill: { readonly baseS: number; readonly perTokenS: number };
+  readonly decode: { readonly baseS: number; readonly perSeqS: number; readonly perKvTokenS: number };
+}
+
+export type PricingKind = 'on_demand' | 'spot' | 'reserved';
+
+export interface PricingSpec {
+  /** Reserved base: `gpus` GPUs billed every hour at this price, used or not. */
+  readonly reserved: { readonly gpus: number; readonly pricePerHour: number } | null;
+  /** What GPUs beyond the reserved base cost, and of which kind they are. */
+  readonly onTop: { readonly kind: PricingKind | 'custom'; readonly pricePerHour: number };
+  readonly spot: {
+    readonly pricePerHour: number;
+    readonly interruptionsPerHour: number;
+    readonly noticeS: number;
+  } | null;
+}
+
+export interface AutoscaleSpec {
+  readonly schedule: readonly number[] | null;
+  readonly min: number;
+  readonly max: number;
+  readonly metric: 'queue_time' | 'utilization';
+  readonly target: number;
+  readonly provisioningS: number;
+  readonly cooldownS: number;
+}
+
+/** One fleet of identical replicas serving a set of classes. */
+export interface PoolSpec {
+  readonly name: string;
+  readonly model: ModelSpec;
+  readonly gpu: GpuSpec;
+  readonly gpus: number;
+  readonly gpusPerReplica: number;
+  /** floor(gpus / gpusPerReplica). */
+  readonly replicas: number;
+  /** Names of the classes routed here. */
+  readonly serves: readonly string[];
+  readonly pricing: PricingSpec;
+  readonly billing: 'per_second' | 'per_hour';
+  readonly autoscale: AutoscaleSpec | null;
+  readonly failures: { readonly mtbfS: number; readonly repairS: number } | null;
+  readonly spares: number;
+}
+
+export interface ServingSpec {
+  readonly batching: 'continuous' | 'static';
+  readonly maxBatchSize: number;
+  readonly maxBatchTokens: number;
+  readonly batchWindowS: number;
+  readonly router: 'least_loaded' | 'round_robin' | 'random' | 'shared_queue';
+  readonly maxQueueTimeS: number;
+  /** Fraction of GPU memory usable for weights + KV cache (vLLM's gpu_memory_utilization). */
+  readonly gpuMemoryUtilization: number;
+}
+
+export type TraceFormat = 'azure' | 'mooncake' | 'vidur' | 'burstgpt' | 'csv';
+
+export interface TraceSpec {
+  /** Absolute path (resolved against the workload file's folder). */
+  readonly file: string;
+  readonly format: TraceFormat;
+  readonly speedup: number;
+  readonly loop: boolean;
+  /** Window of the trace to replay, seconds from its first row; null = all. */
+  readonly startS: number | null;
+  readonly endS: number | null;
+  /** `csv` format: column names. */
+  readonly columns: {
+    readonly time: string;
+    readonly timeUnit: 's' | 'ms' | 'us';
+    readonly prompt: string;
+    readonly output: string;
+    readonly class: string | null;
+  } | null;
+  /** Trace column whose value names the class, or null: every row goes to `defaultClass`. */
+  readonly classColumn: string | null;
+  readonly classMap: Readonly<Record<string, string>> | null;
+  readonly defaultClass: string;
+}
+
+export interface TrafficSpec {
+  /** Mean arrivals per second over the horizon. */
+  readonly ratePerS: number;
+  readonly arrival: 'poisson' | 'gamma' | 'trace';
+  /** Gamma: coefficient of variation of the gaps. */
+  readonly burstiness: number;
+  /** 24 weights normalised to mean 1, or null for a flat day. */
+  readonly dailyProfile: readonly number[] | null;
+  readonly trace: TraceSpec | null;
+}
+
+export interface ResponseCacheSpec {
+  /** Fixed hit probability, or null when the popularity model is used. */
+  readonly hitRate: number | null;
+  readonly latencyS: number;
+  /** Popularity model: distinct prompts, Zipf exponent, LRU entries, TTL. */
+  readonly distinct: number | null;
+  readonly zipf: number | null;
+  readonly capacity: number | null;
+  readonly ttlS: number | null;
+  readonly pricePerHour: number;
+  readonly pricePerLookup: number;
+}
+
+export interface ApiSpec {
+  readonly name: string;
+  readonly inputPerMillion: number;
+  readonly outputPerMillion: number;
+  readonly ttftS: number;
+  readonly tokensPerSecond: number;
+  /** 'overflow', 'all', or a list of class names. */
+  readonly useFor: 'overflow' | 'all' | readonly string[];
+}
+
+export interface CostSpec {
+  readonly electricityPerKwh: number;
+  readonly pue: number;
+  /** USD per hour by name (monitoring, vector_db, storage, engineering, ...). */
+  readonly hourly: Readonly<Record<string, number>>;
+  /** USD per request by name (logging, ...). */
+  readonly perRequest: Readonly<Record<string, number>>;
+  /** USD per hour from amortized one-off costs, by name. */
+  readonly amortizedPerHour: Readonly<Record<string, number>>;
+}
+
+export interface Scenario {
+  readonly name: string;
+  readonly seed: number;
+  /** Horizon for arrivals, seconds; in-flight requests then drain. */
+  readonly durationS: number;
+  readonly traffic: TrafficSpec;
+  readonly classes: readonly ClassSpec[];
+  /** Self-hosted fleets. Top-level model/gpu/fleet resolve to one pool named "default". */
+  readonly pools: readonly PoolSpec[];
+  readonly serving: ServingSpec;
+  readonly perf: PerfSpec | null;
+  readonly cache: { readonly response: ResponseCacheSpec | null; readonly prefix: boolean };
+  readonly api: ApiSpec | null;
+  readonly costs: CostSpec;
+  /** The workload file, or null when built in memory. */
+  readonly sourceFile: string | null;
+}
