@@ -1,0 +1,8 @@
+import type { Command } from 'commander';
+import type { ExitCode, Io } from '../context.js';
+
+/** A command registers itself on the program and reports its exit code through `done`. */
+export type RegisterCommand = (program: Command, io: Io, done: (code: ExitCode) => void) => void;
+
+/** Every command of the CLI, in the order `capsim --help` lists them. */
+export const commands: RegisterCommand[] = [];
