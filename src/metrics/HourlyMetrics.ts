@@ -1,0 +1,133 @@
+import type { Scenario } from '../workload/scenario.js';
+import type { Request } from '../serving/request.js';
+import { Samples } from './Samples.js';
+
+/** How a request ended. */
+export type Outcome = 'gpu' | 'cache' | 'api' | 'dropped';
+
+/** Counts and latency samples of the requests of one class that arrived in one hour. */
+export class Tally {
+  arrivals = 0;
+  completed = 0;
+  dropped = 0;
+  cacheHits = 0;
+  apiRequests = 0;
+  inputTokens = 0;
+  outputTokens = 0;
+  /** Tokens computed by the self-hosted fleet (cache hits and API requests excluded). */
+  gpuTokens = 0;
+  apiInputTokens = 0;
+  apiOutputTokens = 0;
+  sloMet = 0;
+  preemptions = 0;
+  prefixHitTokens = 0;
+  readonly ttftMs = new Samples();
+  readonly tpotMs = new Samples();
+  readonly e2eMs = new Samples();
+  readonly queueMs = new Samples();
+
+  addAll(o: Tally): void {
+    this.arrivals += o.arrivals;
+    this.completed += o.completed;
+    this.dropped += o.dropped;
+    this.cacheHits += o.cacheHits;
+    this.apiRequests += o.apiRequests;
+    this.inputTokens += o.inputTokens;
+    this.outputTokens += o.outputTokens;
+    this.gpuTokens += o.gpuTokens;
+    this.apiInputTokens += o.apiInputTokens;
+    this.apiOutputTokens += o.apiOutputTokens;
+    this.sloMet += o.sloMet;
+    this.preemptions += o.preemptions;
+    this.prefixHitTokens += o.prefixHitTokens;
+    this.ttftMs.addAll(o.ttftMs);
+    this.tpotMs.addAll(o.tpotMs);
+    this.e2eMs.addAll(o.e2eMs);
+    this.queueMs.addAll(o.queueMs);
+  }
+}
+
+const HOUR_S = 3600;
+
+/**
+ * Per-request outcomes gathered by arrival hour and class (`onArrival`, `onEnd` hooks), and
+ * provisioned/busy GPU time by the hour it was spent in.
+ */
+export class HourlyMetrics {
+  readonly hours: number;
+  /** tallies[hour][classIndex] */
+  readonly tallies: Tally[][];
+  /** GPU-seconds busy per hour, summed over pools. */
+  readonly busyGpuS: Float64Array;
+  private readonly limits: { ttftMs: number; tpotMs: number; e2eMs: number }[];
+
+  constructor(
+    private readonly scenario: Scenario,
+    hours: number,
+  ) {
+    this.hours = hours;
+    this.tallies = Array.from({ length: hours }, () => scenario.classes.map(() => new Tally()));
+    this.busyGpuS = new Float64Array(hours);
+    this.limits = scenario.classes.map((c) => ({
+      ttftMs: (c.slo.ttftS ?? Infinity) * 1000,
+      tpotMs: (c.slo.tpotS ?? Infinity) * 1000,
+      e2eMs: (c.priority === 'batch' ? (c.deadlineS ?? Infinity) : (c.slo.e2eS ?? Infinity)) * 1000,
+    }));
+  }
+
+  private tally(r: Request): Tally {
+    const hour = Math.min(this.hours - 1, Math.floor(r.arrivedAt / HOUR_S));
+    return this.tallies[hour][r.classIndex];
+  }
+
+  onArrival(r: Request): void {
+    const t = this.tally(r);
+    t.arrivals++;
+    t.inputTokens += r.promptTokens;
+    t.outputTokens += r.outputTokens;
+  }
+
+  onEnd(r: Request, outcome: Outcome): void {
+    const t = this.tally(r);
+    t.preemptions += r.preemptions;
+    t.prefixHitTokens += r.prefixHitTokens;
+    if (outcome === 'dropped') {
+      t.dropped++;
+      return;
+    }
+    t.completed++;
+    if (outcome === 'cache') t.cacheHits++;
+    else if (outcome === 'api') {
+      t.apiRequests++;
+      t.apiInputTokens += r.promptTokens;
+      t.apiOutputTokens += r.outputTokens;
+    } else t.gpuTokens += r.promptTokens + r.outputTokens;
+
+    const ttftMs = (r.firstTokenAt - r.arrivedAt) * 1000;
+    const e2eMs = (r.finishedAt - r.arrivedAt) * 1000;
+    const queueMs = outcome === 'gpu' ? (r.startedAt - r.queuedAt) * 1000 : 0;
+    t.ttftMs.push(ttftMs);
+    t.e2eMs.push(e2eMs);
+    t.queueMs.push(queueMs);
+    let tpotMs = 0;
+    if (r.outputTokens > 1) {
+      tpotMs = (e2eMs - ttftMs) / (r.outputTokens - 1);
+      t.tpotMs.push(tpotMs);
+    }
+    const limit = this.limits[r.classIndex];
+    if (ttftMs <= limit.ttftMs && tpotMs <= limit.tpotMs && e2eMs <= limit.e2eMs) t.sloMet++;
+  }
+
+  /** Adds GPU-busy time over [startS, endS) for `gpus` GPUs, split across hours; clipped to the horizon. */
+  onBusy(gpus: number, startS: number, endS: number): void {
+    const horizon = this.hours * HOUR_S;
+    let s = startS;
+    const e = Math.min(endS, horizon);
+    while (s < e) {
+      const hour = Math.floor(s / HOUR_S);
+      const hourEnd = Math.min(e, (hour + 1) * HOUR_S);
+      this.busyGpuS[hour] += (hourEnd - s) * gpus;
+      s = hourEnd;
+    }
+  }
+}

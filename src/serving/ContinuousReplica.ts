@@ -1,0 +1,235 @@
+import type { SimEvent } from '../engine/EventQueue.js';
+import { PRIORITY, type Replica, type ReplicaHost } from './Replica.js';
+import type { Request } from './request.js';
+import type { RequestQueue } from './RequestQueue.js';
+
+/** Admission keeps this fraction of KV blocks free for decode growth (vLLM's watermark). */
+export const KV_WATERMARK = 0.01;
+
+/**
+ * Iteration-level (continuous) batching, as in vLLM with chunked prefill (Sarathi-Serve).
+ *
+ * At every iteration boundary the batch is formed again: every decoding sequence contributes one
+ * token, partly prefilled sequences continue their prompt, then waiting requests are admitted
+ * first-come first-served while `max_batch_size`, the `max_batch_tokens` budget and KV memory
+ * allow; a long prompt is chunked across iterations. When decode growth would overflow KV memory,
+ * the newest sequence is preempted and later recomputed (vLLM's recompute policy).
+ *
+ * Fast path: when an iteration has no prefill, nothing can join before a sequence completes, so
+ * the run of k identical-shape decode iterations up to the first completion (or KV exhaustion) is
+ * one event. Its end time is the same left-to-right sum of step times the one-event-per-iteration
+ * path computes, so both paths give the same floating-point results. A request that arrives during
+ * a run and could be admitted cuts the run at the next iteration boundary.
+ */
+export class ContinuousReplica implements Replica {
+  private readonly running: Request[] = [];
+  /** KV tokens held by running sequences. */
+  private kvUsed = 0;
+  /** Sum of the decoding sequences' context lengths, and their count. */
+  private decodeKv = 0;
+  private decodeSeqs = 0;
+  private event: SimEvent | null = null;
+
+  // The run in flight: `iterations` iterations starting at `runStart`.
+  private runStart = 0;
+  private iterations = 0;
+  private runSteady = false;
+  private readonly chunkOf: Request[] = [];
+  private readonly chunkSize: number[] = [];
+
+  constructor(
+    readonly index: number,
+    readonly queue: RequestQueue,
+    private readonly host: ReplicaHost,
+    private readonly ownsQueue: boolean,
+  ) {}
+
+  load(): number {
+    return (this.ownsQueue ? this.queue.length : 0) + this.running.length;
+  }
+
+  wake(): void {
+    const sim = this.host.sim;
+    if (this.event === null) {
+      this.iterations = 0;
+      this.runStart = sim.now;
+      this.event = sim.at(sim.now, this.boundary, PRIORITY.boundary);
+      return;
+    }
+    if (!this.runSteady || this.iterations <= 1 || !this.canAdmit()) return;
+    // Cut the steady run at the first iteration boundary at or after now.
+    const model = this.host.stepModel;
+    const n = this.decodeSeqs;
+    let t = this.runStart;
+    for (let j = 0; j < this.iterations; j++) {
+      t += model.iterationS(0, 0, n, this.decodeKv + n * j);
+      if (t >= sim.now) {
+        if (j + 1 < this.iterations) {
+          this.iterations = j + 1;
+          sim.cancel(this.event);
+          this.event = sim.at(t, this.boundary, PRIORITY.boundary);
+        }
+        return;
+      }
+    }
+  }
+
+  private canAdmit(): boolean {
+    const head = this.queue.peek();
+    return (
+      head !== undefined &&
+      this.running.length < this.host.serving.maxBatchSize &&
+      this.kvUsed + head.prefillTarget <= this.admitLimit()
+    );
+  }
+
+  private admitLimit(): number {
+    return this.host.kvCapacityTokens * (1 - KV_WATERMARK);
+  }
+
+  private readonly boundary = (): void => {
+    this.event = null;
+    if (this.iterations > 0) this.finishRun();
+    this.startRun();
+  };
+
+  /** Applies the tokens of the run that just ended and retires finished requests. */
+  private finishRun(): void {
+    const host = this.host;
+    const now = host.sim.now;
+    const k = this.iterations;
+    host.busy(this.index, this.runStart, now);
+
+    if (this.decodeSeqs > 0) {
+      for (const r of this.running) {
+        if (r.decoding) {
+          r.generated += k;
+          r.kvTokens += k;
+        }
+      }
+      this.kvUsed += this.decodeSeqs * k;
+      this.decodeKv += this.decodeSeqs * k;
+    }
+    for (let i = 0; i < this.chunkOf.length; i++) {
+      const r = this.chunkOf[i];
+      r.prefilled += this.chunkSize[i];
+      if (r.prefilled === r.prefillTarget) {
+        r.decoding = true;
+        r.generated += 1;
+        if (Number.isNaN(r.firstTokenAt)) r.firstTokenAt = now;
+        this.decodeSeqs++;
+        this.decodeKv += r.kvTokens;
+      }
+    }
+    this.chunkOf.length = 0;
+    this.chunkSize.length = 0;
+
+    let kept = 0;
+    for (const r of this.running) {
+      if (r.decoding && r.generated >= r.outputTokens) {
+        r.finishedAt = now;
+        this.release(r);
+        host.completed(r);
+      } else {
+        this.running[kept++] = r;
+      }
+    }
+    this.running.length = kept;
+  }
+
+  /** Frees a request's KV memory and takes it out of the decode sums. */
+  private release(r: Request): void {
+    this.kvUsed -= r.kvTokens;
+    if (r.decoding) {
+      this.decodeSeqs--;
+      this.decodeKv -= r.kvTokens;
+    }
+    r.kvTokens = 0;
+  }
+
+  /** Forms the next batch and schedules the end of its run, or goes idle. */
+  private startRun(): void {
+    const host = this.host;
+    const sim = host.sim;
+    const serving = host.serving;
+    const capacity = host.kvCapacityTokens;
+
+    // Decode growth needs one KV slot per decoding sequence: preempt the newest until it fits.
+    while (this.decodeSeqs > 0 && this.kvUsed + this.decodeSeqs > capacity) this.preemptNewest();
+
+    let budget = serving.maxBatchTokens - this.decodeSeqs;
+    let prefillTokens = 0;
+    let prefillAttention = 0;
+    for (const r of this.running) {
+      if (budget <= 0) break;
+      if (r.decoding) continue;
+      const chunk = Math.min(r.prefillTarget - r.prefilled, budget);
+      this.chunkOf.push(r);
+      this.chunkSize.push(chunk);
+      prefillTokens += chunk;
+      prefillAttention += chunk * (r.prefilled + chunk / 2);
+      budget -= chunk;
+    }
+
+    const limit = this.admitLimit();
+    const maxWaitS = serving.maxQueueTimeS;
+    while (budget > 0 && this.running.length < serving.maxBatchSize) {
+      const head = this.queue.peek();
+      if (head === undefined) break;
+      // Memory first, then the queue-time limit: a request waits (and is dropped) only where it
+      // could otherwise be admitted, so a steady decode run never hides a drop.
+      if (this.kvUsed + head.prefillTarget > limit && this.running.length > 0) break;
+      const firstAdmission = Number.isNaN(head.startedAt);
+      this.queue.shift();
+      if (
+        (firstAdmission && sim.now - head.queuedAt > maxWaitS) ||
+        this.kvUsed + head.prefillTarget > limit // alone on an empty replica and still too large
+      ) {
+        host.dropped(head);
+        continue;
+      }
+      if (firstAdmission) head.startedAt = sim.now;
+      head.kvTokens = head.prefillTarget;
+      this.kvUsed += head.kvTokens;
+      this.running.push(head);
+      const chunk = Math.min(head.prefillTarget - head.prefilled, budget);
+      this.chunkOf.push(head);
+      this.chunkSize.push(chunk);
+      prefillTokens += chunk;
+      prefillAttention += chunk * (head.prefilled + chunk / 2);
+      budget -= chunk;
+    }
+
+    if (this.running.length === 0) {
+      this.iterations = 0;
+      return; // idle until woken
+    }
+
+    const model = host.stepModel;
+    const n = this.decodeSeqs;
+    this.runStart = sim.now;
+    this.runSteady = prefillTokens === 0;
+    let k = 1;
+    if (this.runSteady && host.fastForward) {
+      let remaining = Infinity;
+      for (const r of this.running) remaining = Math.min(remaining, r.outputTokens - r.generated);
+      k = Math.max(1, Math.min(remaining, Math.floor((capacity - this.kvUsed) / n)));
+    }
+    let t = sim.now;
+    if (k === 1) t += model.iterationS(prefillTokens, prefillAttention, n, this.decodeKv);
+    else for (let j = 0; j < k; j++) t += model.iterationS(0, 0, n, this.decodeKv + n * j);
+    this.iterations = k;
+    this.event = sim.at(t, this.boundary, PRIORITY.boundary);
+  }
+
+  private preemptNewest(): void {
+    const r = this.running.pop() as Request;
+    this.release(r);
+    r.decoding = false;
+    r.prefilled = 0;
+    r.prefillTarget = r.promptTokens + r.generated;
+    r.preemptions++;
+    this.host.preempted(r);
+    this.queue.unshift(r);
+  }
+}

@@ -1,0 +1,36 @@
+import type { Simulation } from '../engine/Simulation.js';
+import type { ServingSpec } from '../workload/scenario.js';
+import type { Request } from './request.js';
+import type { RequestQueue } from './RequestQueue.js';
+import type { StepModel } from './stepModel.js';
+
+/** Same-time order: arrivals and routing first, then batch formation at iteration boundaries. */
+export const PRIORITY = { arrival: 0, boundary: 1 } as const;
+
+/** What a replica needs from the pool it belongs to. */
+export interface ReplicaHost {
+  readonly sim: Simulation;
+  readonly serving: ServingSpec;
+  readonly stepModel: StepModel;
+  /** KV-cache capacity of one replica, tokens. */
+  readonly kvCapacityTokens: number;
+  /** false: one event per iteration (the reference path); true: skip steady decode runs. */
+  readonly fastForward: boolean;
+  completed(request: Request): void;
+  dropped(request: Request): void;
+  /** A running request lost its KV memory and goes back to the queue to be recomputed. */
+  preempted(request: Request): void;
+  /** The replica's GPUs were busy over [startS, endS). */
+  busy(replica: number, startS: number, endS: number): void;
+}
+
+/** A model replica with its batcher: continuous or static. */
+export interface Replica {
+  readonly index: number;
+  /** Where this replica takes work from: its own queue, or the pool's shared one. */
+  readonly queue: RequestQueue;
+  /** Requests waiting in its own queue plus running: the least-loaded router's measure. */
+  load(): number;
+  /** New work may be in `queue`: start, or cut a steady run short at the next boundary. */
+  wake(): void;
+}

@@ -1,0 +1,133 @@
+import type { SimEvent } from '../engine/EventQueue.js';
+import { PRIORITY, type Replica, type ReplicaHost } from './Replica.js';
+import type { Request } from './request.js';
+import type { RequestQueue } from './RequestQueue.js';
+
+/**
+ * Request-level (static) batching, as in a plain `generate()` server: collect up to
+ * `max_batch_size` requests, or whatever has come when `batch_window` has passed since the
+ * oldest waiting request arrived, then run the batch to completion — prefill in iterations of at
+ * most `max_batch_tokens` tokens, then decode with every slot in the batch until its longest
+ * output is done (finished sequences stay as padding). Each request's tokens stream out as they
+ * are produced: its first token at the end of the prefill, its last at the end of its own decode
+ * iteration. KV memory for a request's whole length (prompt + output) is reserved at admission.
+ * A batch is one event: its step times are summed in a loop, never scheduled one by one.
+ */
+export class StaticReplica implements Replica {
+  private event: SimEvent | null = null;
+  private running = false;
+  private batch: Request[] = [];
+  private batchStart = 0;
+
+  constructor(
+    readonly index: number,
+    readonly queue: RequestQueue,
+    private readonly host: ReplicaHost,
+    private readonly ownsQueue: boolean,
+  ) {}
+
+  load(): number {
+    return (this.ownsQueue ? this.queue.length : 0) + this.batch.length;
+  }
+
+  wake(): void {
+    if (this.running) return;
+    const sim = this.host.sim;
+    const head = this.queue.peek();
+    if (head === undefined) return;
+    const startAt =
+      this.queue.length >= this.host.serving.maxBatchSize
+        ? sim.now
+        : Math.max(sim.now, head.queuedAt + this.host.serving.batchWindowS);
+    if (this.event !== null) {
+      if (this.event.time <= startAt) return;
+      sim.cancel(this.event);
+    }
+    this.event = sim.at(startAt, this.start, PRIORITY.boundary);
+  }
+
+  private readonly start = (): void => {
+    this.event = null;
+    const host = this.host;
+    const sim = host.sim;
+    const { maxBatchSize, maxBatchTokens, maxQueueTimeS } = host.serving;
+    const capacity = host.kvCapacityTokens;
+
+    let reserved = 0;
+    const batch: Request[] = [];
+    while (batch.length < maxBatchSize) {
+      const head = this.queue.peek();
+      if (head === undefined) break;
+      const need = head.promptTokens + head.outputTokens;
+      if (reserved + need > capacity && batch.length > 0) break;
+      this.queue.shift();
+      if (sim.now - head.queuedAt > maxQueueTimeS || need > capacity) {
+        host.dropped(head);
+        continue;
+      }
+      head.startedAt = sim.now;
+      head.kvTokens = need;
+      reserved += need;
+      batch.push(head);
+    }
+    if (batch.length === 0) {
+      this.wake();
+      return;
+    }
+
+    // Prefill: the prompts in order, cut into iterations of at most maxBatchTokens tokens.
+    const model = host.stepModel;
+    let t = sim.now;
+    let iterationTokens = 0;
+    let iterationAttention = 0;
+    let contextTokens = 0;
+    for (const r of batch) {
+      let done = 0;
+      while (done < r.promptTokens) {
+        const chunk = Math.min(r.promptTokens - done, maxBatchTokens - iterationTokens);
+        iterationTokens += chunk;
+        iterationAttention += chunk * (done + chunk / 2);
+        done += chunk;
+        if (iterationTokens === maxBatchTokens) {
+          t += model.iterationS(iterationTokens, iterationAttention, 0, 0);
+          iterationTokens = 0;
+          iterationAttention = 0;
+        }
+      }
+      contextTokens += r.promptTokens + 1;
+    }
+    if (iterationTokens > 0) t += model.iterationS(iterationTokens, iterationAttention, 0, 0);
+
+    // Decode: every slot steps until the longest output is done.
+    const n = batch.length;
+    const byOutput = [...batch].sort((a, b) => a.outputTokens - b.outputTokens || a.id - b.id);
+    let next = 0;
+    let decoded = 1; // tokens produced per sequence; the prefill produced the first
+    for (const r of byOutput) r.firstTokenAt = t;
+    while (next < n) {
+      while (next < n && byOutput[next].outputTokens <= decoded) byOutput[next++].finishedAt = t;
+      if (next === n) break;
+      t += model.iterationS(0, 0, n, contextTokens + n * (decoded - 1));
+      decoded++;
+    }
+
+    this.batch = batch;
+    this.batchStart = sim.now;
+    this.running = true;
+    this.event = sim.at(t, this.finish, PRIORITY.boundary);
+  };
+
+  private readonly finish = (): void => {
+    this.event = null;
+    this.running = false;
+    const host = this.host;
+    host.busy(this.index, this.batchStart, host.sim.now);
+    for (const r of this.batch) {
+      r.generated = r.outputTokens;
+      r.kvTokens = 0;
+      host.completed(r);
+    }
+    this.batch = [];
+    this.wake();
+  };
+}

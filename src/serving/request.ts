@@ -1,0 +1,71 @@
+/**
+ * One request in flight. Created at arrival, handed to metrics when it ends, then dropped: memory
+ * follows the requests in flight, not the requests simulated. Times are simulated seconds.
+ */
+export interface Request {
+  readonly id: number;
+  /** Index into `Scenario.classes`. */
+  readonly classIndex: number;
+  readonly arrivedAt: number;
+  /** Prompt tokens the model computes (after retrieval and compression). */
+  readonly promptTokens: number;
+  readonly outputTokens: number;
+  /** Leading prompt tokens that are a shared, cacheable prefix. */
+  readonly prefixTokens: number;
+  /** Prompt KV-block hashes from a trace (Mooncake), or null. */
+  readonly hashIds: readonly number[] | null;
+
+  /** When it joined a replica's (or the pool's) queue. */
+  queuedAt: number;
+  /** When it was first admitted into a batch; NaN while waiting. */
+  startedAt: number;
+  firstTokenAt: number;
+  finishedAt: number;
+
+  // Serving progress (owned by the replica that runs it).
+  /** Tokens to compute in prefill: the prompt, or prompt + generated after a preemption. */
+  prefillTarget: number;
+  /** Prefill tokens computed (or found in the prefix cache) so far. */
+  prefilled: number;
+  /** Output tokens produced so far. */
+  generated: number;
+  /** Prefill done: it decodes one token per iteration. */
+  decoding: boolean;
+  /** KV tokens this request holds on its replica (0 while waiting). */
+  kvTokens: number;
+  /** Prompt tokens served from the prefix cache, over all its admissions. */
+  prefixHitTokens: number;
+  /** Times it was preempted (its KV freed, to be recomputed). */
+  preemptions: number;
+}
+
+export function newRequest(
+  id: number,
+  classIndex: number,
+  arrivedAt: number,
+  promptTokens: number,
+  outputTokens: number,
+  prefixTokens: number,
+  hashIds: readonly number[] | null,
+): Request {
+  return {
+    id,
+    classIndex,
+    arrivedAt,
+    promptTokens,
+    outputTokens,
+    prefixTokens,
+    hashIds,
+    queuedAt: arrivedAt,
+    startedAt: NaN,
+    firstTokenAt: NaN,
+    finishedAt: NaN,
+    prefillTarget: promptTokens,
+    prefilled: 0,
+    generated: 0,
+    decoding: false,
+    kvTokens: 0,
+    prefixHitTokens: 0,
+    preemptions: 0,
+  };
+}

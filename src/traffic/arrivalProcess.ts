@@ -1,0 +1,48 @@
+import type { TrafficSpec } from '../workload/scenario.js';
+import type { Uniform } from '../random/streams.js';
+import { exponential, gamma } from '../random/sample.js';
+
+const HOUR_S = 3600;
+
+/**
+ * Arrival times of a renewal process (Poisson, or gamma gaps with a given coefficient of
+ * variation), made non-homogeneous by the daily profile through a time change.
+ *
+ * Gaps of mean 1 are drawn in "operational time" u; real time t solves Λ(t) = u, where
+ * Λ(t) = ∫ rate(s) ds and rate is piecewise constant per hour (rate x profile[hour of day]).
+ * For Poisson gaps this is the exact non-homogeneous Poisson process (Çinlar's time-change
+ * theorem); no gap is truncated. Hours with zero weight receive no arrivals.
+ *
+ * @returns a function giving the next arrival time in seconds, or Infinity past `horizonS`
+ */
+export function arrivalProcess(traffic: TrafficSpec, horizonS: number, u: Uniform): () => number {
+  const profile = traffic.dailyProfile;
+  const cv = traffic.arrival === 'gamma' ? traffic.burstiness : 1;
+  const shape = 1 / (cv * cv);
+  const gap = cv === 1 ? () => exponential(u, 1) : () => gamma(u, shape, 1 / shape);
+  const rateAt = (hour: number) => traffic.ratePerS * (profile ? profile[hour % 24] : 1);
+
+  let operational = 0; // Λ of the latest arrival
+  let hour = 0; // the hour the latest arrival fell in
+  let hourStartOp = 0; // Λ at the start of `hour`
+  let done = false;
+
+  return () => {
+    if (done) return Infinity;
+    operational += gap();
+    for (;;) {
+      const rate = rateAt(hour);
+      const hourEndOp = hourStartOp + rate * HOUR_S;
+      if (operational < hourEndOp && rate > 0) {
+        const t = hour * HOUR_S + (operational - hourStartOp) / rate;
+        if (t >= horizonS) break;
+        return t;
+      }
+      hourStartOp = hourEndOp;
+      hour++;
+      if (hour * HOUR_S >= horizonS) break;
+    }
+    done = true;
+    return Infinity;
+  };
+}

@@ -1,0 +1,48 @@
+import type { TokenDist } from '../workload/scenario.js';
+import type { Uniform } from '../random/streams.js';
+import { exponential, standardNormal } from '../random/sample.js';
+
+/** Draws whole token counts: rounded to the nearest integer, at least 1, at most `max`. */
+export type TokenSampler = () => number;
+
+const MAX_NORMAL_REDRAWS = 1000;
+
+function whole(x: number, max: number): number {
+  const n = Math.round(x);
+  return n < 1 ? 1 : n > max ? max : n;
+}
+
+/**
+ * A sampler for one class's prompt or output lengths. Fixed values draw nothing from `u`;
+ * every other distribution draws a fixed number of uniforms per sample (normal: redraws below 1).
+ */
+export function tokenSampler(dist: TokenDist, u: Uniform): TokenSampler {
+  const max = Math.floor(dist.max);
+  switch (dist.dist) {
+    case 'fixed': {
+      const value = whole(dist.value, max);
+      return () => value;
+    }
+    case 'uniform': {
+      const lo = Math.ceil(dist.min);
+      const span = Math.floor(dist.max) - lo + 1;
+      return () => lo + Math.floor(u() * span);
+    }
+    case 'lognormal':
+      return () => whole(Math.exp(dist.mu + dist.sigma * standardNormal(u)), max);
+    case 'exponential':
+      return () => whole(exponential(u, dist.mean), max);
+    case 'normal':
+      return () => {
+        for (let i = 0; i < MAX_NORMAL_REDRAWS; i++) {
+          const x = dist.mean + dist.sd * standardNormal(u);
+          if (x >= 0.5) return whole(x, max);
+        }
+        return 1;
+      };
+    case 'empirical': {
+      const values = dist.values;
+      return () => whole(values[Math.floor(u() * values.length)], max);
+    }
+  }
+}
