@@ -68,7 +68,7 @@ export class Simulation {
 
   /** Runs events until none is left, or until the next one lies after `until`. */
   run(until = Infinity): void {
-    while (this.peekTime() <= until) this.step();
+    while (this.peekTime() <= until && this.step());
     if (until !== Infinity && this.now < until) this.now = until;
   }
 

@@ -50,15 +50,13 @@ export class Tally {
 const HOUR_S = 3600;
 
 /**
- * Per-request outcomes gathered by arrival hour and class (`onArrival`, `onEnd` hooks), and
- * provisioned/busy GPU time by the hour it was spent in.
+ * Per-request outcomes gathered by arrival hour and class, through the `onArrival` and `onEnd`
+ * hooks.
  */
 export class HourlyMetrics {
   readonly hours: number;
   /** tallies[hour][classIndex] */
   readonly tallies: Tally[][];
-  /** GPU-seconds busy per hour, summed over pools. */
-  readonly busyGpuS: Float64Array;
   private readonly limits: { ttftMs: number; tpotMs: number; e2eMs: number }[];
 
   constructor(
@@ -67,7 +65,6 @@ export class HourlyMetrics {
   ) {
     this.hours = hours;
     this.tallies = Array.from({ length: hours }, () => scenario.classes.map(() => new Tally()));
-    this.busyGpuS = new Float64Array(hours);
     this.limits = scenario.classes.map((c) => ({
       ttftMs: (c.slo.ttftS ?? Infinity) * 1000,
       tpotMs: (c.slo.tpotS ?? Infinity) * 1000,
@@ -116,18 +113,5 @@ export class HourlyMetrics {
     }
     const limit = this.limits[r.classIndex];
     if (ttftMs <= limit.ttftMs && tpotMs <= limit.tpotMs && e2eMs <= limit.e2eMs) t.sloMet++;
-  }
-
-  /** Adds GPU-busy time over [startS, endS) for `gpus` GPUs, split across hours; clipped to the horizon. */
-  onBusy(gpus: number, startS: number, endS: number): void {
-    const horizon = this.hours * HOUR_S;
-    let s = startS;
-    const e = Math.min(endS, horizon);
-    while (s < e) {
-      const hour = Math.floor(s / HOUR_S);
-      const hourEnd = Math.min(e, (hour + 1) * HOUR_S);
-      this.busyGpuS[hour] += (hourEnd - s) * gpus;
-      s = hourEnd;
-    }
   }
 }

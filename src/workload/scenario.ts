@@ -40,8 +40,9 @@ export interface ClassSpec {
   readonly name: string;
   /** Relative weight, normalised so that the weights of all classes sum to 1. */
   readonly weight: number;
-  readonly promptTokens: TokenDist;
-  readonly outputTokens: TokenDist;
+  /** null only when the traffic is a trace replay, which supplies the token counts. */
+  readonly promptTokens: TokenDist | null;
+  readonly outputTokens: TokenDist | null;
   /** Leading prompt tokens shared by every request of the class (a system prompt). */
   readonly sharedPrefixTokens: number;
   readonly slo: Slo;
@@ -224,8 +225,11 @@ export interface CostSpec {
 export interface Scenario {
   readonly name: string;
   readonly seed: number;
-  /** Horizon for arrivals, seconds; in-flight requests then drain. */
-  readonly durationS: number;
+  /**
+   * Horizon for arrivals, seconds; in-flight requests then drain.
+   * null: a trace replay without `duration` runs until the trace ends.
+   */
+  readonly durationS: number | null;
   readonly traffic: TrafficSpec;
   readonly classes: readonly ClassSpec[];
   /** Self-hosted fleets. Top-level model/gpu/fleet resolve to one pool named "default". */

@@ -1,0 +1,44 @@
+import { Option } from 'commander';
+import { resolve } from 'node:path';
+import { loadWorkload } from '../../workload/load.js';
+import { simulate } from '../../simulate.js';
+import { writeRun, toJson } from '../../output/runFiles.js';
+import { formatRunSummary } from '../summaryText.js';
+import { addWorkloadOptions, type WorkloadFlags } from '../options.js';
+import { EXIT, guarded } from '../context.js';
+import type { RegisterCommand } from './index.js';
+
+interface RunFlags extends WorkloadFlags {
+  failOnSlo?: boolean;
+  reference?: boolean;
+}
+
+export const registerRun: RegisterCommand = (program, io, done) => {
+  const command = program
+    .command('run')
+    .description('simulate one workload (default: the bundled workloads/chatbot.yaml)')
+    .argument('[workload]', 'workload file (YAML or JSON)')
+    .addOption(new Option('--fail-on-slo', 'exit 1 when the run does not meet its SLOs'))
+    .addOption(new Option('--reference', 'one event per iteration (slow; checks the fast path)').hideHelp())
+    .addHelpText(
+      'after',
+      `
+Examples:
+  capsim run                                   # the bundled chatbot workload
+  capsim run workloads/chatbot.yaml --set fleet.gpus=12 --out results/try12
+  capsim run my.yaml --seed 7 --json --fail-on-slo`,
+    );
+  addWorkloadOptions(command).action(async (file: string | undefined, flags: RunFlags) => {
+    done(
+      await guarded(io, Boolean(flags.debug), () => {
+        const scenario = loadWorkload(file ?? null, { set: flags.set, seed: flags.seed });
+        const run = simulate(scenario, { fastForward: !flags.reference });
+        const out = resolve(flags.out ?? `results/${scenario.name}`);
+        writeRun(out, scenario, run);
+        if (flags.json) io.out(toJson({ ...run.summary, out }));
+        else if (!flags.quiet) io.out(formatRunSummary(scenario, run.summary, run.hourly, out));
+        return flags.failOnSlo && !run.summary.meets_slo ? EXIT.sloMissed : EXIT.ok;
+      }),
+    );
+  });
+};

@@ -1,0 +1,107 @@
+/**
+ * GPU memory of one model replica: weights, KV cache per token, how many KV tokens fit, and
+ * whether the model fits at all. Bytes are bytes; `memoryGb` counts as memoryGb x 1e9 bytes
+ * (catalog convention: marketed GB are closer to GiB, so decimal GB is 2-7% conservative and
+ * absorbs the memory the driver keeps for itself).
+ *
+ * Activation reserve (per GPU, subtracted like vLLM's profiling run does, ASSUMPTION):
+ *   1 GiB fixed (CUDA context outside the PyTorch pool, cuBLAS workspaces, NCCL buffers, CUDA
+ *   graphs) + the peak activations of one 8,192-token chunk (vLLM's default
+ *   max_num_batched_tokens): gate+up MLP output (2 x mlp_size x experts_per_token) and ~4 hidden
+ *   vectors per token in 2 bytes, split across tensor-parallel GPUs, + FP32 logits of 256 sampled
+ *   sequences (not split: they are gathered on every GPU).
+ *   For llama-3.1-8b on one GPU that is 1.07 GB + 0.74 GB + 0.13 GB = 1.94 GB.
+ *
+ * KV cache is BF16 (2 bytes an element) even for FP8 weights, as vLLM's default. When the
+ * tensor-parallel degree exceeds the KV heads, each GPU still holds a whole KV head (vLLM
+ * replicates them), so a replica stores max(kvHeads, tp) heads per layer.
+ */
+import type { GpuSpec, ModelSpec } from '../workload/scenario.js';
+
+/** KV cache block size in tokens (vLLM's default); capacity is whole blocks. */
+export const KV_BLOCK_TOKENS = 16;
+/** Tokens in the chunk whose activations are reserved (vLLM's default max_num_batched_tokens). */
+export const ACTIVATION_CHUNK_TOKENS = 8192;
+/** Fixed per-GPU reserve outside the KV cache and the weights, bytes (ASSUMPTION). */
+export const FIXED_RESERVE_BYTES = 2 ** 30;
+/** Sampled sequences whose FP32 logits are reserved. */
+const LOGIT_SEQS = 256;
+/**
+ * A replica must hold the KV of at least one sequence this long, else it "does not fit":
+ * a typical long chat turn (prompt + output), not the model's maximum context (ASSUMPTION).
+ */
+export const MIN_SEQUENCE_TOKENS = 4096;
+/** Tensor parallelism stays inside one 8-GPU node. */
+export const MAX_TP = 8;
+const KV_BYTES_PER_ELEMENT = 2;
+
+/** Bytes of all weights (every expert of an MoE model). */
+export function weightBytes(model: ModelSpec): number {
+  return model.params * model.bytesPerParam;
+}
+
+/** KV-cache bytes one token adds: 2 (K and V) x layers x kv_heads x head_dim x 2 bytes. */
+export function kvBytesPerToken(model: ModelSpec): number {
+  return 2 * model.layers * model.kvHeads * model.headDim * KV_BYTES_PER_ELEMENT;
+}
+
+/** KV bytes per token summed over the GPUs of a replica (KV heads replicated when tp > kvHeads). */
+export function replicaKvBytesPerToken(model: ModelSpec, tp: number): number {
+  return (kvBytesPerToken(model) * Math.max(model.kvHeads, tp)) / model.kvHeads;
+}
+
+/** Activation and runtime reserve on each GPU of a replica of `tp` GPUs, bytes (see file doc). */
+export function activationReserveBytes(model: ModelSpec, tp: number): number {
+  const perToken = (2 * model.expertsPerToken * model.mlpSize + 4 * model.hiddenSize) * 2;
+  return FIXED_RESERVE_BYTES + (ACTIVATION_CHUNK_TOKENS * perToken) / tp + LOGIT_SEQS * model.vocabSize * 4;
+}
+
+/** Bytes left for the KV cache in one replica (may be negative: the model does not fit). */
+export function kvCacheBytes(model: ModelSpec, gpu: GpuSpec, tp: number, memoryUtilization: number): number {
+  const usable = gpu.memoryGb * 1e9 * memoryUtilization * tp;
+  return usable - weightBytes(model) - tp * activationReserveBytes(model, tp);
+}
+
+/**
+ * KV tokens one replica of `tp` GPUs can hold: (memory x utilization x tp - weights -
+ * tp x activation reserve) / KV bytes per token, rounded down to whole 16-token blocks; 0 when
+ * the weights do not fit.
+ */
+export function kvCapacityTokens(model: ModelSpec, gpu: GpuSpec, tp: number, memoryUtilization: number): number {
+  const tokens = kvCacheBytes(model, gpu, tp, memoryUtilization) / replicaKvBytesPerToken(model, tp);
+  if (!(tokens > 0)) return 0;
+  return Math.floor(tokens / KV_BLOCK_TOKENS) * KV_BLOCK_TOKENS;
+}
+
+/** Tensor-parallel degrees that are legal for the model: 1..8 and dividing the attention heads. */
+export function validTpDegree(model: ModelSpec, tp: number): boolean {
+  return Number.isInteger(tp) && tp >= 1 && tp <= MAX_TP && model.attentionHeads % tp === 0;
+}
+
+/**
+ * Why `model` cannot be served by replicas of `gpusPerReplica` x `gpu`, or null when it can:
+ * the weights, the activation reserve and the KV cache of one MIN_SEQUENCE_TOKENS-token sequence
+ * must fit in memory x utilization. The message says how many GPUs per replica would do.
+ */
+export function fitError(model: ModelSpec, gpu: GpuSpec, gpusPerReplica: number, memoryUtilization: number): string | null {
+  const tp = gpusPerReplica;
+  if (!Number.isInteger(tp) || tp < 1 || tp > MAX_TP) {
+    return `gpus_per_replica must be a whole number from 1 to ${MAX_TP} (tensor parallelism stays inside one node), got ${tp}`;
+  }
+  if (model.attentionHeads % tp !== 0) {
+    const ok = [1, 2, 3, 4, 5, 6, 7, 8].filter((d) => validTpDegree(model, d)).join(', ');
+    return `${model.name} has ${model.attentionHeads} attention heads, which ${tp} GPUs cannot split evenly; gpus_per_replica must be one of ${ok}`;
+  }
+  const fits = (d: number): boolean => kvCapacityTokens(model, gpu, d, memoryUtilization) >= MIN_SEQUENCE_TOKENS;
+  if (fits(tp)) return null;
+  const weightsGb = Math.round(weightBytes(model) / 1e9);
+  const needed = [1, 2, 3, 4, 5, 6, 7, 8].find((d) => d > tp && validTpDegree(model, d) && fits(d));
+  if (needed !== undefined) {
+    return `${model.name} needs at least ${needed} x ${gpu.name} per replica (${weightsGb} GB of weights); set fleet.gpus_per_replica`;
+  }
+  const usableGb = Math.round(gpu.memoryGb * memoryUtilization * MAX_TP);
+  return (
+    `${model.name} does not fit on ${MAX_TP} x ${gpu.name} (${weightsGb} GB of weights, ${usableGb} GB usable at ` +
+    `memory utilization ${memoryUtilization}); choose a GPU with more memory or describe an FP8 variant inline (bytes_per_param: 1)`
+  );
+}

@@ -1,0 +1,229 @@
+import type { Scenario } from '../workload/scenario.js';
+import { hourlyCost, hourSeconds, type CostParts } from '../cost/hourlyCost.js';
+import { Tally, type HourlyMetrics } from './HourlyMetrics.js';
+import type { Samples } from './Samples.js';
+
+/** One row of hourly.csv (and, with `class`, of hourly_by_class.csv). Keys are the CSV columns. */
+export interface HourRow {
+  hour: number;
+  class?: string;
+  arrivals: number;
+  completed: number;
+  dropped: number;
+  cache_hits: number;
+  api_requests: number;
+  input_tokens: number;
+  output_tokens: number;
+  gpus: number;
+  gpu_utilization: number;
+  ttft_p50_ms: number | null;
+  ttft_p99_ms: number | null;
+  tpot_p99_ms: number | null;
+  e2e_p50_ms: number | null;
+  e2e_p99_ms: number | null;
+  slo_attainment: number | null;
+  gpu_cost: number;
+  energy_cost: number;
+  api_cost: number;
+  cache_cost: number;
+  other_cost: number;
+  total_cost: number;
+  cost_per_1k_requests: number | null;
+}
+
+export const HOURLY_COLUMNS: readonly (keyof HourRow)[] = [
+  'hour', 'arrivals', 'completed', 'dropped', 'cache_hits', 'api_requests', 'input_tokens',
+  'output_tokens', 'gpus', 'gpu_utilization', 'ttft_p50_ms', 'ttft_p99_ms', 'tpot_p99_ms',
+  'e2e_p50_ms', 'e2e_p99_ms', 'slo_attainment', 'gpu_cost', 'energy_cost', 'api_cost',
+  'cache_cost', 'other_cost', 'total_cost', 'cost_per_1k_requests',
+];
+export const HOURLY_BY_CLASS_COLUMNS: readonly (keyof HourRow)[] = ['hour', 'class', ...HOURLY_COLUMNS.slice(1)];
+
+export interface LatencyStats { mean: number | null; p50: number | null; p90: number | null; p99: number | null; max: number | null }
+
+export interface ClassSummary {
+  requests: number;
+  completed: number;
+  dropped: number;
+  cache_hits: number;
+  api_requests: number;
+  input_tokens: number;
+  output_tokens: number;
+  total_cost: number;
+  cost_per_1k_requests: number | null;
+  latency: { ttft_ms: LatencyStats; tpot_ms: LatencyStats; e2e_ms: LatencyStats; queue_ms: LatencyStats };
+  slo: { ttft_ms: number | null; tpot_ms: number | null; e2e_ms: number | null; deadline_ms: number | null };
+  slo_attainment: number | null;
+  /** Every hour with arrivals: p99s within the limits and at most 1% of arrivals dropped. */
+  meets_slo: boolean;
+  /** Hours (0-based) in which the class missed its SLO. */
+  hours_missed: number[];
+}
+
+export interface Summary {
+  name: string;
+  seed: number;
+  requests: number;
+  completed: number;
+  dropped: number;
+  cache_hits: number;
+  api_requests: number;
+  input_tokens: number;
+  output_tokens: number;
+  preemptions: number;
+  prefix_hit_tokens: number;
+  hours: number;
+  total_cost: number;
+  cost_per_hour: number;
+  cost_per_1k_requests: number | null;
+  cost_breakdown: { gpu_cost: number; energy_cost: number; api_cost: number; cache_cost: number; other_cost: number };
+  slo_attainment: number | null;
+  meets_slo: boolean;
+  latency: { ttft_ms: LatencyStats; tpot_ms: LatencyStats; e2e_ms: LatencyStats; queue_ms: LatencyStats };
+  classes: Record<string, ClassSummary>;
+}
+
+export interface RunResult {
+  hourly: HourRow[];
+  hourlyByClass: HourRow[];
+  summary: Summary;
+}
+
+/** The share of arrivals a class may lose to drops in an hour and still meet its SLO. */
+export const MAX_DROP_FRACTION = 0.01;
+
+const money = (x: number) => Math.round(x * 1e6) / 1e6;
+const ms = (x: number) => (Number.isNaN(x) ? null : Math.round(x * 1000) / 1000);
+const ratio = (x: number) => Math.round(x * 1e6) / 1e6;
+
+function latencyStats(s: Samples): LatencyStats {
+  return { mean: ms(s.mean()), p50: ms(s.quantile(0.5)), p90: ms(s.quantile(0.9)), p99: ms(s.quantile(0.99)), max: ms(s.max()) };
+}
+
+function row(hour: number, t: Tally, cost: CostParts, gpus: number, utilization: number, cls?: string): HourRow {
+  const parts = { gpu_cost: money(cost.gpu), energy_cost: money(cost.energy), api_cost: money(cost.api), cache_cost: money(cost.cache), other_cost: money(cost.other) };
+  const total = money(parts.gpu_cost + parts.energy_cost + parts.api_cost + parts.cache_cost + parts.other_cost);
+  return {
+    hour,
+    ...(cls === undefined ? {} : { class: cls }),
+    arrivals: t.arrivals,
+    completed: t.completed,
+    dropped: t.dropped,
+    cache_hits: t.cacheHits,
+    api_requests: t.apiRequests,
+    input_tokens: t.inputTokens,
+    output_tokens: t.outputTokens,
+    gpus: Math.round(gpus * 1e4) / 1e4,
+    gpu_utilization: Math.round(utilization * 1e6) / 1e6,
+    ttft_p50_ms: ms(t.ttftMs.quantile(0.5)),
+    ttft_p99_ms: ms(t.ttftMs.quantile(0.99)),
+    tpot_p99_ms: ms(t.tpotMs.quantile(0.99)),
+    e2e_p50_ms: ms(t.e2eMs.quantile(0.5)),
+    e2e_p99_ms: ms(t.e2eMs.quantile(0.99)),
+    slo_attainment: t.arrivals > 0 ? ratio(t.sloMet / t.arrivals) : null,
+    ...parts,
+    total_cost: total,
+    cost_per_1k_requests: t.completed > 0 ? money((total / t.completed) * 1000) : null,
+  };
+}
+
+/** Did this tally (one class, one hour or the whole run) meet the class's SLO? */
+export function tallyMeetsSlo(scenario: Scenario, classIndex: number, t: Tally): boolean {
+  if (t.arrivals === 0) return true;
+  const c = scenario.classes[classIndex];
+  if (t.dropped > MAX_DROP_FRACTION * t.arrivals) return false;
+  if (t.completed === 0) return false;
+  const within = (limitS: number | null, s: Samples) => limitS === null || s.count === 0 || s.quantile(0.99) <= limitS * 1000;
+  if (c.priority === 'batch') return within(c.deadlineS, t.e2eMs);
+  return within(c.slo.ttftS, t.ttftMs) && within(c.slo.tpotS, t.tpotMs) && within(c.slo.e2eS, t.e2eMs);
+}
+
+/** Turns the gathered metrics into the rows and summary of PRODUCT.md. */
+export function buildResult(scenario: Scenario, horizonS: number, metrics: HourlyMetrics, busyByPool: Float64Array[]): RunResult {
+  const hourly: HourRow[] = [];
+  const hourlyByClass: HourRow[] = [];
+  const fleetGpus = scenario.pools.reduce((s, p) => s + p.gpus, 0);
+  const classTotals = scenario.classes.map(() => new Tally());
+  const classCost = scenario.classes.map(() => 0);
+  const all = new Tally();
+  const hoursMissed: number[][] = scenario.classes.map(() => []);
+
+  for (let h = 0; h < metrics.hours; h++) {
+    const tallies = metrics.tallies[h];
+    const busy = busyByPool.map((b) => b[h]);
+    const { total, byClass } = hourlyCost(scenario, h, horizonS, tallies, busy);
+    const seconds = hourSeconds(h, horizonS);
+    const gpus = (fleetGpus * seconds) / 3600;
+    const busyAll = busy.reduce((a, b) => a + b, 0);
+    const utilization = fleetGpus * seconds > 0 ? Math.min(1, busyAll / (fleetGpus * seconds)) : 0;
+    const hourTally = new Tally();
+    tallies.forEach((t, c) => {
+      hourTally.addAll(t);
+      classTotals[c].addAll(t);
+      const r = row(h, t, byClass[c], gpus, utilization, scenario.classes[c].name);
+      classCost[c] += r.total_cost;
+      hourlyByClass.push(r);
+      if (!tallyMeetsSlo(scenario, c, t)) hoursMissed[c].push(h);
+    });
+    all.addAll(hourTally);
+    hourly.push(row(h, hourTally, total, gpus, utilization));
+  }
+
+  const sumOf = (k: keyof HourRow) => money(hourly.reduce((s, r) => s + (r[k] as number), 0));
+  const totalCost = sumOf('total_cost');
+  const classes: Record<string, ClassSummary> = {};
+  scenario.classes.forEach((c, i) => {
+    const t = classTotals[i];
+    classes[c.name] = {
+      requests: t.arrivals,
+      completed: t.completed,
+      dropped: t.dropped,
+      cache_hits: t.cacheHits,
+      api_requests: t.apiRequests,
+      input_tokens: t.inputTokens,
+      output_tokens: t.outputTokens,
+      total_cost: money(classCost[i]),
+      cost_per_1k_requests: t.completed > 0 ? money((classCost[i] / t.completed) * 1000) : null,
+      latency: { ttft_ms: latencyStats(t.ttftMs), tpot_ms: latencyStats(t.tpotMs), e2e_ms: latencyStats(t.e2eMs), queue_ms: latencyStats(t.queueMs) },
+      slo: {
+        ttft_ms: c.slo.ttftS === null ? null : c.slo.ttftS * 1000,
+        tpot_ms: c.slo.tpotS === null ? null : c.slo.tpotS * 1000,
+        e2e_ms: c.slo.e2eS === null ? null : c.slo.e2eS * 1000,
+        deadline_ms: c.deadlineS === null ? null : c.deadlineS * 1000,
+      },
+      slo_attainment: t.arrivals > 0 ? ratio(t.sloMet / t.arrivals) : null,
+      meets_slo: hoursMissed[i].length === 0,
+      hours_missed: hoursMissed[i],
+    };
+  });
+
+  const summary: Summary = {
+    name: scenario.name,
+    seed: scenario.seed,
+    requests: all.arrivals,
+    completed: all.completed,
+    dropped: all.dropped,
+    cache_hits: all.cacheHits,
+    api_requests: all.apiRequests,
+    input_tokens: all.inputTokens,
+    output_tokens: all.outputTokens,
+    preemptions: all.preemptions,
+    prefix_hit_tokens: all.prefixHitTokens,
+    hours: metrics.hours,
+    total_cost: totalCost,
+    cost_per_hour: money(totalCost / (horizonS / 3600)),
+    cost_per_1k_requests: all.completed > 0 ? money((totalCost / all.completed) * 1000) : null,
+    cost_breakdown: {
+      gpu_cost: sumOf('gpu_cost'),
+      energy_cost: sumOf('energy_cost'),
+      api_cost: sumOf('api_cost'),
+      cache_cost: sumOf('cache_cost'),
+      other_cost: sumOf('other_cost'),
+    },
+    slo_attainment: all.arrivals > 0 ? ratio(all.sloMet / all.arrivals) : null,
+    meets_slo: Object.values(classes).every((c) => c.meets_slo),
+    latency: { ttft_ms: latencyStats(all.ttftMs), tpot_ms: latencyStats(all.tpotMs), e2e_ms: latencyStats(all.e2eMs), queue_ms: latencyStats(all.queueMs) },
+    classes,
+  };
+  return { hourly, hourlyByClass, summary };
+}

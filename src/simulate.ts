@@ -1,0 +1,167 @@
+import type { ClassSpec, PoolSpec, Scenario } from './workload/scenario.js';
+import { Simulation } from './engine/Simulation.js';
+import { stream } from './random/streams.js';
+import { HourlyMetrics, type Outcome } from './metrics/HourlyMetrics.js';
+import { buildResult, type RunResult } from './metrics/results.js';
+import { Pool } from './serving/Pool.js';
+import { newRequest, type Request } from './serving/request.js';
+import type { StepModel } from './serving/stepModel.js';
+import { syntheticSource, traceSource, type ArrivalSource } from './traffic/requestSource.js';
+import { openTrace } from './traffic/trace/openTrace.js';
+import { linearStepModel } from './gpu/linear.js';
+import { rooflineStepModel } from './gpu/roofline.js';
+import { kvCapacityTokens } from './gpu/memory.js';
+import { PRIORITY } from './serving/Replica.js';
+import { inputError } from './errors.js';
+
+export interface SimulateOptions {
+  /** Skip steady decode runs as single events (default). false: one event per iteration. */
+  fastForward?: boolean;
+  /** Called about every `progressEvery` arrivals with the simulated time reached. */
+  onProgress?: (simulatedS: number, requests: number) => void;
+  progressEvery?: number;
+  /** Called for every request that ends (tests use it to check per-request latencies). */
+  onRequestEnd?: (request: Request, outcome: Outcome) => void;
+}
+
+export interface SimulationRun extends RunResult {
+  /** Engine counters (not written to outputs: they describe the run, not the service). */
+  stats: { events: number; requests: number; simulatedS: number };
+}
+
+/** The step-time model of a pool: the workload's measured `perf` block, else the roofline model. */
+export function stepModelFor(scenario: Scenario, pool: PoolSpec): StepModel {
+  return scenario.perf ? linearStepModel(scenario.perf) : rooflineStepModel(pool.model, pool.gpu, pool.gpusPerReplica);
+}
+
+/**
+ * Simulates one scenario request by request and returns its hourly rows and summary.
+ * Pure: no printing, no files, no clock; the same scenario gives the same result.
+ */
+export function simulate(scenario: Scenario, options: SimulateOptions = {}): SimulationRun {
+  const fastForward = options.fastForward ?? true;
+  const horizonS = scenario.durationS ?? traceSpanS(scenario);
+  const hours = Math.ceil(horizonS / 3600);
+  const sim = new Simulation();
+  const metrics = new HourlyMetrics(scenario, hours);
+  const busyByPool = scenario.pools.map(() => new Float64Array(hours));
+  const seed = scenario.seed;
+  const classes = scenario.classes;
+
+  const end = (r: Request, outcome: Outcome) => {
+    metrics.onEnd(r, outcome);
+    options.onRequestEnd?.(r, outcome);
+  };
+
+  const pools = scenario.pools.map((spec, p) => {
+    if (scenario.serving.maxBatchTokens < scenario.serving.maxBatchSize && scenario.serving.batching === 'continuous') {
+      throw inputError(`must be at least serving.max_batch_size (${scenario.serving.maxBatchSize}): every decoding sequence needs a token of the iteration budget`, { path: 'serving.max_batch_tokens', file: scenario.sourceFile });
+    }
+    const capacity = kvCapacityTokens(spec.model, spec.gpu, spec.gpusPerReplica, scenario.serving.gpuMemoryUtilization);
+    const busy = busyByPool[p];
+    return new Pool(
+      spec,
+      sim,
+      scenario.serving,
+      stepModelFor(scenario, spec),
+      capacity,
+      {
+        completed: (r) => end(r, 'gpu'),
+        dropped: (r) => end(r, 'dropped'),
+        busy: (gpus, s, e) => splitByHour(busy, gpus, s, Math.min(e, horizonS)),
+      },
+      stream(seed, `router:${spec.name}`),
+      fastForward,
+    );
+  });
+
+  const poolOf: (Pool | null)[] = classes.map((c) => {
+    const p = scenario.pools.findIndex((pool) => pool.serves.includes(c.name));
+    return p >= 0 ? pools[p] : null;
+  });
+  const api = scenario.api;
+  const toApi = classes.map((c, i) => api !== null && (api.useFor === 'all' || (Array.isArray(api.useFor) && api.useFor.includes(c.name)) || poolOf[i] === null));
+  const response = scenario.cache.response;
+  const cacheDraw = stream(seed, 'cache');
+
+  const source: ArrivalSource =
+    scenario.traffic.trace !== null ? traceSource(scenario, horizonS) : syntheticSource(scenario, horizonS);
+  let requests = 0;
+  const progressEvery = options.progressEvery ?? 100_000;
+
+  const serveByApi = (r: Request) => {
+    if (api === null) throw new Error('no API backend');
+    r.startedAt = sim.now;
+    r.firstTokenAt = sim.now + api.ttftS;
+    r.finishedAt = r.firstTokenAt + (r.outputTokens - 1) / api.tokensPerSecond;
+    end(r, 'api');
+  };
+
+  const arrive = (a: NonNullable<ReturnType<ArrivalSource>>) => {
+    const c: ClassSpec = classes[a.classIndex];
+    const retrieval = c.retrieval;
+    const prompt = Math.max(1, Math.round((a.promptTokens + (retrieval?.addedTokens ?? 0)) * (1 - c.promptCompression)));
+    const prefix = Math.min(c.sharedPrefixTokens, prompt);
+    const r = newRequest(requests++, a.classIndex, a.time, prompt, a.outputTokens, prefix, a.hashIds);
+    metrics.onArrival(r);
+    if (response !== null && response.hitRate !== null && cacheDraw() < response.hitRate) {
+      r.startedAt = r.firstTokenAt = r.finishedAt = sim.now + response.latencyS;
+      end(r, 'cache');
+      return;
+    }
+    if (toApi[a.classIndex]) {
+      serveByApi(r);
+      return;
+    }
+    const pool = poolOf[a.classIndex] as Pool;
+    if (retrieval !== null && retrieval.latencyS > 0) {
+      sim.schedule(retrieval.latencyS, () => pool.enqueue(r, sim.now), PRIORITY.arrival);
+    } else {
+      pool.enqueue(r, sim.now);
+    }
+  };
+
+  // One pending arrival at a time: the source is pulled as the clock reaches each request.
+  const scheduleNext = () => {
+    const a = source();
+    if (a === null) return;
+    sim.at(a.time, () => {
+      arrive(a);
+      if (options.onProgress && requests % progressEvery === 0) options.onProgress(sim.now, requests);
+      scheduleNext();
+    }, PRIORITY.arrival);
+  };
+  scheduleNext();
+  sim.run();
+
+  const result = buildResult(scenario, horizonS, metrics, busyByPool);
+  return { ...result, stats: { events: sim.eventsRun, requests, simulatedS: sim.now } };
+}
+
+/**
+ * The horizon of a trace replay without `duration`: up to the last arrival, read in one streamed
+ * pass before the run (so that hours and billing are known up front).
+ */
+function traceSpanS(scenario: Scenario): number {
+  const reader = openTrace(scenario.traffic.trace!, {});
+  let last = 0;
+  let rows = 0;
+  for (let row = reader.next(); row !== null; row = reader.next()) {
+    rows++;
+    if (row.timeS > last) last = row.timeS;
+  }
+  reader.close();
+  if (!reader.hasTimes) return rows / scenario.traffic.ratePerS;
+  return Math.max(last + 1e-9, 1);
+}
+
+/** Adds GPU-busy time over [startS, endS) for `gpus` GPUs to the hours it falls in. */
+function splitByHour(into: Float64Array, gpus: number, startS: number, endS: number): void {
+  let s = startS;
+  while (s < endS) {
+    const hour = Math.floor(s / 3600);
+    const hourEnd = Math.min(endS, (hour + 1) * 3600);
+    into[hour] += (hourEnd - s) * gpus;
+    s = hourEnd;
+  }
+}

@@ -1,0 +1,90 @@
+import type { Scenario } from '../workload/scenario.js';
+import { stream } from '../random/streams.js';
+import { arrivalProcess } from './arrivalProcess.js';
+import { tokenSampler, type TokenSampler } from './tokenSampler.js';
+import { openTrace } from './trace/openTrace.js';
+
+/** A request as generated, before any serving decision. */
+export interface Arrival {
+  time: number;
+  classIndex: number;
+  /** Prompt tokens as the user sent them (before retrieval and compression). */
+  promptTokens: number;
+  outputTokens: number;
+  hashIds: readonly number[] | null;
+}
+
+/** Yields arrivals in time order, then null. Pulled one at a time: nothing is pre-generated. */
+export type ArrivalSource = () => Arrival | null;
+
+/**
+ * Synthetic traffic: arrival times from `arrivals`, the class of each request from `classes`
+ * (weighted), and its lengths from `prompt:<class>` and `output:<class>` — four independent
+ * kinds of stream, so a change in one never moves the draws of another.
+ */
+export function syntheticSource(scenario: Scenario, horizonS: number): ArrivalSource {
+  const seed = scenario.seed;
+  const nextTime = arrivalProcess(scenario.traffic, horizonS, stream(seed, 'arrivals'));
+  const pickClass = stream(seed, 'classes');
+  const cumulative: number[] = [];
+  let acc = 0;
+  for (const c of scenario.classes) cumulative.push((acc += c.weight));
+  const prompt: TokenSampler[] = scenario.classes.map((c) => tokenSampler(c.promptTokens!, stream(seed, `prompt:${c.name}`)));
+  const output: TokenSampler[] = scenario.classes.map((c) => tokenSampler(c.outputTokens!, stream(seed, `output:${c.name}`)));
+  const last = scenario.classes.length - 1;
+
+  return () => {
+    const time = nextTime();
+    if (time === Infinity) return null;
+    const x = pickClass() * acc;
+    let classIndex = 0;
+    while (classIndex < last && x >= cumulative[classIndex]) classIndex++;
+    return { time, classIndex, promptTokens: prompt[classIndex](), outputTokens: output[classIndex](), hashIds: null };
+  };
+}
+
+/**
+ * Trace replay: arrival times and token counts from the file (streamed, one row at a time); the
+ * class from the trace's class column through `class_map` (an unmapped value, or no column, goes
+ * to the default class). A class with its own length distribution overrides the trace's counts.
+ * Length-only traces (no times) take their times from the synthetic arrival process.
+ */
+export function traceSource(scenario: Scenario, horizonS: number, skipBadRows = false): ArrivalSource {
+  const spec = scenario.traffic.trace!;
+  const reader = openTrace(spec, { durationS: scenario.durationS, skipBadRows });
+  const seed = scenario.seed;
+  const classIndex = new Map(scenario.classes.map((c, i) => [c.name, i] as const));
+  const defaultIndex = classIndex.get(spec.defaultClass) ?? 0;
+  const byKey = new Map<string, number>();
+  const classOf = (key: string | null): number => {
+    if (key === null) return defaultIndex;
+    let i = byKey.get(key);
+    if (i === undefined) {
+      const name = spec.classMap?.[key] ?? key;
+      i = classIndex.get(name) ?? defaultIndex;
+      byKey.set(key, i);
+    }
+    return i;
+  };
+  const prompt = scenario.classes.map((c) => (c.promptTokens ? tokenSampler(c.promptTokens, stream(seed, `prompt:${c.name}`)) : null));
+  const output = scenario.classes.map((c) => (c.outputTokens ? tokenSampler(c.outputTokens, stream(seed, `output:${c.name}`)) : null));
+  const syntheticTime = reader.hasTimes ? null : arrivalProcess(scenario.traffic, horizonS, stream(seed, 'arrivals'));
+
+  return () => {
+    const row = reader.next();
+    if (row === null) return null;
+    const time = syntheticTime ? syntheticTime() : row.timeS;
+    if (time === Infinity || time >= horizonS) {
+      reader.close();
+      return null;
+    }
+    const c = classOf(row.classKey);
+    return {
+      time,
+      classIndex: c,
+      promptTokens: prompt[c]?.() ?? row.promptTokens,
+      outputTokens: output[c]?.() ?? row.outputTokens,
+      hashIds: row.hashIds,
+    };
+  };
+}

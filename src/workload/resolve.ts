@@ -1,0 +1,197 @@
+/**
+ * Stage 3 and 4 of loading a workload: applies every default and the rules that involve several
+ * keys, and builds the `Scenario`. The input has passed the schema (schema.ts); every problem
+ * found here is added to `problems` and the returned scenario is then not to be used.
+ * The defaults are listed in docs/workload.md.
+ */
+import { apiNames, findApi } from '../catalog/catalog.js';
+import type { Problems } from './problems.js';
+import { resolvePools } from './resolvePools.js';
+import { resolveTokenDist } from './resolveTokenDist.js';
+import { resolveDurationS, resolveTraffic } from './resolveTraffic.js';
+import type { ClassDoc, WorkloadDoc } from './schema.js';
+import type { ApiSpec, ClassSpec, CostSpec, ResponseCacheSpec, Scenario, ServingSpec } from './scenario.js';
+import { closest, didYouMean } from './suggest.js';
+
+export const DEFAULT_SEED = 1;
+
+export const SERVING_DEFAULTS: ServingSpec = {
+  batching: 'continuous',
+  maxBatchSize: 256,
+  maxBatchTokens: 8192,
+  batchWindowS: 0.02,
+  router: 'least_loaded',
+  maxQueueTimeS: 60,
+  gpuMemoryUtilization: 0.9,
+};
+
+export const API_DEFAULTS = { name: 'custom-api', ttftS: 0.5, tokensPerSecond: 90, useFor: 'overflow' } as const;
+
+export const RESPONSE_CACHE_DEFAULTS = { latencyS: 0.005, zipf: 1, pricePerHour: 0, pricePerLookup: 0 } as const;
+
+export const COST_DEFAULTS = { electricityPerKwh: 0.12, pue: 1.3 } as const;
+
+export interface ResolveContext {
+  /** Absolute path of the workload file (Scenario.sourceFile), or null. */
+  readonly sourceFile: string | null;
+  /** Folder that relative paths (traces, empirical distributions) are resolved against. */
+  readonly folder: string;
+  /** Name when the document has none (the file's base name). */
+  readonly defaultName: string;
+}
+
+export function resolveScenario(doc: WorkloadDoc, ctx: ResolveContext, problems: Problems): Scenario {
+  const classNames = doc.classes.map((c) => c.name);
+  const traffic = resolveTraffic(doc, { classNames, folder: ctx.folder }, problems);
+  const classes = resolveClasses(doc.classes, traffic.trace !== null, ctx.folder, problems);
+  const serving = resolveServing(doc);
+  const api = resolveApi(doc, classNames, problems);
+  const apiServes = new Set(api === null ? [] : api.useFor === 'all' ? classNames : api.useFor === 'overflow' ? [] : api.useFor);
+  const pools = resolvePools(doc, { classNames, apiServes, gpuMemoryUtilization: serving.gpuMemoryUtilization }, problems);
+  return {
+    name: doc.name ?? ctx.defaultName,
+    seed: doc.seed ?? DEFAULT_SEED,
+    durationS: resolveDurationS(doc),
+    traffic,
+    classes,
+    pools,
+    serving,
+    perf: doc.perf
+      ? {
+          prefill: { baseS: doc.perf.prefill.base, perTokenS: doc.perf.prefill.per_token },
+          decode: { baseS: doc.perf.decode.base, perSeqS: doc.perf.decode.per_seq, perKvTokenS: doc.perf.decode.per_kv_token },
+        }
+      : null,
+    cache: { response: resolveResponseCache(doc, problems), prefix: doc.cache?.prefix ?? false },
+    api,
+    costs: resolveCosts(doc),
+    sourceFile: ctx.sourceFile,
+  };
+}
+
+function resolveClasses(docs: readonly ClassDoc[], traced: boolean, folder: string, problems: Problems): ClassSpec[] {
+  const firstIndex = new Map<string, number>();
+  const totalWeight = docs.reduce((sum, c) => sum + (c.weight ?? 1), 0);
+  return docs.map((c, i) => {
+    const at = ['classes', i] as const;
+    const previous = firstIndex.get(c.name);
+    if (previous !== undefined) problems.add([...at, 'name'], `duplicate class name '${c.name}' (also classes[${previous}])`);
+    else firstIndex.set(c.name, i);
+
+    const dist = (key: 'prompt_tokens' | 'output_tokens') => {
+      const value = c[key];
+      if (value !== undefined) return resolveTokenDist(value, [...at, key], folder, problems);
+      if (!traced) problems.add([...at, key], 'is required: a token count or a distribution (only a trace supplies its own)');
+      return null;
+    };
+    const priority = c.priority ?? 'interactive';
+    if (priority === 'batch' && c.deadline === undefined) {
+      problems.add([...at, 'deadline'], 'is required for priority: batch (e.g. deadline: 12h): it is the SLO of a batch class');
+    }
+    if (priority === 'interactive' && c.deadline !== undefined) {
+      problems.add([...at, 'deadline'], 'applies only to priority: batch; interactive classes use slo: {ttft, tpot, e2e}');
+    }
+    if (priority === 'batch' && c.slo !== undefined) {
+      problems.add([...at, 'slo'], 'does not apply to priority: batch; its SLO is the deadline');
+    }
+    return {
+      name: c.name,
+      weight: (c.weight ?? 1) / totalWeight,
+      promptTokens: dist('prompt_tokens'),
+      outputTokens: dist('output_tokens'),
+      sharedPrefixTokens: c.shared_prefix_tokens ?? 0,
+      slo: { ttftS: c.slo?.ttft ?? null, tpotS: c.slo?.tpot ?? null, e2eS: c.slo?.e2e ?? null },
+      priority,
+      deadlineS: c.deadline ?? null,
+      retrieval: c.retrieval
+        ? {
+            latencyS: c.retrieval.latency ?? 0,
+            addedTokens: c.retrieval.added_tokens ?? 0,
+            costPerQuery: c.retrieval.cost_per_query ?? 0,
+          }
+        : null,
+      promptCompression: c.prompt_compression ?? 0,
+    };
+  });
+}
+
+function resolveServing(doc: WorkloadDoc): ServingSpec {
+  const s = doc.serving ?? {};
+  const d = SERVING_DEFAULTS;
+  return {
+    batching: s.batching ?? d.batching,
+    maxBatchSize: s.max_batch_size ?? d.maxBatchSize,
+    maxBatchTokens: s.max_batch_tokens ?? d.maxBatchTokens,
+    batchWindowS: s.batch_window ?? d.batchWindowS,
+    router: s.router ?? d.router,
+    maxQueueTimeS: s.max_queue_time ?? d.maxQueueTimeS,
+    gpuMemoryUtilization: s.gpu_memory_utilization ?? d.gpuMemoryUtilization,
+  };
+}
+
+function resolveResponseCache(doc: WorkloadDoc, problems: Problems): ResponseCacheSpec | null {
+  const r = doc.cache?.response;
+  if (!r) return null;
+  const at = ['cache', 'response'] as const;
+  const popularity = r.distinct !== undefined || r.zipf !== undefined || r.capacity !== undefined || r.ttl !== undefined;
+  if (r.hit_rate !== undefined && popularity) {
+    problems.add(at, 'give either hit_rate or the popularity model (distinct, zipf, capacity, ttl), not both');
+  } else if (r.hit_rate === undefined && !popularity) {
+    problems.add(at, 'needs hit_rate (e.g. 0.1) or the popularity model (distinct, zipf, capacity, ttl)');
+  } else if (popularity && r.distinct === undefined) {
+    problems.add([...at, 'distinct'], 'is required by the popularity model: how many distinct prompts there are');
+  }
+  return {
+    hitRate: r.hit_rate ?? null,
+    latencyS: r.latency ?? RESPONSE_CACHE_DEFAULTS.latencyS,
+    distinct: r.distinct ?? null,
+    zipf: popularity ? (r.zipf ?? RESPONSE_CACHE_DEFAULTS.zipf) : null,
+    capacity: r.capacity ?? null,
+    ttlS: r.ttl ?? null,
+    pricePerHour: r.price_per_hour ?? RESPONSE_CACHE_DEFAULTS.pricePerHour,
+    pricePerLookup: r.price_per_lookup ?? RESPONSE_CACHE_DEFAULTS.pricePerLookup,
+  };
+}
+
+function resolveApi(doc: WorkloadDoc, classNames: readonly string[], problems: Problems): ApiSpec | null {
+  const a = doc.api;
+  if (!a) return null;
+  const entry = a.name !== undefined ? findApi(a.name) : undefined;
+  const pricesGiven = a.input_per_million !== undefined && a.output_per_million !== undefined;
+  if (a.name !== undefined && !entry && !pricesGiven) {
+    const near = closest(a.name, apiNames(), 3);
+    const hint = near.length > 0 ? `did you mean ${near.map((n) => `\`${n}\``).join(' or ')}?` : `the catalog has ${apiNames().join(', ')}`;
+    problems.add(['api', 'name'], `unknown hosted API '${a.name}'; ${hint} (or give input_per_million and output_per_million)`);
+  } else if (a.name === undefined && !pricesGiven) {
+    problems.add(['api'], 'needs a catalog name (e.g. name: gpt-4o-mini) or input_per_million and output_per_million');
+  }
+  const useFor = a.use_for ?? API_DEFAULTS.useFor;
+  if (Array.isArray(useFor)) {
+    useFor.forEach((name, i) => {
+      if (classNames.includes(name)) return;
+      const hint = didYouMean(name, classNames);
+      problems.add(['api', 'use_for', i], `unknown class '${name}'${hint ? `; ${hint}` : `; the classes are ${classNames.join(', ')}`}`);
+    });
+  }
+  return {
+    name: a.name ?? API_DEFAULTS.name,
+    inputPerMillion: a.input_per_million ?? entry?.inputPerMillion ?? 0,
+    outputPerMillion: a.output_per_million ?? entry?.outputPerMillion ?? 0,
+    ttftS: a.ttft ?? entry?.ttftS ?? API_DEFAULTS.ttftS,
+    tokensPerSecond: a.tokens_per_second ?? entry?.tokensPerSecond ?? API_DEFAULTS.tokensPerSecond,
+    useFor: Array.isArray(useFor) ? [...new Set(useFor)] : useFor,
+  };
+}
+
+function resolveCosts(doc: WorkloadDoc): CostSpec {
+  const c = doc.costs ?? {};
+  const amortizedPerHour: Record<string, number> = {};
+  for (const [name, item] of Object.entries(c.amortized ?? {})) amortizedPerHour[name] = item.cost / (item.over / 3600);
+  return {
+    electricityPerKwh: c.electricity_per_kwh ?? COST_DEFAULTS.electricityPerKwh,
+    pue: c.pue ?? COST_DEFAULTS.pue,
+    hourly: { ...(c.hourly ?? {}) },
+    perRequest: { ...(c.per_request ?? {}) },
+    amortizedPerHour,
+  };
+}

@@ -1,0 +1,208 @@
+/**
+ * Self-hosted fleets: top-level `model`/`gpu`/`fleet` (one pool named `default`) or `pools:`.
+ * Checks that each class is served by exactly one pool unless the hosted API serves it, that
+ * the GPU count splits into whole replicas, and that the model fits on a replica.
+ */
+import { fitError } from '../gpu/memory.js';
+import type { KeyPath } from './path.js';
+import type { Problems } from './problems.js';
+import { resolveGpu, resolveModel } from './resolveHardware.js';
+import { resolvePricing } from './resolvePricing.js';
+import type { FleetDoc, GpuDoc, ModelDoc, WorkloadDoc } from './schema.js';
+import type { AutoscaleSpec, PoolSpec } from './scenario.js';
+import { didYouMean } from './suggest.js';
+import { parseDuration } from './units.js';
+
+/** Tensor parallelism stays inside one 8-GPU node. */
+export const MAX_GPUS_PER_REPLICA = 8;
+
+export const AUTOSCALE_DEFAULTS = {
+  metric: 'queue_time',
+  queueTimeTargetS: 0.5,
+  utilizationTarget: 0.7,
+  provisioningS: 180,
+  cooldownS: 600,
+} as const;
+
+interface PoolDocLike extends FleetDoc {
+  readonly model?: ModelDoc;
+  readonly gpu?: GpuDoc;
+}
+
+export interface PoolContext {
+  readonly classNames: readonly string[];
+  /** Classes the hosted API serves (use_for: all or a list). */
+  readonly apiServes: ReadonlySet<string>;
+  readonly gpuMemoryUtilization: number;
+}
+
+/** The pools of a workload; empty when the hosted API serves everything. */
+export function resolvePools(doc: WorkloadDoc, ctx: PoolContext, problems: Problems): PoolSpec[] {
+  const topLevel = (['model', 'gpu', 'fleet'] as const).filter((k) => doc[k] !== undefined);
+  if (doc.pools) {
+    for (const key of topLevel) {
+      problems.add([key], 'cannot be used with pools: give each pool its own model, gpu and GPUs');
+    }
+    return resolvePoolList(doc.pools, ctx, problems);
+  }
+  const unserved = ctx.classNames.filter((name) => !ctx.apiServes.has(name));
+  if (!doc.fleet) {
+    if (unserved.length > 0) {
+      problems.add(['fleet'], 'is required: give fleet: {gpus: N}, or pools, or api: {use_for: all}');
+    } else {
+      for (const key of topLevel) problems.add([key], 'has no effect without fleet (the hosted API serves every class)');
+    }
+    return [];
+  }
+  const pool = resolvePool('default', { ...doc.fleet, model: doc.model, gpu: doc.gpu }, unserved, {
+    fleet: ['fleet'],
+    model: doc.model !== undefined ? ['model'] : ['fleet'],
+    gpu: doc.gpu !== undefined ? ['gpu'] : ['fleet'],
+  }, ctx, problems);
+  return pool ? [pool] : [];
+}
+
+function resolvePoolList(pools: NonNullable<WorkloadDoc['pools']>, ctx: PoolContext, problems: Problems): PoolSpec[] {
+  const servedBy = new Map<string, string>();
+  const names = new Map<string, number>();
+  const out: PoolSpec[] = [];
+  pools.forEach((p, i) => {
+    const at: KeyPath = ['pools', i];
+    const previous = names.get(p.name);
+    if (previous !== undefined) problems.add([...at, 'name'], `duplicate pool name '${p.name}' (also pools[${previous}])`);
+    names.set(p.name, i);
+    p.serves.forEach((cls, j) => {
+      const where: KeyPath = [...at, 'serves', j];
+      if (!ctx.classNames.includes(cls)) {
+        const hint = didYouMean(cls, ctx.classNames);
+        problems.add(where, `unknown class '${cls}'${hint ? `; ${hint}` : `; the classes are ${ctx.classNames.join(', ')}`}`);
+      } else if (servedBy.has(cls) && servedBy.get(cls) !== p.name) {
+        problems.add(where, `class '${cls}' is already served by pool '${servedBy.get(cls)}'; a class is served by one pool`);
+      } else if (ctx.apiServes.has(cls)) {
+        problems.add(where, `class '${cls}' is also in api.use_for; serve it from a pool or the API, not both`);
+      } else {
+        servedBy.set(cls, p.name);
+      }
+    });
+    const pool = resolvePool(p.name, p, [...new Set(p.serves)], {
+      fleet: at,
+      model: p.model !== undefined ? [...at, 'model'] : at,
+      gpu: p.gpu !== undefined ? [...at, 'gpu'] : at,
+    }, ctx, problems);
+    if (pool) out.push(pool);
+  });
+  ctx.classNames.forEach((cls, i) => {
+    if (!servedBy.has(cls) && !ctx.apiServes.has(cls)) {
+      problems.add(['classes', i, 'name'], `class '${cls}' is served by no pool; add it to a pool's serves or to api.use_for`);
+    }
+  });
+  return out;
+}
+
+interface PoolPaths {
+  readonly fleet: KeyPath;
+  readonly model: KeyPath;
+  readonly gpu: KeyPath;
+}
+
+function resolvePool(
+  name: string,
+  doc: PoolDocLike,
+  serves: readonly string[],
+  paths: PoolPaths,
+  ctx: PoolContext,
+  problems: Problems,
+): PoolSpec | null {
+  const model = resolveModel(doc.model, paths.model, problems);
+  const gpu = resolveGpu(doc.gpu, paths.gpu, problems);
+  const gpusPerReplica = doc.gpus_per_replica ?? 1;
+  const tpOk = gpusPerReplica <= MAX_GPUS_PER_REPLICA;
+  if (!tpOk) {
+    problems.add([...paths.fleet, 'gpus_per_replica'], `must be <= ${MAX_GPUS_PER_REPLICA} (tensor parallelism stays inside one node), got ${gpusPerReplica}`);
+  }
+  const autoscale = doc.autoscale ? resolveAutoscale(doc.autoscale, gpusPerReplica, [...paths.fleet, 'autoscale'], problems) : null;
+  const gpus = doc.gpus ?? (autoscale ? (autoscale.schedule?.[0] ?? autoscale.min) : undefined);
+  if (gpus === undefined) {
+    problems.add([...paths.fleet, 'gpus'], 'is required: the total number of GPUs (e.g. gpus: 8)');
+  } else if (gpus % gpusPerReplica !== 0) {
+    problems.add([...paths.fleet, 'gpus'], `must be a multiple of gpus_per_replica (${gpusPerReplica}), got ${gpus}`);
+  } else if (autoscale && doc.gpus !== undefined && (gpus < autoscale.min || gpus > autoscale.max)) {
+    problems.add([...paths.fleet, 'gpus'], `must be within autoscale min..max (${autoscale.min}..${autoscale.max}), got ${gpus}`);
+  }
+  if (model && gpu && tpOk) {
+    const fit = fitError(model, gpu, gpusPerReplica, ctx.gpuMemoryUtilization);
+    if (fit) problems.add(paths.model, fit);
+  }
+  if (!model || !gpu || gpus === undefined) return null;
+  const pricing = resolvePricing(doc.pricing, {
+    gpu,
+    gpus,
+    autoscaled: autoscale !== null,
+    path: [...paths.fleet, 'pricing'],
+    gpuPath: paths.gpu,
+  }, problems);
+  const { priceKnown, ...gpuSpec } = gpu;
+  return {
+    name,
+    model,
+    gpu: priceKnown ? gpuSpec : { ...gpuSpec, pricePerHour: pricing.onTop.pricePerHour },
+    gpus,
+    gpusPerReplica,
+    replicas: Math.floor(gpus / gpusPerReplica),
+    serves: [...serves],
+    pricing,
+    billing: doc.billing ?? 'per_second',
+    autoscale,
+    failures: doc.failures ? { mtbfS: doc.failures.mtbf, repairS: doc.failures.repair } : null,
+    spares: doc.spares ?? 0,
+  };
+}
+
+function resolveAutoscale(
+  doc: NonNullable<FleetDoc['autoscale']>,
+  gpusPerReplica: number,
+  path: KeyPath,
+  problems: Problems,
+): AutoscaleSpec {
+  const schedule = doc.schedule ?? null;
+  const min = doc.min ?? (schedule ? Math.min(...schedule) : gpusPerReplica);
+  const max = doc.max ?? (schedule ? Math.max(...schedule) : undefined);
+  if (max === undefined) problems.add([...path, 'max'], 'is required: the most GPUs the autoscaler may run (or give a schedule)');
+  else if (min > max) problems.add([...path, 'min'], `must be <= max (${max}), got ${min}`);
+  for (const [key, value] of [['min', min], ['max', max]] as const) {
+    if (value !== undefined && value % gpusPerReplica !== 0) {
+      problems.add([...path, key], `must be a multiple of gpus_per_replica (${gpusPerReplica}), got ${value}`);
+    }
+  }
+  schedule?.forEach((count, hour) => {
+    if (count % gpusPerReplica !== 0) {
+      problems.add([...path, 'schedule', hour], `must be a multiple of gpus_per_replica (${gpusPerReplica}), got ${count}`);
+    }
+  });
+  const metric = doc.metric ?? AUTOSCALE_DEFAULTS.metric;
+  return {
+    schedule,
+    min,
+    max: max ?? min,
+    metric,
+    target: autoscaleTarget(metric, doc.target, [...path, 'target'], problems),
+    provisioningS: doc.provisioning ?? AUTOSCALE_DEFAULTS.provisioningS,
+    cooldownS: doc.cooldown ?? AUTOSCALE_DEFAULTS.cooldownS,
+  };
+}
+
+/** queue_time: a duration in seconds (> 0); utilization: a fraction in (0, 1]. */
+function autoscaleTarget(metric: 'queue_time' | 'utilization', target: number | string | undefined, path: KeyPath, problems: Problems): number {
+  if (metric === 'utilization') {
+    if (target === undefined) return AUTOSCALE_DEFAULTS.utilizationTarget;
+    if (typeof target !== 'number' || !(target > 0 && target <= 1)) {
+      problems.add(path, `with metric utilization, must be a fraction in (0, 1], got ${JSON.stringify(target)}`);
+    }
+    return typeof target === 'number' ? target : 0;
+  }
+  if (target === undefined) return AUTOSCALE_DEFAULTS.queueTimeTargetS;
+  const parsed = parseDuration(target);
+  if (!parsed.ok) problems.add(path, parsed.message);
+  else if (parsed.value <= 0) problems.add(path, `must be > 0, got ${String(target)}`);
+  return parsed.ok ? parsed.value : 0;
+}

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { Simulation } from '../../src/engine/Simulation.js';
+import { EventQueue } from '../../src/engine/EventQueue.js';
+import { stream } from '../../src/random/streams.js';
+
+describe('Simulation (SimPy-style exact event logs)', () => {
+  it('runs events in time order and advances the clock', () => {
+    const sim = new Simulation();
+    const log: [string, number][] = [];
+    sim.schedule(3, () => log.push(['c', sim.now]));
+    sim.schedule(1, () => log.push(['a', sim.now]));
+    sim.schedule(2, () => {
+      log.push(['b', sim.now]);
+      sim.schedule(0.5, () => log.push(['b+', sim.now]));
+    });
+    sim.run();
+    expect(log).toEqual([['a', 1], ['b', 2], ['b+', 2.5], ['c', 3]]);
+    expect(sim.eventsRun).toBe(4);
+  });
+
+  it('orders same-time events by priority, then FIFO by scheduling order', () => {
+    const sim = new Simulation();
+    const log: string[] = [];
+    sim.at(5, () => log.push('p1-first'), 1);
+    sim.at(5, () => log.push('p0-first'), 0);
+    sim.at(5, () => log.push('p1-second'), 1);
+    sim.at(5, () => log.push('p0-second'), 0);
+    sim.run();
+    expect(log).toEqual(['p0-first', 'p0-second', 'p1-first', 'p1-second']);
+  });
+
+  it('skips cancelled events and stops at `until`', () => {
+    const sim = new Simulation();
+    const log: number[] = [];
+    const e = sim.schedule(1, () => log.push(1));
+    sim.schedule(2, () => log.push(2));
+    sim.schedule(10, () => log.push(10));
+    sim.cancel(e);
+    sim.run(5);
+    expect(log).toEqual([2]);
+    expect(sim.now).toBe(5);
+    sim.run();
+    expect(log).toEqual([2, 10]);
+  });
+
+  it('rejects negative delays and times in the past', () => {
+    const sim = new Simulation();
+    expect(() => sim.schedule(-1, () => {})).toThrow(/Negative/);
+    sim.schedule(2, () => {});
+    sim.run();
+    expect(() => sim.at(1, () => {})).toThrow(/before now/);
+  });
+
+  it('two simulations in one thread do not share sequence numbers or clocks', () => {
+    const a = new Simulation();
+    const b = new Simulation();
+    const log: string[] = [];
+    a.at(1, () => log.push('a1'));
+    b.at(1, () => log.push('b1'));
+    a.at(1, () => log.push('a2'));
+    a.run();
+    b.run();
+    expect(log).toEqual(['a1', 'a2', 'b1']);
+  });
+});
+
+describe('EventQueue', () => {
+  it('pops 10,000 random keys in sorted (time, priority, seq) order', () => {
+    const u = stream(1, 'heap-test');
+    const q = new EventQueue();
+    for (let seq = 0; seq < 10_000; seq++) {
+      q.push({ time: Math.floor(u() * 100), priority: Math.floor(u() * 3), seq, action: () => {}, cancelled: false });
+    }
+    let prev = q.pop()!;
+    for (let i = 1; i < 10_000; i++) {
+      const next = q.pop()!;
+      const ordered =
+        prev.time < next.time ||
+        (prev.time === next.time && (prev.priority < next.priority || (prev.priority === next.priority && prev.seq < next.seq)));
+      expect(ordered).toBe(true);
+      prev = next;
+    }
+    expect(q.size).toBe(0);
+  });
+});
+
+describe('named streams', () => {
+  it('are reproducible per (seed, name) and independent across names and seeds', () => {
+    const draw = (seed: number, name: string) => {
+      const u = stream(seed, name);
+      return [u(), u(), u()];
+    };
+    expect(draw(42, 'arrivals')).toEqual(draw(42, 'arrivals'));
+    expect(draw(42, 'arrivals')).not.toEqual(draw(42, 'lengths'));
+    expect(draw(42, 'arrivals')).not.toEqual(draw(43, 'arrivals'));
+  });
+});
