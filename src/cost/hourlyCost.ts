@@ -22,7 +22,8 @@ export function hourSeconds(h: number, horizonS: number): number {
  * Money spent in one hour, and its split over classes.
  *
  * - gpu: provisioned GPU-seconds x price per GPU-hour (a reserved base at its price, the rest at
- *   the on-top price); the static fleet is provisioned for the whole horizon.
+ *   the on-top price); the static fleet is provisioned for the whole horizon. With
+ *   `billing: per_hour` a started hour is billed whole (matters for a partial last hour).
  * - energy: per GPU, P(u) = idle + (tdp - idle) x u, with u the pool's busy fraction that hour;
  *   kWh x PUE x electricity price.
  * - api: input and output tokens of the requests sent to the hosted API that hour x prices.
@@ -49,7 +50,9 @@ export function hourlyCost(
   scenario.pools.forEach((pool, p) => {
     const reserved = pool.pricing.reserved;
     const reservedGpus = reserved ? Math.min(reserved.gpus, pool.gpus) : 0;
-    gpu += hours * (reservedGpus * (reserved?.pricePerHour ?? 0) + (pool.gpus - reservedGpus) * pool.pricing.onTop.pricePerHour);
+    // per_hour billing: a started hour is billed whole (the fleet runs through the horizon).
+    const billedHours = pool.billing === 'per_hour' && seconds > 0 ? 1 : hours;
+    gpu += billedHours * (reservedGpus * (reserved?.pricePerHour ?? 0) + (pool.gpus - reservedGpus) * pool.pricing.onTop.pricePerHour);
     const provisionedGpuS = pool.gpus * seconds;
     const utilization = provisionedGpuS > 0 ? Math.min(1, busyGpuSByPool[p] / provisionedGpuS) : 0;
     const kwh = (pool.gpus * gpuPowerW(pool.gpu, utilization) * hours) / 1000;

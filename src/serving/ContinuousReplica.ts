@@ -2,6 +2,7 @@ import type { SimEvent } from '../engine/EventQueue.js';
 import { PRIORITY, type Replica, type ReplicaHost } from './Replica.js';
 import type { Request } from './request.js';
 import type { RequestQueue } from './RequestQueue.js';
+import { PrefixCache } from './PrefixCache.js';
 
 /** Admission keeps this fraction of KV blocks free for decode growth (vLLM's watermark). */
 export const KV_WATERMARK = 0.01;
@@ -20,6 +21,9 @@ export const KV_WATERMARK = 0.01;
  * one event. Its end time is the same left-to-right sum of step times the one-event-per-iteration
  * path computes, so both paths give the same floating-point results. A request that arrives during
  * a run and could be admitted cuts the run at the next iteration boundary.
+ *
+ * With `cache.prefix`, a class's shared prefix stays resident in KV memory once a request of the
+ * class has been admitted (see PrefixCache); later requests of the class skip its prefill.
  */
 export class ContinuousReplica implements Replica {
   private readonly running: Request[] = [];
@@ -29,6 +33,7 @@ export class ContinuousReplica implements Replica {
   private decodeKv = 0;
   private decodeSeqs = 0;
   private event: SimEvent | null = null;
+  private readonly prefixes = new PrefixCache();
 
   // The run in flight: `iterations` iterations starting at `runStart`.
   private runStart = 0;
@@ -79,8 +84,14 @@ export class ContinuousReplica implements Replica {
     return (
       head !== undefined &&
       this.running.length < this.host.serving.maxBatchSize &&
-      this.kvUsed + head.prefillTarget <= this.admitLimit()
+      this.kvUsed + this.ownNeed(head) <= this.admitLimit() + this.prefixes.evictable
     );
+  }
+
+  /** KV tokens a request adds at admission: its prefill target less a resident shared prefix. */
+  private ownNeed(r: Request): number {
+    if (!this.host.prefixCache || r.prefixTokens === 0 || r.prefillTarget < 2) return r.prefillTarget;
+    return r.prefillTarget - this.prefixes.hitTokens(r.classIndex, r.prefillTarget);
   }
 
   private admitLimit(): number {
@@ -139,12 +150,19 @@ export class ContinuousReplica implements Replica {
 
   /** Frees a request's KV memory and takes it out of the decode sums. */
   private release(r: Request): void {
-    this.kvUsed -= r.kvTokens;
+    this.kvUsed -= r.kvTokens - r.sharedKv;
     if (r.decoding) {
       this.decodeSeqs--;
       this.decodeKv -= r.kvTokens;
     }
+    if (r.sharedKv > 0) this.prefixes.release(r.classIndex);
     r.kvTokens = 0;
+    r.sharedKv = 0;
+  }
+
+  /** Frees unreferenced resident prefixes (least recently used first) until `needed` fits. */
+  private evictFor(needed: number, limit: number): void {
+    while (this.kvUsed + needed > limit && this.prefixes.evictable > 0) this.kvUsed -= this.prefixes.evictOne();
   }
 
   /** Forms the next batch and schedules the end of its run, or goes idle. */
@@ -155,6 +173,7 @@ export class ContinuousReplica implements Replica {
     const capacity = host.kvCapacityTokens;
 
     // Decode growth needs one KV slot per decoding sequence: preempt the newest until it fits.
+    if (this.decodeSeqs > 0) this.evictFor(this.decodeSeqs, capacity);
     while (this.decodeSeqs > 0 && this.kvUsed + this.decodeSeqs > capacity) this.preemptNewest();
 
     let budget = serving.maxBatchTokens - this.decodeSeqs;
@@ -178,19 +197,29 @@ export class ContinuousReplica implements Replica {
       if (head === undefined) break;
       // Memory first, then the queue-time limit: a request waits (and is dropped) only where it
       // could otherwise be admitted, so a steady decode run never hides a drop.
-      if (this.kvUsed + head.prefillTarget > limit && this.running.length > 0) break;
+      const need = this.ownNeed(head);
+      this.evictFor(need, limit);
+      if (this.kvUsed + need > limit && this.running.length > 0) break;
       const firstAdmission = Number.isNaN(head.startedAt);
       this.queue.shift();
       if (
         (firstAdmission && sim.now - head.queuedAt > maxWaitS) ||
-        this.kvUsed + head.prefillTarget > limit // alone on an empty replica and still too large
+        this.kvUsed + need > limit // alone on an empty replica and still too large
       ) {
         host.dropped(head);
         continue;
       }
       if (firstAdmission) head.startedAt = sim.now;
       head.kvTokens = head.prefillTarget;
-      this.kvUsed += head.kvTokens;
+      this.kvUsed += need;
+      const shared = host.prefixCache ? Math.min(head.prefixTokens, head.prefillTarget - 1) : 0;
+      if (shared > 0) {
+        const hit = head.prefillTarget - need;
+        this.prefixes.acquire(head.classIndex, shared);
+        head.sharedKv = hit > 0 ? hit : shared;
+        head.prefilled = hit;
+        head.prefixHitTokens += hit;
+      }
       this.running.push(head);
       const chunk = Math.min(head.prefillTarget - head.prefilled, budget);
       this.chunkOf.push(head);

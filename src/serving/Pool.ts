@@ -34,6 +34,7 @@ export class Pool {
     listener: PoolListener,
     routerStream: Uniform,
     fastForward: boolean,
+    prefixCache: boolean,
   ) {
     const gpusPerReplica = spec.gpusPerReplica;
     const host: ReplicaHost = {
@@ -42,6 +43,7 @@ export class Pool {
       stepModel,
       kvCapacityTokens,
       fastForward,
+      prefixCache,
       completed: (r) => listener.completed(r),
       dropped: (r) => listener.dropped(r),
       preempted: () => this.preemptions++,

@@ -14,6 +14,8 @@ export interface ReplicaHost {
   readonly stepModel: StepModel;
   /** KV-cache capacity of one replica, tokens. */
   readonly kvCapacityTokens: number;
+  /** Keep shared prefixes resident and skip their prefill (`cache.prefix`). */
+  readonly prefixCache: boolean;
   /** false: one event per iteration (the reference path); true: skip steady decode runs. */
   readonly fastForward: boolean;
   completed(request: Request): void;

@@ -31,8 +31,10 @@ export interface Request {
   generated: number;
   /** Prefill done: it decodes one token per iteration. */
   decoding: boolean;
-  /** KV tokens this request holds on its replica (0 while waiting). */
+  /** Context length in KV on its replica (0 while waiting), shared prefix included. */
   kvTokens: number;
+  /** Of `kvTokens`, those held by a shared prefix-cache entry rather than by the request. */
+  sharedKv: number;
   /** Prompt tokens served from the prefix cache, over all its admissions. */
   prefixHitTokens: number;
   /** Times it was preempted (its KV freed, to be recomputed). */
@@ -65,6 +67,7 @@ export function newRequest(
     generated: 0,
     decoding: false,
     kvTokens: 0,
+    sharedKv: 0,
     prefixHitTokens: 0,
     preemptions: 0,
   };
