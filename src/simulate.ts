@@ -104,7 +104,7 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
     const retrieval = c.retrieval;
     const prompt = Math.max(1, Math.round((a.promptTokens + (retrieval?.addedTokens ?? 0)) * (1 - c.promptCompression)));
     const prefix = Math.min(c.sharedPrefixTokens, prompt);
-    const r = newRequest(requests++, a.classIndex, a.time, prompt, a.outputTokens, prefix, a.hashIds);
+    const r = newRequest(requests++, a.classIndex, a.time, prompt, a.outputTokens, prefix, a.hashIds, scenario.serving.maxQueueTimeS);
     metrics.onArrival(r);
     if (response !== null && response.hitRate !== null && cacheDraw() < response.hitRate) {
       r.startedAt = r.firstTokenAt = r.finishedAt = sim.now + response.latencyS;

@@ -191,7 +191,6 @@ export class ContinuousReplica implements Replica {
     }
 
     const limit = this.admitLimit();
-    const maxWaitS = serving.maxQueueTimeS;
     while (budget > 0 && this.running.length < serving.maxBatchSize) {
       const head = this.queue.peek();
       if (head === undefined) break;
@@ -203,7 +202,7 @@ export class ContinuousReplica implements Replica {
       const firstAdmission = Number.isNaN(head.startedAt);
       this.queue.shift();
       if (
-        (firstAdmission && sim.now - head.queuedAt > maxWaitS) ||
+        (firstAdmission && sim.now - head.queuedAt > head.maxQueueS) ||
         this.kvUsed + need > limit // alone on an empty replica and still too large
       ) {
         host.dropped(head);

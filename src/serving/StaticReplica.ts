@@ -50,7 +50,7 @@ export class StaticReplica implements Replica {
     this.event = null;
     const host = this.host;
     const sim = host.sim;
-    const { maxBatchSize, maxBatchTokens, maxQueueTimeS } = host.serving;
+    const { maxBatchSize, maxBatchTokens } = host.serving;
     const capacity = host.kvCapacityTokens;
 
     let reserved = 0;
@@ -61,7 +61,7 @@ export class StaticReplica implements Replica {
       const need = head.promptTokens + head.outputTokens;
       if (reserved + need > capacity && batch.length > 0) break;
       this.queue.shift();
-      if (sim.now - head.queuedAt > maxQueueTimeS || need > capacity) {
+      if (sim.now - head.queuedAt > head.maxQueueS || need > capacity) {
         host.dropped(head);
         continue;
       }

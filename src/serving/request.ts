@@ -15,6 +15,8 @@ export interface Request {
   /** Prompt KV-block hashes from a trace (Mooncake), or null. */
   readonly hashIds: readonly number[] | null;
 
+  /** Longest it may wait in a queue before its first admission, seconds (then it is dropped). */
+  maxQueueS: number;
   /** When it joined a replica's (or the pool's) queue. */
   queuedAt: number;
   /** When it was first admitted into a batch; NaN while waiting. */
@@ -49,6 +51,7 @@ export function newRequest(
   outputTokens: number,
   prefixTokens: number,
   hashIds: readonly number[] | null,
+  maxQueueS: number = Infinity,
 ): Request {
   return {
     id,
@@ -58,6 +61,7 @@ export function newRequest(
     outputTokens,
     prefixTokens,
     hashIds,
+    maxQueueS,
     queuedAt: arrivedAt,
     startedAt: NaN,
     firstTokenAt: NaN,
