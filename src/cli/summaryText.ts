@@ -1,45 +1,135 @@
 import type { Scenario } from '../workload/scenario.js';
 import type { HourRow, Summary } from '../metrics/results.js';
+import { count, duration as msText, HOURS_PER_MONTH, percent, usd } from '../report/format.js';
 
-const usd = (x: number) => `$${x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-const msText = (x: number | null) => (x === null ? '-' : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(0)} ms`);
+export interface SummaryTextOptions {
+  /** Files written beside the four of every run (e.g. report.html). */
+  extraFiles?: readonly string[];
+  /** hourly_by_class rows: lets the advice name the class, metric and hour that missed. */
+  hourlyByClass?: readonly HourRow[];
+}
 
-/** The short human summary `capsim run` prints: costs, p99s against each SLO, the verdict. */
-export function formatRunSummary(scenario: Scenario, s: Summary, hourly: readonly HourRow[], out: string): string {
+/** Below this share of busy GPU time over the run, the summary suggests a smaller or autoscaled fleet. */
+export const IDLE_UTILIZATION = 0.3;
+
+/**
+ * The human summary `capsim run` prints: a cost table (per hour, day, month of 730 h and per 1k
+ * requests, by category), each class's p99s against its SLO with PASS/FAIL, the busiest hour,
+ * one line of advice when the SLO is missed or the fleet idles, and the verdict.
+ */
+export function formatRunSummary(
+  scenario: Scenario,
+  s: Summary,
+  hourly: readonly HourRow[],
+  out: string,
+  options: SummaryTextOptions = {},
+): string {
   const lines: string[] = [];
-  const fleet = scenario.pools.map((p) => `${p.gpus} x ${p.gpu.name} (${p.model.name}, TP${p.gpusPerReplica})`).join(' + ');
+  const fleet = scenario.pools.map((p) => `${p.gpus} x ${p.gpu.name} (${p.model.name}, ${p.gpusPerReplica} GPU${p.gpusPerReplica === 1 ? '' : 's'}/replica)`).join(' + ');
   lines.push(`capsim: ${scenario.name} — ${s.hours} h, seed ${s.seed}${fleet ? `, ${fleet}` : ''}`);
   lines.push(
-    `requests ${s.requests.toLocaleString('en-US')}: completed ${s.completed.toLocaleString('en-US')}, dropped ${s.dropped.toLocaleString('en-US')}` +
-      (s.cache_hits ? `, cache hits ${s.cache_hits.toLocaleString('en-US')}` : '') +
-      (s.api_requests ? `, via API ${s.api_requests.toLocaleString('en-US')}` : '') +
-      (s.preemptions ? `, preemptions ${s.preemptions.toLocaleString('en-US')}` : ''),
+    `requests ${count(s.requests)}: completed ${count(s.completed)}, dropped ${count(s.dropped)}` +
+      (s.cache_hits ? `, cache hits ${count(s.cache_hits)}` : '') +
+      (s.api_requests ? `, via API ${count(s.api_requests)}` : '') +
+      (s.preemptions ? `, preemptions ${count(s.preemptions)}` : ''),
   );
-  const b = s.cost_breakdown;
-  lines.push(
-    `cost ${usd(s.cost_per_hour)}/h, ${usd(s.cost_per_hour * 24)}/day, ${usd(s.cost_per_hour * 730)}/month (730 h), ` +
-      `${s.cost_per_1k_requests === null ? '-' : usd(s.cost_per_1k_requests)} per 1k requests`,
-  );
-  lines.push(
-    `  gpu ${usd(b.gpu_cost)}  energy ${usd(b.energy_cost)}  api ${usd(b.api_cost)}  cache ${usd(b.cache_cost)}  other ${usd(b.other_cost)}  total ${usd(s.total_cost)}`,
-  );
-  for (const [name, c] of Object.entries(s.classes)) {
-    const parts: string[] = [];
-    const check = (label: string, p99: number | null, limit: number | null) => {
-      if (limit === null) parts.push(`${label} p99 ${msText(p99)}`);
-      else parts.push(`${label} p99 ${msText(p99)} ${p99 !== null && p99 <= limit ? '<=' : '>'} ${msText(limit)}`);
-    };
-    check('ttft', c.latency.ttft_ms.p99, c.slo.ttft_ms);
-    check('tpot', c.latency.tpot_ms.p99, c.slo.tpot_ms);
-    check('e2e', c.latency.e2e_ms.p99, c.slo.deadline_ms ?? c.slo.e2e_ms);
-    const verdict = c.meets_slo ? 'PASS' : `FAIL (hours ${compactHours(c.hours_missed)})`;
-    lines.push(`  ${name}: ${parts.join(', ')}; attainment ${((c.slo_attainment ?? 0) * 100).toFixed(2)}% — ${verdict}`);
+  lines.push('', ...costTable(s), '', ...classTable(s), '');
+
+  const busiest = hourly.reduce<HourRow | undefined>((a, r) => (a === undefined || r.arrivals > a.arrivals ? r : a), undefined);
+  if (busiest) {
+    lines.push(`busiest hour ${busiest.hour}: ${count(busiest.arrivals)} arrivals, p99 TTFT ${msText(busiest.ttft_p99_ms)}, GPU utilization ${percent(busiest.gpu_utilization, 0)}, ${usd(busiest.total_cost)}`);
   }
-  const busiest = hourly.reduce((a, r) => (r.arrivals > a.arrivals ? r : a), hourly[0]);
-  if (busiest) lines.push(`busiest hour ${busiest.hour}: ${busiest.arrivals.toLocaleString('en-US')} arrivals, ttft p99 ${msText(busiest.ttft_p99_ms)}, utilization ${(busiest.gpu_utilization * 100).toFixed(0)}%`);
-  lines.push(`verdict: ${s.meets_slo ? 'meets every SLO in every hour' : 'misses its SLOs (try `capsim plan`)'}`);
-  lines.push(`wrote ${out}/{hourly.csv, hourly_by_class.csv, summary.json, manifest.json}`);
+  const advice = adviceLine(s, hourly, options.hourlyByClass ?? []);
+  if (advice) lines.push(`advice: ${advice}`);
+  lines.push(`verdict: ${s.meets_slo ? 'PASS, every class meets its SLO in every hour' : 'FAIL, misses its SLOs'}`);
+  const files = ['hourly.csv', 'hourly_by_class.csv', 'summary.json', 'manifest.json', ...(options.extraFiles ?? [])];
+  lines.push(`wrote ${out}/{${files.join(', ')}}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Columns padded to a common width: the first and `leftLast` the last left-aligned, numbers right-aligned. */
+function table(rows: readonly (readonly string[])[], leftLast = false): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const last = rows[0].length - 1;
+  const left = (c: number) => c === 0 || (leftLast && c === last);
+  return rows.map((r) => `  ${r.map((cell, c) => (left(c) ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ')}`.trimEnd());
+}
+
+function costTable(s: Summary): string[] {
+  const horizonHours = s.cost_per_hour > 0 ? s.total_cost / s.cost_per_hour : s.hours;
+  const perHour = (x: number) => (horizonHours > 0 ? x / horizonHours : 0);
+  const per1k = (x: number) => (s.completed > 0 ? usd((x / s.completed) * 1000) : '-');
+  const b = s.cost_breakdown;
+  const categories: [string, number][] = [
+    ['gpu', b.gpu_cost],
+    ['energy', b.energy_cost],
+    ['api', b.api_cost],
+    ['cache', b.cache_cost],
+    ['other', b.other_cost],
+  ];
+  const row = (label: string, x: number) => [label, usd(perHour(x)), usd(perHour(x) * 24), usd(perHour(x) * HOURS_PER_MONTH), per1k(x)];
+  return table([
+    ['cost', 'per hour', 'per day', `per month (${HOURS_PER_MONTH} h)`, 'per 1k requests'],
+    ...categories.filter(([, x]) => x !== 0).map(([label, x]) => row(label, x)),
+    row('total', s.total_cost),
+  ]);
+}
+
+function classTable(s: Summary): string[] {
+  const check = (p99: number | null, limit: number | null) => {
+    if (limit === null) return msText(p99);
+    return `${msText(p99)} ${p99 !== null && p99 <= limit ? '<=' : '>'} ${msText(limit)}`;
+  };
+  const rows = Object.entries(s.classes).map(([name, c]) => [
+    name,
+    check(c.latency.ttft_ms.p99, c.slo.ttft_ms),
+    check(c.latency.tpot_ms.p99, c.slo.tpot_ms),
+    check(c.latency.e2e_ms.p99, c.slo.deadline_ms ?? c.slo.e2e_ms),
+    percent(c.slo_attainment),
+    c.meets_slo ? 'PASS' : `FAIL (hours ${compactHours(c.hours_missed)})`,
+  ]);
+  return table([['class', 'p99 TTFT vs SLO', 'p99 TPOT vs SLO', 'p99 E2E vs SLO', 'within SLO', 'verdict'], ...rows], true);
+}
+
+/**
+ * One line of advice: the worst SLO miss (the class, metric and hour where p99 / limit is
+ * largest), else an idle fleet (busy share of GPU time under 30%), else nothing.
+ */
+export function adviceLine(s: Summary, hourly: readonly HourRow[], hourlyByClass: readonly HourRow[]): string | null {
+  if (!s.meets_slo) {
+    let worst: { ratio: number; text: string } | null = null;
+    for (const r of hourlyByClass) {
+      const c = r.class === undefined ? undefined : s.classes[r.class];
+      if (!c || c.meets_slo) continue;
+      const candidates: [string, number | null, number | null][] = [
+        ['TTFT', r.ttft_p99_ms, c.slo.ttft_ms],
+        ['TPOT', r.tpot_p99_ms, c.slo.tpot_ms],
+        ['E2E', r.e2e_p99_ms, c.slo.deadline_ms ?? c.slo.e2e_ms],
+      ];
+      for (const [metric, p99, limit] of candidates) {
+        if (p99 === null || limit === null || p99 <= limit) continue;
+        const ratio = p99 / limit;
+        if (worst === null || ratio > worst.ratio) worst = { ratio, text: `${r.class} peak-hour p99 ${metric} ${msText(p99)} > ${msText(limit)} in hour ${r.hour}: try \`capsim plan\`` };
+      }
+    }
+    if (worst) return worst.text;
+    const failing = Object.entries(s.classes).find(([, c]) => !c.meets_slo);
+    if (failing) {
+      const [name, c] = failing;
+      const dropped = c.requests > 0 ? c.dropped / c.requests : 0;
+      return `${name} misses its SLO in hour${c.hours_missed.length === 1 ? '' : 's'} ${compactHours(c.hours_missed)}${dropped > 0 ? ` (${percent(dropped)} dropped)` : ''}: try \`capsim plan\``;
+    }
+  }
+  let busy = 0;
+  let gpus = 0;
+  for (const r of hourly) {
+    busy += r.gpus * r.gpu_utilization;
+    gpus += r.gpus;
+  }
+  if (gpus > 0 && busy / gpus < IDLE_UTILIZATION) {
+    return `the fleet is idle ${percent(1 - busy / gpus, 0)} of the time: try \`capsim plan\` or autoscaling`;
+  }
+  return null;
 }
 
 function compactHours(hours: readonly number[]): string {

@@ -4,6 +4,8 @@ import { loadWorkload } from '../../workload/load.js';
 import { simulate } from '../../simulate.js';
 import { writeRun, toJson } from '../../output/runFiles.js';
 import { formatRunSummary } from '../summaryText.js';
+import { runProgress } from '../progress.js';
+import { writeReport } from '../../report/writeReport.js';
 import { addWorkloadOptions, type WorkloadFlags } from '../options.js';
 import { EXIT, guarded } from '../context.js';
 import type { RegisterCommand } from './index.js';
@@ -11,6 +13,7 @@ import type { RegisterCommand } from './index.js';
 interface RunFlags extends WorkloadFlags {
   failOnSlo?: boolean;
   reference?: boolean;
+  report?: boolean;
 }
 
 export const registerRun: RegisterCommand = (program, io, done) => {
@@ -19,6 +22,7 @@ export const registerRun: RegisterCommand = (program, io, done) => {
     .description('simulate one workload (default: the bundled workloads/chatbot.yaml)')
     .argument('[workload]', 'workload file (YAML or JSON)')
     .addOption(new Option('--fail-on-slo', 'exit 1 when the run does not meet its SLOs'))
+    .addOption(new Option('--report', 'also write report.html (charts) into the output folder'))
     .addOption(new Option('--reference', 'one event per iteration (slow; checks the fast path)').hideHelp())
     .addHelpText(
       'after',
@@ -26,17 +30,25 @@ export const registerRun: RegisterCommand = (program, io, done) => {
 Examples:
   capsim run                                   # the bundled chatbot workload
   capsim run workloads/chatbot.yaml --set fleet.gpus=12 --out results/try12
-  capsim run my.yaml --seed 7 --json --fail-on-slo`,
+  capsim run my.yaml --seed 7 --json --fail-on-slo
+  capsim run my.yaml --report                  # also writes report.html with charts`,
     );
   addWorkloadOptions(command).action(async (file: string | undefined, flags: RunFlags) => {
     done(
       await guarded(io, Boolean(flags.debug), () => {
         const scenario = loadWorkload(file ?? null, { set: flags.set, seed: flags.seed });
-        const run = simulate(scenario, { fastForward: !flags.reference });
+        const progress = runProgress(io, io.errIsTty && !flags.quiet, scenario.durationS);
+        let run;
+        try {
+          run = simulate(scenario, { fastForward: !flags.reference, onProgress: progress.onProgress, progressEvery: 10_000 });
+        } finally {
+          progress.done();
+        }
         const out = resolve(flags.out ?? `results/${scenario.name}`);
         writeRun(out, scenario, run);
-        if (flags.json) io.out(toJson({ ...run.summary, out }));
-        else if (!flags.quiet) io.out(formatRunSummary(scenario, run.summary, run.hourly, out));
+        const report = flags.report ? writeReport(out) : null;
+        if (flags.json) io.out(toJson({ ...run.summary, out, ...(report ? { report } : {}) }));
+        else if (!flags.quiet) io.out(formatRunSummary(scenario, run.summary, run.hourly, out, { extraFiles: report ? ['report.html'] : [], hourlyByClass: run.hourlyByClass }));
         return flags.failOnSlo && !run.summary.meets_slo ? EXIT.sloMissed : EXIT.ok;
       }),
     );

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { adviceLine, formatRunSummary } from '../../src/cli/summaryText.js';
+import type { HourRow, Summary } from '../../src/metrics/results.js';
+import type { Scenario } from '../../src/workload/scenario.js';
+
+const stats = (p99: number | null) => ({ mean: p99, p50: p99, p90: p99, p99, max: p99 });
+
+function summary(over: Partial<Summary> = {}, chat: { meets: boolean; ttftP99: number; missed?: number[] } = { meets: true, ttftP99: 400 }): Summary {
+  return <Summary>{
+    name: 'demo', seed: 1, requests: 10_000, completed: 10_000, dropped: 0, cache_hits: 0, api_requests: 0,
+    input_tokens: 1, output_tokens: 1, preemptions: 0, prefix_hit_tokens: 0, hours: 24,
+    total_cost: 240, cost_per_hour: 10, cost_per_1k_requests: 24,
+    cost_breakdown: { gpu_cost: 200, energy_cost: 16, api_cost: 0, cache_cost: 0, other_cost: 24 } as Summary['cost_breakdown'],
+    slo_attainment: 0.99, meets_slo: chat.meets,
+    latency: { ttft_ms: stats(400), tpot_ms: stats(20), e2e_ms: stats(5000), queue_ms: stats(10) },
+    classes: {
+      chat: {
+        requests: 10_000, completed: 10_000, dropped: 0, cache_hits: 0, api_requests: 0, input_tokens: 1, output_tokens: 1,
+        total_cost: 240, cost_per_1k_requests: 24,
+        latency: { ttft_ms: stats(chat.ttftP99), tpot_ms: stats(20), e2e_ms: stats(5000), queue_ms: stats(10) },
+        slo: { ttft_ms: 1000, tpot_ms: 80, e2e_ms: null, deadline_ms: null },
+        slo_attainment: 0.99, meets_slo: chat.meets, hours_missed: chat.missed ?? [],
+      },
+    },
+    ...over,
+  };
+}
+
+// Built with a cast: the summary reads only these columns, and rows gain columns over time.
+function hour(h: number, over: Partial<HourRow> = {}): HourRow {
+  return <HourRow>{
+    hour: h, arrivals: 100 + h, completed: 100 + h, dropped: 0, cache_hits: 0, api_requests: 0, input_tokens: 0, output_tokens: 0,
+    gpus: 4, gpu_utilization: 0.8, ttft_p50_ms: 100, ttft_p99_ms: 400, tpot_p99_ms: 20, e2e_p50_ms: 1000, e2e_p99_ms: 5000,
+    slo_attainment: 1, gpu_cost: 8, energy_cost: 1, api_cost: 0, cache_cost: 0, other_cost: 1, total_cost: 10, cost_per_1k_requests: 1,
+    ...over,
+  };
+}
+
+const scenario = { name: 'demo', pools: [{ gpus: 4, gpusPerReplica: 1, gpu: { name: 'h100-sxm' }, model: { name: 'llama-3.1-8b' } }] } as unknown as Scenario;
+
+describe('the run summary', () => {
+  it('tabulates cost per hour, day, 730-h month and 1k requests by category, and each class against its SLO', () => {
+    const text = formatRunSummary(scenario, summary(), [hour(0), hour(1)], '/out');
+    expect(text).toMatch(/cost +per hour +per day +per month \(730 h\) +per 1k requests/);
+    expect(text).toMatch(/gpu\s+\$8\.33\s+\$200\.00\s+\$6,083\.33\s+\$20\.00/);
+    expect(text).toMatch(/total\s+\$10\.00\s+\$240\.00\s+\$7,300\.00\s+\$24\.00/);
+    expect(text).not.toMatch(/^\s+api /m);
+    expect(text).toMatch(/chat\s+400 ms <= 1 s\s+20 ms <= 80 ms\s+5 s\s+99\.00%\s+PASS/);
+    expect(text).toContain('busiest hour 1: 101 arrivals');
+    expect(text).toContain('verdict: PASS');
+    expect(text).not.toContain('advice:');
+  });
+
+  it('advises `capsim plan` at the worst SLO miss, naming the class, metric, value, limit and hour', () => {
+    const s = summary({}, { meets: false, ttftP99: 2400, missed: [9, 10] });
+    const byClass = [hour(8, { class: 'chat', ttft_p99_ms: 1200 }), hour(9, { class: 'chat', ttft_p99_ms: 2400 }), hour(10, { class: 'chat', tpot_p99_ms: 90 })];
+    expect(adviceLine(s, [hour(9)], byClass)).toBe('chat peak-hour p99 TTFT 2.4 s > 1 s in hour 9: try `capsim plan`');
+    const text = formatRunSummary(scenario, s, [hour(9)], '/out', { hourlyByClass: byClass });
+    expect(text).toMatch(/chat\s+2\.4 s > 1 s.*FAIL \(hours 9, 10\)/);
+    expect(text).toContain('verdict: FAIL');
+  });
+
+  it('advises a smaller or autoscaled fleet when it is busy under 30% of the time', () => {
+    const idle = [hour(0, { gpu_utilization: 0.2 }), hour(1, { gpu_utilization: 0.3 })];
+    expect(adviceLine(summary(), idle, [])).toBe('the fleet is idle 75% of the time: try `capsim plan` or autoscaling');
+    expect(adviceLine(summary(), [hour(0, { gpu_utilization: 0.31 })], [])).toBeNull();
+  });
+
+  it('lists extra files it wrote', () => {
+    expect(formatRunSummary(scenario, summary(), [hour(0)], '/out', { extraFiles: ['report.html'] })).toContain('wrote /out/{hourly.csv, hourly_by_class.csv, summary.json, manifest.json, report.html}');
+  });
+});
