@@ -1,4 +1,4 @@
-import type { ClassSpec, PoolSpec, Scenario } from './workload/scenario.js';
+import type { ClassSpec, PoolSpec, ResponseCacheSpec, Scenario } from './workload/scenario.js';
 import { Simulation } from './engine/Simulation.js';
 import { stream } from './random/streams.js';
 import { HourlyMetrics, type Outcome } from './metrics/HourlyMetrics.js';
@@ -13,6 +13,11 @@ import { rooflineStepModel } from './gpu/roofline.js';
 import { kvCapacityTokens } from './gpu/memory.js';
 import { PRIORITY } from './serving/Replica.js';
 import { inputError } from './errors.js';
+import { ResponseCache } from './levers/responseCache.js';
+import { ApiBackend } from './levers/apiBackend.js';
+import { OverflowRule } from './levers/overflow.js';
+import { fleetHours } from './cost/fleetBilling.js';
+import { startFleetControllers } from './fleet/controllers.js';
 
 export interface SimulateOptions {
   /** Skip steady decode runs as single events (default). false: one event per iteration. */
@@ -39,7 +44,6 @@ export function stepModelFor(scenario: Scenario, pool: PoolSpec): StepModel {
  * Pure: no printing, no files, no clock; the same scenario gives the same result.
  */
 export function simulate(scenario: Scenario, options: SimulateOptions = {}): SimulationRun {
-  rejectUnsupported(scenario);
   const fastForward = options.fastForward ?? true;
   const horizonS = scenario.durationS ?? traceSpanS(scenario);
   const hours = Math.ceil(horizonS / 3600);
@@ -77,14 +81,26 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
     );
   });
 
+  pools.forEach((pool, p) => {
+    const busy = busyByPool[p];
+    startFleetControllers(sim, pool, horizonS, seed, () => busy.reduce((a, b) => a + b, 0));
+  });
+
   const poolOf: (Pool | null)[] = classes.map((c) => {
     const p = scenario.pools.findIndex((pool) => pool.serves.includes(c.name));
     return p >= 0 ? pools[p] : null;
   });
   const api = scenario.api;
   const toApi = classes.map((c, i) => api !== null && (api.useFor === 'all' || (Array.isArray(api.useFor) && api.useFor.includes(c.name)) || poolOf[i] === null));
+  const apiBackend = api !== null ? new ApiBackend(api, stream(seed, 'api')) : null;
+  const overflowRules =
+    api !== null && api.useFor === 'overflow' ? pools.map((pool) => new OverflowRule(scenario, stepModelFor(scenario, pool.spec))) : null;
+  const overflowOf = classes.map((_, i) => {
+    const p = poolOf[i] === null ? -1 : pools.indexOf(poolOf[i] as Pool);
+    return overflowRules !== null && p >= 0 ? overflowRules[p] : null;
+  });
   const response = scenario.cache.response;
-  const cacheDraw = stream(seed, 'cache');
+  const cache = response !== null ? new ResponseCache(response, stream(seed, 'cache')) : null;
 
   const source: ArrivalSource =
     scenario.traffic.trace !== null ? traceSource(scenario, horizonS) : syntheticSource(scenario, horizonS);
@@ -92,11 +108,25 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
   const progressEvery = options.progressEvery ?? 100_000;
 
   const serveByApi = (r: Request) => {
-    if (api === null) throw new Error('no API backend');
-    r.startedAt = sim.now;
-    r.firstTokenAt = sim.now + api.ttftS;
-    r.finishedAt = r.firstTokenAt + (r.outputTokens - 1) / api.tokensPerSecond;
-    end(r, 'api');
+    end(r, (apiBackend as ApiBackend).serve(r, sim.now));
+  };
+
+  /** After retrieval and compression: the hosted API, or the class's pool (overflow may divert). */
+  const dispatch = (r: Request) => {
+    if (toApi[r.classIndex]) {
+      serveByApi(r);
+      return;
+    }
+    const pool = poolOf[r.classIndex] as Pool;
+    const overflow = overflowOf[r.classIndex];
+    if (overflow === null) {
+      pool.enqueue(r, sim.now);
+      return;
+    }
+    const now = sim.now;
+    const kept = pool.enqueue(r, now, (queue, servers) =>
+      overflow.keepOnPool(r, queue, servers, now) || (apiBackend as ApiBackend).quotaWaitS(r, now) > 0);
+    if (!kept) serveByApi(r);
   };
 
   const arrive = (a: NonNullable<ReturnType<ArrivalSource>>) => {
@@ -104,23 +134,21 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
     const retrieval = c.retrieval;
     const prompt = Math.max(1, Math.round((a.promptTokens + (retrieval?.addedTokens ?? 0)) * (1 - c.promptCompression)));
     const prefix = Math.min(c.sharedPrefixTokens, prompt);
-    const r = newRequest(requests++, a.classIndex, a.time, prompt, a.outputTokens, prefix, a.hashIds, scenario.serving.maxQueueTimeS);
+    const batch = c.priority === 'batch';
+    // A batch request may wait in the queue up to its deadline; interactive ones up to max_queue_time.
+    const maxQueueS = batch ? (c.deadlineS ?? Infinity) : scenario.serving.maxQueueTimeS;
+    const r = newRequest(requests++, a.classIndex, a.time, prompt, a.outputTokens, prefix, a.hashIds, maxQueueS);
+    r.batch = batch;
     metrics.onArrival(r);
-    if (response !== null && response.hitRate !== null && cacheDraw() < response.hitRate) {
-      r.startedAt = r.firstTokenAt = r.finishedAt = sim.now + response.latencyS;
+    // The response cache is keyed by the user's request: looked up before retrieval and compression.
+    if (cache !== null && cache.lookup(sim.now)) {
+      r.startedAt = r.firstTokenAt = r.finishedAt = sim.now + (response as ResponseCacheSpec).latencyS;
       end(r, 'cache');
       return;
     }
-    if (toApi[a.classIndex]) {
-      serveByApi(r);
-      return;
-    }
-    const pool = poolOf[a.classIndex] as Pool;
-    if (retrieval !== null && retrieval.latencyS > 0) {
-      sim.schedule(retrieval.latencyS, () => pool.enqueue(r, sim.now), PRIORITY.arrival);
-    } else {
-      pool.enqueue(r, sim.now);
-    }
+    const delayS = (retrieval?.latencyS ?? 0) + c.compressionLatencyS;
+    if (delayS > 0) sim.schedule(delayS, () => dispatch(r), PRIORITY.arrival);
+    else dispatch(r);
   };
 
   // One pending arrival at a time: the source is pulled as the clock reaches each request.
@@ -136,35 +164,15 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
   scheduleNext();
   sim.run();
 
-  const result = buildResult(scenario, horizonS, metrics, busyByPool);
+  const fleets = pools.map((pool) => fleetHours(pool.spec, pool.slots, horizonS, hours));
+  const result = buildResult(scenario, horizonS, metrics, busyByPool, {
+    fleets,
+    requeued: pools.reduce((n, p) => n + p.requeued, 0),
+    failures: pools.reduce((n, p) => n + p.failures, 0),
+  });
   return { ...result, stats: { events: sim.eventsRun, requests, simulatedS: sim.now } };
 }
 
-/**
- * Keys the workload format accepts whose simulation is not built yet. Refusing them (exit 2)
- * is better than a run that silently ignores a lever the user asked for.
- */
-function rejectUnsupported(scenario: Scenario): void {
-  const file = scenario.sourceFile;
-  const refuse = (path: string, what: string) => {
-    throw inputError(`${what} is not simulated yet in this version of capsim; remove the key to run without it`, { file, path });
-  };
-  scenario.pools.forEach((p, i) => {
-    const at = scenario.pools.length === 1 && p.name === 'default' ? 'fleet' : `pools[${i}]`;
-    if (p.autoscale !== null) refuse(`${at}.autoscale`, 'autoscaling');
-    if (p.failures !== null) refuse(`${at}.failures`, 'GPU failures');
-    if (p.spares > 0) refuse(`${at}.spares`, 'spare replicas');
-    if (p.pricing.spot !== null && p.pricing.spot.interruptionsPerHour > 0) refuse(`${at}.pricing.spot.interruptions_per_hour`, 'spot interruptions');
-  });
-  const response = scenario.cache.response;
-  if (response !== null && response.hitRate === null) refuse('cache.response', 'the popularity (Zipf/LRU) response-cache model; use hit_rate');
-  scenario.classes.forEach((c, i) => {
-    if (c.priority === 'batch') refuse(`classes[${i}].priority`, 'batch priority (serving from idle capacity)');
-  });
-  if (scenario.api !== null && scenario.api.useFor === 'overflow' && scenario.pools.length > 0) {
-    refuse('api.use_for', 'overflow routing to the hosted API; use `all` or a list of classes');
-  }
-}
 
 /**
  * The horizon of a trace replay without `duration`: up to the last arrival, read in one streamed

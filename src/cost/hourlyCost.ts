@@ -1,6 +1,7 @@
 import type { Scenario } from '../workload/scenario.js';
 import { gpuPowerW } from '../gpu/power.js';
 import type { Tally } from '../metrics/HourlyMetrics.js';
+import type { FleetHours } from './fleetBilling.js';
 
 /** The six cost columns of one hour (or one class in one hour), USD. */
 export interface CostParts {
@@ -21,18 +22,18 @@ export function hourSeconds(h: number, horizonS: number): number {
 /**
  * Money spent in one hour, and its split over classes.
  *
- * - gpu: provisioned GPU-seconds x price per GPU-hour (a reserved base at its price, the rest at
- *   the on-top price); the static fleet is provisioned for the whole horizon. With
- *   `billing: per_hour` a started hour is billed whole (matters for a partial last hour).
- * - energy: per GPU, P(u) = idle + (tdp - idle) x u, with u the pool's busy fraction that hour;
- *   kWh x PUE x electricity price.
+ * - gpu: the fleet's bill for the hour by pricing kind (see fleetBilling.ts: a reserved base
+ *   every hour, other replicas from provisioning to stop, per second or per started hour).
+ * - energy: provisioned GPU-hours x P(u), P(u) = idle + (tdp - idle) x u, with u the pool's busy
+ *   fraction of provisioned GPU time that hour; kWh x PUE x electricity price.
  * - api: input and output tokens of the requests sent to the hosted API that hour x prices.
  * - cache: the response cache's hourly price + lookups x price per lookup.
  * - other: `costs.hourly` + amortized one-off costs per hour + `costs.per_request` x arrivals
  *   + retrieval cost per query x queries.
  *
  * Class split (hourly_by_class.csv): api, per-request, per-lookup and retrieval costs go to the
- * class that caused them; fleet costs (gpu, energy) by the class's share of GPU-served tokens;
+ * class that caused them; each pool's fleet costs (gpu, energy) to the classes it serves, by their
+ * share of its GPU-served tokens;
  * fixed hourly costs by the class's share of all tokens (by arrivals when there are none).
  */
 export function hourlyCost(
@@ -41,22 +42,27 @@ export function hourlyCost(
   horizonS: number,
   tallies: readonly Tally[],
   busyGpuSByPool: readonly number[],
+  fleets: readonly FleetHours[],
 ): { total: CostParts; byClass: CostParts[] } {
   const seconds = hourSeconds(hour, horizonS);
   const hours = seconds / HOUR_S;
 
   let gpu = 0;
   let energy = 0;
+  // Per pool, for the class split: a class carries the fleet costs of the pool that serves it.
+  const poolGpu: number[] = [];
+  const poolEnergy: number[] = [];
   scenario.pools.forEach((pool, p) => {
-    const reserved = pool.pricing.reserved;
-    const reservedGpus = reserved ? Math.min(reserved.gpus, pool.gpus) : 0;
-    // per_hour billing: a started hour is billed whole (the fleet runs through the horizon).
-    const billedHours = pool.billing === 'per_hour' && seconds > 0 ? 1 : hours;
-    gpu += billedHours * (reservedGpus * (reserved?.pricePerHour ?? 0) + (pool.gpus - reservedGpus) * pool.pricing.onTop.pricePerHour);
-    const provisionedGpuS = pool.gpus * seconds;
+    const gpuBefore = gpu;
+    const energyBefore = energy;
+    const f = fleets[p];
+    gpu += f.reserved[hour] + f.onDemand[hour] + f.spot[hour] + f.custom[hour];
+    const provisionedGpuS = f.provisionedGpuS[hour];
     const utilization = provisionedGpuS > 0 ? Math.min(1, busyGpuSByPool[p] / provisionedGpuS) : 0;
-    const kwh = (pool.gpus * gpuPowerW(pool.gpu, utilization) * hours) / 1000;
+    const kwh = (provisionedGpuS * gpuPowerW(pool.gpu, utilization)) / HOUR_S / 1000;
     energy += kwh * scenario.costs.pue * scenario.costs.electricityPerKwh;
+    poolGpu.push(gpu - gpuBefore);
+    poolEnergy.push(energy - energyBefore);
   });
 
   const api = scenario.api;
@@ -74,13 +80,20 @@ export function hourlyCost(
     whole > 0 ? part / whole : fallbackWhole > 0 ? fallback / fallbackWhole : 1 / n;
 
   const n = tallies.length;
+  // Which pool serves each class (-1: none), and the GPU tokens and arrivals of each pool's classes.
+  const poolOfClass = scenario.classes.map((c) => scenario.pools.findIndex((pool) => pool.serves.includes(c.name)));
+  const poolTokens = scenario.pools.map((_, p) => sum(tallies.map((t, c) => (poolOfClass[c] === p ? t.gpuTokens : 0))));
+  const poolArrivals = scenario.pools.map((_, p) => sum(tallies.map((t, c) => (poolOfClass[c] === p ? t.arrivals : 0))));
+  const poolClasses = scenario.pools.map((_, p) => poolOfClass.filter((q) => q === p).length);
   const byClass = tallies.map((t, c): CostParts => {
-    const fleetShare = share(t.gpuTokens, gpuTokens, t.arrivals, arrivals, n);
+    const p = poolOfClass[c];
+    // Fleet costs: the class's pool's, by its share of that pool's GPU-served tokens.
+    const fleetShare = p < 0 ? 0 : share(t.gpuTokens, poolTokens[p], t.arrivals, poolArrivals[p], poolClasses[p]);
     const fixedShare = share(t.inputTokens + t.outputTokens, allTokens, t.arrivals, arrivals, n);
     const lookupShare = share(t.arrivals, arrivals, 0, 0, n);
     return {
-      gpu: gpu * fleetShare,
-      energy: energy * fleetShare,
+      gpu: p < 0 ? 0 : poolGpu[p] * fleetShare,
+      energy: p < 0 ? 0 : poolEnergy[p] * fleetShare,
       api: api ? (t.apiInputTokens * api.inputPerMillion + t.apiOutputTokens * api.outputPerMillion) / 1e6 : 0,
       cache: response ? cacheFixed * lookupShare + t.arrivals * response.pricePerLookup : 0,
       other: fixedOther * fixedShare + t.arrivals * perRequest + retrievalSpend(scenario, c, t),

@@ -2,6 +2,7 @@ import type { Scenario } from '../workload/scenario.js';
 import { hourlyCost, hourSeconds, type CostParts } from '../cost/hourlyCost.js';
 import { Tally, type HourlyMetrics } from './HourlyMetrics.js';
 import type { Samples } from './Samples.js';
+import type { FleetHours } from '../cost/fleetBilling.js';
 
 /** One row of hourly.csv (and, with `class`, of hourly_by_class.csv). Keys are the CSV columns. */
 export interface HourRow {
@@ -15,6 +16,7 @@ export interface HourRow {
   input_tokens: number;
   output_tokens: number;
   gpus: number;
+  replicas_ready: number;
   gpu_utilization: number;
   ttft_p50_ms: number | null;
   ttft_p99_ms: number | null;
@@ -33,7 +35,7 @@ export interface HourRow {
 
 export const HOURLY_COLUMNS: readonly (keyof HourRow)[] = [
   'hour', 'arrivals', 'completed', 'dropped', 'cache_hits', 'api_requests', 'input_tokens',
-  'output_tokens', 'gpus', 'gpu_utilization', 'ttft_p50_ms', 'ttft_p99_ms', 'tpot_p99_ms',
+  'output_tokens', 'gpus', 'replicas_ready', 'gpu_utilization', 'ttft_p50_ms', 'ttft_p99_ms', 'tpot_p99_ms',
   'e2e_p50_ms', 'e2e_p99_ms', 'slo_attainment', 'gpu_cost', 'energy_cost', 'api_cost',
   'cache_cost', 'other_cost', 'total_cost', 'cost_per_1k_requests',
 ];
@@ -72,11 +74,24 @@ export interface Summary {
   output_tokens: number;
   preemptions: number;
   prefix_hit_tokens: number;
+  /** Requests re-queued because their replica was lost (failure, spot interruption). */
+  requeued: number;
+  /** Replica failures. */
+  failures: number;
   hours: number;
   total_cost: number;
   cost_per_hour: number;
   cost_per_1k_requests: number | null;
-  cost_breakdown: { gpu_cost: number; energy_cost: number; api_cost: number; cache_cost: number; other_cost: number };
+  cost_breakdown: {
+    gpu_cost: number;
+    energy_cost: number;
+    api_cost: number;
+    cache_cost: number;
+    other_cost: number;
+    /** gpu_cost by pricing kind, and other_cost by named item. */
+    gpu_by_pricing: { reserved: number; on_demand: number; spot: number; custom: number };
+    other_by_item: Record<string, number>;
+  };
   slo_attainment: number | null;
   meets_slo: boolean;
   latency: { ttft_ms: LatencyStats; tpot_ms: LatencyStats; e2e_ms: LatencyStats; queue_ms: LatencyStats };
@@ -100,7 +115,7 @@ function latencyStats(s: Samples): LatencyStats {
   return { mean: ms(s.mean()), p50: ms(s.quantile(0.5)), p90: ms(s.quantile(0.9)), p99: ms(s.quantile(0.99)), max: ms(s.max()) };
 }
 
-function row(hour: number, t: Tally, cost: CostParts, gpus: number, utilization: number, cls?: string): HourRow {
+function row(hour: number, t: Tally, cost: CostParts, gpus: number, ready: number, utilization: number, cls?: string): HourRow {
   const parts = { gpu_cost: money(cost.gpu), energy_cost: money(cost.energy), api_cost: money(cost.api), cache_cost: money(cost.cache), other_cost: money(cost.other) };
   const total = money(parts.gpu_cost + parts.energy_cost + parts.api_cost + parts.cache_cost + parts.other_cost);
   return {
@@ -114,6 +129,7 @@ function row(hour: number, t: Tally, cost: CostParts, gpus: number, utilization:
     input_tokens: t.inputTokens,
     output_tokens: t.outputTokens,
     gpus: Math.round(gpus * 1e4) / 1e4,
+    replicas_ready: Math.round(ready * 1e4) / 1e4,
     gpu_utilization: Math.round(utilization * 1e6) / 1e6,
     ttft_p50_ms: ms(t.ttftMs.quantile(0.5)),
     ttft_p99_ms: ms(t.ttftMs.quantile(0.99)),
@@ -139,10 +155,23 @@ export function tallyMeetsSlo(scenario: Scenario, classIndex: number, t: Tally):
 }
 
 /** Turns the gathered metrics into the rows and summary of PRODUCT.md. */
-export function buildResult(scenario: Scenario, horizonS: number, metrics: HourlyMetrics, busyByPool: Float64Array[]): RunResult {
+export interface FleetOutcome {
+  fleets: FleetHours[];
+  requeued: number;
+  failures: number;
+}
+
+export function buildResult(
+  scenario: Scenario,
+  horizonS: number,
+  metrics: HourlyMetrics,
+  busyByPool: Float64Array[],
+  fleet: FleetOutcome,
+): RunResult {
   const hourly: HourRow[] = [];
   const hourlyByClass: HourRow[] = [];
-  const fleetGpus = scenario.pools.reduce((s, p) => s + p.gpus, 0);
+  const fleets = fleet.fleets;
+  const byPricing = { reserved: 0, on_demand: 0, spot: 0, custom: 0 };
   const classTotals = scenario.classes.map(() => new Tally());
   const classCost = scenario.classes.map(() => 0);
   const all = new Tally();
@@ -151,22 +180,30 @@ export function buildResult(scenario: Scenario, horizonS: number, metrics: Hourl
   for (let h = 0; h < metrics.hours; h++) {
     const tallies = metrics.tallies[h];
     const busy = busyByPool.map((b) => b[h]);
-    const { total, byClass } = hourlyCost(scenario, h, horizonS, tallies, busy);
+    const { total, byClass } = hourlyCost(scenario, h, horizonS, tallies, busy, fleets);
     const seconds = hourSeconds(h, horizonS);
-    const gpus = (fleetGpus * seconds) / 3600;
+    const provisioned = fleets.reduce((a, f) => a + f.provisionedGpuS[h], 0);
+    const gpus = seconds > 0 ? provisioned / seconds : 0;
+    const ready = seconds > 0 ? fleets.reduce((a, f) => a + f.readyReplicaS[h], 0) / seconds : 0;
     const busyAll = busy.reduce((a, b) => a + b, 0);
-    const utilization = fleetGpus * seconds > 0 ? Math.min(1, busyAll / (fleetGpus * seconds)) : 0;
+    const utilization = provisioned > 0 ? Math.min(1, busyAll / provisioned) : 0;
+    for (const f of fleets) {
+      byPricing.reserved += f.reserved[h];
+      byPricing.on_demand += f.onDemand[h];
+      byPricing.spot += f.spot[h];
+      byPricing.custom += f.custom[h];
+    }
     const hourTally = new Tally();
     tallies.forEach((t, c) => {
       hourTally.addAll(t);
       classTotals[c].addAll(t);
-      const r = row(h, t, byClass[c], gpus, utilization, scenario.classes[c].name);
+      const r = row(h, t, byClass[c], gpus, ready, utilization, scenario.classes[c].name);
       classCost[c] += r.total_cost;
       hourlyByClass.push(r);
       if (!tallyMeetsSlo(scenario, c, t)) hoursMissed[c].push(h);
     });
     all.addAll(hourTally);
-    hourly.push(row(h, hourTally, total, gpus, utilization));
+    hourly.push(row(h, hourTally, total, gpus, ready, utilization));
   }
 
   const sumOf = (k: keyof HourRow) => money(hourly.reduce((s, r) => s + (r[k] as number), 0));
@@ -209,6 +246,8 @@ export function buildResult(scenario: Scenario, horizonS: number, metrics: Hourl
     output_tokens: all.outputTokens,
     preemptions: all.preemptions,
     prefix_hit_tokens: all.prefixHitTokens,
+    requeued: fleet.requeued,
+    failures: fleet.failures,
     hours: metrics.hours,
     total_cost: totalCost,
     cost_per_hour: money(totalCost / (horizonS / 3600)),
@@ -219,6 +258,13 @@ export function buildResult(scenario: Scenario, horizonS: number, metrics: Hourl
       api_cost: sumOf('api_cost'),
       cache_cost: sumOf('cache_cost'),
       other_cost: sumOf('other_cost'),
+      gpu_by_pricing: {
+        reserved: money(byPricing.reserved),
+        on_demand: money(byPricing.on_demand),
+        spot: money(byPricing.spot),
+        custom: money(byPricing.custom),
+      },
+      other_by_item: otherItems(scenario, horizonS, all),
     },
     slo_attainment: all.arrivals > 0 ? ratio(all.sloMet / all.arrivals) : null,
     meets_slo: Object.values(classes).every((c) => c.meets_slo),
@@ -226,4 +272,14 @@ export function buildResult(scenario: Scenario, horizonS: number, metrics: Hourl
     classes,
   };
   return { hourly, hourlyByClass, summary };
+}
+
+/** other_cost by item over the whole run: hourly items, amortized items, per-request items, retrieval. */
+function otherItems(scenario: Scenario, horizonS: number, all: Tally): Record<string, number> {
+  const hours = horizonS / 3600;
+  const items: Record<string, number> = {};
+  for (const [k, v] of Object.entries(scenario.costs.hourly)) items[k] = money(v * hours);
+  for (const [k, v] of Object.entries(scenario.costs.amortizedPerHour)) items[`amortized:${k}`] = money(v * hours);
+  for (const [k, v] of Object.entries(scenario.costs.perRequest)) items[`per_request:${k}`] = money(v * all.arrivals);
+  return items;
 }

@@ -33,7 +33,9 @@ export class ContinuousReplica implements Replica {
   private decodeKv = 0;
   private decodeSeqs = 0;
   private event: SimEvent | null = null;
-  private readonly prefixes = new PrefixCache();
+  private prefixes = new PrefixCache();
+  /** false once draining or lost: admits nothing new. */
+  accepting = true;
 
   // The run in flight: `iterations` iterations starting at `runStart`.
   private runStart = 0;
@@ -55,6 +57,7 @@ export class ContinuousReplica implements Replica {
 
   wake(): void {
     const sim = this.host.sim;
+    if (!this.accepting) return;
     if (this.event === null) {
       this.iterations = 0;
       this.runStart = sim.now;
@@ -83,6 +86,7 @@ export class ContinuousReplica implements Replica {
     const head = this.queue.peek();
     return (
       head !== undefined &&
+      this.accepting &&
       this.running.length < this.host.serving.maxBatchSize &&
       this.kvUsed + this.ownNeed(head) <= this.admitLimit() + this.prefixes.evictable
     );
@@ -191,14 +195,17 @@ export class ContinuousReplica implements Replica {
     }
 
     const limit = this.admitLimit();
-    while (budget > 0 && this.running.length < serving.maxBatchSize) {
+    while (this.accepting && budget > 0 && this.running.length < serving.maxBatchSize) {
       const head = this.queue.peek();
       if (head === undefined) break;
       // Memory first, then the queue-time limit: a request waits (and is dropped) only where it
       // could otherwise be admitted, so a steady decode run never hides a drop.
       const need = this.ownNeed(head);
       this.evictFor(need, limit);
-      if (this.kvUsed + need > limit && this.running.length > 0) break;
+      if (this.kvUsed + need > limit && this.running.length > 0) {
+        host.saturated(this.running.length);
+        break;
+      }
       const firstAdmission = Number.isNaN(head.startedAt);
       this.queue.shift();
       if (
@@ -208,7 +215,10 @@ export class ContinuousReplica implements Replica {
         host.dropped(head);
         continue;
       }
-      if (firstAdmission) head.startedAt = sim.now;
+      if (firstAdmission) {
+        head.startedAt = sim.now;
+        host.admitted(head);
+      }
       head.kvTokens = head.prefillTarget;
       this.kvUsed += need;
       const shared = host.prefixCache ? Math.min(head.prefixTokens, head.prefillTarget - 1) : 0;
@@ -228,8 +238,10 @@ export class ContinuousReplica implements Replica {
       budget -= chunk;
     }
 
+    if (this.running.length >= serving.maxBatchSize && this.queue.length > 0) host.saturated(this.running.length);
     if (this.running.length === 0) {
       this.iterations = 0;
+      if (!this.accepting) host.drained(this);
       return; // idle until woken
     }
 
@@ -248,6 +260,59 @@ export class ContinuousReplica implements Replica {
     else for (let j = 0; j < k; j++) t += model.iterationS(0, 0, n, this.decodeKv + n * j);
     this.iterations = k;
     this.event = sim.at(t, this.boundary, PRIORITY.boundary);
+  }
+
+  /**
+   * Stops taking new requests; running ones finish. Returns the requests still waiting in its own
+   * queue, for the pool to route elsewhere. `host.drained` is called once nothing runs.
+   */
+  drain(): Request[] {
+    this.accepting = false;
+    const waiting: Request[] = [];
+    if (this.ownsQueue) for (let r = this.queue.shift(); r !== undefined; r = this.queue.shift()) waiting.push(r);
+    if (this.event === null) this.host.drained(this);
+    return waiting;
+  }
+
+  /**
+   * The replica is lost (failure, spot interruption): the run in flight is abandoned and every
+   * request it held — running or waiting in its own queue — is returned to be served elsewhere.
+   * Running requests lose their KV cache and will recompute prompt + generated tokens.
+   */
+  evacuate(): Request[] {
+    const host = this.host;
+    this.accepting = false;
+    if (this.event !== null) {
+      host.sim.cancel(this.event);
+      this.event = null;
+      if (this.iterations > 0) host.busy(this.index, this.runStart, host.sim.now);
+    }
+    this.iterations = 0;
+    this.chunkOf.length = 0;
+    this.chunkSize.length = 0;
+    const out: Request[] = [];
+    for (const r of this.running) {
+      r.kvTokens = 0;
+      r.sharedKv = 0;
+      r.decoding = false;
+      r.prefilled = 0;
+      r.prefillTarget = r.promptTokens + r.generated;
+      r.requeues++;
+      out.push(r);
+    }
+    this.running.length = 0;
+    this.kvUsed = 0;
+    this.decodeKv = 0;
+    this.decodeSeqs = 0;
+    this.prefixes = new PrefixCache();
+    if (this.ownsQueue) for (let r = this.queue.shift(); r !== undefined; r = this.queue.shift()) out.push(r);
+    return out;
+  }
+
+  /** Serving again after a repair (empty: its requests went elsewhere when it failed). */
+  resume(): void {
+    this.accepting = true;
+    this.wake();
   }
 
   private preemptNewest(): void {

@@ -4,7 +4,7 @@ import type { Uniform } from '../random/streams.js';
 import { leastLoaded, randomRouter, roundRobin, type Router } from '../routing/router.js';
 import { ContinuousReplica } from './ContinuousReplica.js';
 import { StaticReplica } from './StaticReplica.js';
-import type { Replica, ReplicaHost } from './Replica.js';
+import { PRIORITY, type Replica, type ReplicaHost } from './Replica.js';
 import { RequestQueue } from './RequestQueue.js';
 import type { Request } from './request.js';
 import type { StepModel } from './stepModel.js';
@@ -17,44 +17,93 @@ export interface PoolListener {
 }
 
 /**
- * One fleet of identical replicas (`gpus / gpus_per_replica` of them) with its router.
+ * A replica's life: provisioning (billed, serving nothing) -> ready -> draining (no new requests,
+ * finishing its batch) -> stopped; or ready -> down (failed, under repair, still billed) -> ready;
+ * `spare` replicas are provisioned and idle, and take over from a failed one at once.
+ */
+export type SlotState = 'provisioning' | 'ready' | 'draining' | 'down' | 'spare' | 'stopped';
+
+/** One replica and its billing record. */
+export interface Slot {
+  readonly replica: Replica;
+  state: SlotState;
+  /** Billing: covered by the reserved base, or on-top capacity (on-demand, spot or a custom price). */
+  readonly base: boolean;
+  readonly provisionedAt: number;
+  stoppedAt: number;
+  /** Intervals during which it was ready to serve: [start, end) pairs. */
+  readonly readySpans: number[];
+  /** Simulated time its state last changed. */
+  since: number;
+}
+
+/** Seconds a replacement or scale-out replica takes to come up when no autoscaler says otherwise. */
+export const DEFAULT_PROVISIONING_S = 180;
+
+/**
+ * One fleet of identical replicas with its router, and the lifecycle of those replicas: the
+ * pool keeps `target` replicas active (provisioning, ready or down), provisioning new ones with
+ * a delay and draining the newest when the target falls. Controllers (autoscaler, failures, spot
+ * interruptions) act through `setTarget`, `fail`, `repair` and `interrupt`.
  */
 export class Pool {
-  readonly replicas: Replica[];
+  readonly slots: Slot[] = [];
+  private readonly byReplica = new Map<Replica, Slot>();
+  private routable: Replica[] = [];
   private readonly router: Router | null;
   private readonly shared: RequestQueue | null;
+  /** Requests with nowhere to go (no ready replica, own-queue routing). */
+  private readonly pending = new RequestQueue();
+  private readonly host: ReplicaHost;
+  private readonly Batcher: typeof ContinuousReplica | typeof StaticReplica;
+  private target: number;
+  readonly provisioningS: number;
   preemptions = 0;
+  requeued = 0;
+  failures = 0;
+  /** Running sequences of the last replica that had to leave requests waiting (batch or KV full). */
+  saturationSeqs = Infinity;
+  /** Hook for the autoscaler: a request's first admission, with its queue time. */
+  onAdmitted: ((queueS: number) => void) | null = null;
+  /** Hook for the autoscaler: a request completed on this pool. */
+  onCompleted: ((request: Request) => void) | null = null;
+  /** Hook for controllers: a replica became ready. */
+  onReady: ((slot: Slot) => void) | null = null;
 
   constructor(
     readonly spec: PoolSpec,
-    sim: Simulation,
+    private readonly sim: Simulation,
     serving: ServingSpec,
     stepModel: StepModel,
     kvCapacityTokens: number,
-    listener: PoolListener,
+    private readonly listener: PoolListener,
     routerStream: Uniform,
     fastForward: boolean,
     prefixCache: boolean,
   ) {
     const gpusPerReplica = spec.gpusPerReplica;
-    const host: ReplicaHost = {
+    this.host = {
       sim,
       serving,
       stepModel,
       kvCapacityTokens,
       fastForward,
       prefixCache,
-      completed: (r) => listener.completed(r),
+      completed: (r) => {
+        this.onCompleted?.(r);
+        listener.completed(r);
+      },
       dropped: (r) => listener.dropped(r),
       preempted: () => this.preemptions++,
+      admitted: (r) => this.onAdmitted?.(r.startedAt - r.queuedAt),
+      saturated: (running) => {
+        this.saturationSeqs = running;
+      },
+      drained: (replica) => this.stop(this.byReplica.get(replica)!),
       busy: (_replica, startS, endS) => listener.busy(gpusPerReplica, startS, endS),
     };
     this.shared = serving.router === 'shared_queue' ? new RequestQueue() : null;
-    const Batcher = serving.batching === 'static' ? StaticReplica : ContinuousReplica;
-    this.replicas = Array.from(
-      { length: spec.replicas },
-      (_, i) => new Batcher(i, this.shared ?? new RequestQueue(), host, this.shared === null),
-    );
+    this.Batcher = serving.batching === 'static' ? StaticReplica : ContinuousReplica;
     this.router =
       serving.router === 'shared_queue'
         ? null
@@ -63,24 +112,206 @@ export class Pool {
           : serving.router === 'random'
             ? randomRouter(routerStream)
             : leastLoaded;
+    this.provisioningS = spec.autoscale?.provisioningS ?? DEFAULT_PROVISIONING_S;
+    // The starting fleet is ready at time 0; spares stand by beside it.
+    this.target = spec.replicas;
+    for (let i = 0; i < spec.replicas; i++) this.addSlot('ready');
+    for (let i = 0; i < spec.spares; i++) this.addSlot('spare');
+  }
+
+  /** Replicas that are provisioning, ready or under repair: those the target counts. */
+  activeCount(): number {
+    let n = 0;
+    for (const s of this.slots) if (s.state === 'provisioning' || s.state === 'ready' || s.state === 'down') n++;
+    return n;
+  }
+
+  readyCount(): number {
+    return this.routable.length;
+  }
+
+  get targetReplicas(): number {
+    return this.target;
   }
 
   /** Requests waiting in queues plus running, over all replicas. */
   load(): number {
-    let n = this.shared?.length ?? 0;
-    for (const r of this.replicas) n += r.load();
+    let n = (this.shared?.length ?? 0) + this.pending.length;
+    for (const s of this.slots) if (s.state !== 'stopped') n += s.replica.load();
     return n;
   }
 
-  enqueue(request: Request, now: number): void {
+  /**
+   * How long the oldest request waiting for its first admission (at the head of any queue of the
+   * pool) has waited, seconds. Preempted requests back in a queue are not counted.
+   */
+  oldestWaitS(now: number): number {
+    let oldest = now;
+    const look = (q: RequestQueue) => {
+      const head = q.peek();
+      if (head !== undefined && Number.isNaN(head.startedAt) && head.queuedAt < oldest) oldest = head.queuedAt;
+    };
+    if (this.shared !== null) look(this.shared);
+    look(this.pending);
+    for (const s of this.slots) if (s.state === 'ready') look(s.replica.queue);
+    return now - oldest;
+  }
+
+  /**
+   * Routes a new request. With `keep` (the overflow rule, levers/overflow.ts), the rule first sees
+   * the queue the request would join and how many replicas serve that queue; when it returns
+   * false the request is not enqueued and `enqueue` returns false.
+   */
+  enqueue(request: Request, now: number, keep?: (queue: RequestQueue, servers: number) => boolean): boolean {
     request.queuedAt = now;
+    if (keep !== undefined && this.shared === null && this.routable.length > 0) {
+      const replica = (this.router as Router)(this.routable);
+      if (!keep(replica.queue, 1)) return false;
+      replica.queue.push(request);
+      replica.wake();
+      return true;
+    }
+    if (keep !== undefined && !keep(this.shared ?? this.pending, Math.max(1, this.routable.length))) return false;
+    this.route(request);
+    return true;
+  }
+
+  /** Sends a request (new, or back from a lost replica) to a replica or the shared queue. */
+  private route(request: Request): void {
     if (this.shared !== null) {
       this.shared.push(request);
-      for (const replica of this.replicas) replica.wake();
+      for (const replica of this.routable) replica.wake();
       return;
     }
-    const replica = (this.router as Router)(this.replicas);
+    if (this.routable.length === 0) {
+      this.pending.push(request);
+      return;
+    }
+    const replica = (this.router as Router)(this.routable);
     replica.queue.push(request);
     replica.wake();
+  }
+
+  /** Keeps `replicas` active: provisions new ones, or drains the newest ready ones. */
+  setTarget(replicas: number): void {
+    this.target = replicas;
+    let active = this.activeCount();
+    while (active < replicas) {
+      this.addSlot(this.provisioningS > 0 ? 'provisioning' : 'ready');
+      active++;
+    }
+    for (let i = this.slots.length - 1; i >= 0 && active > replicas; i--) {
+      const slot = this.slots[i];
+      if (slot.state === 'provisioning') {
+        this.setState(slot, 'stopped');
+        active--;
+      } else if (slot.state === 'ready' && this.routable.length > 1) {
+        this.setState(slot, 'draining');
+        for (const r of slot.replica.drain()) this.route(r);
+        active--;
+      }
+    }
+  }
+
+  /** A replica failed: its requests go elsewhere; a spare (if any) takes its place at once. */
+  fail(slot: Slot): void {
+    if (slot.state !== 'ready') return;
+    this.failures++;
+    this.setState(slot, 'down');
+    this.rehome(slot.replica.evacuate());
+    const spare = this.slots.find((s) => s.state === 'spare');
+    if (spare !== undefined) {
+      this.setState(spare, 'ready');
+      spare.replica.resume();
+      this.flushPending();
+    }
+  }
+
+  /** A failed replica is repaired: it serves again, or becomes a spare if one took its place. */
+  repair(slot: Slot): void {
+    if (slot.state !== 'down') return;
+    const spareTookOver = this.spec.spares > 0 && this.slots.filter((s) => s.state === 'spare').length < this.spec.spares;
+    if (spareTookOver) {
+      this.setState(slot, 'spare');
+      return;
+    }
+    this.setState(slot, 'ready');
+    slot.replica.resume();
+    this.flushPending();
+  }
+
+  /** A spot replica is taken away: lost at once, its requests re-queued, a replacement provisioned. */
+  interrupt(slot: Slot): void {
+    if (slot.state === 'stopped' || slot.state === 'provisioning') {
+      if (slot.state === 'provisioning') this.setState(slot, 'stopped');
+    } else {
+      const lost = slot.replica.evacuate();
+      this.setState(slot, 'stopped');
+      this.rehome(lost);
+    }
+    this.setTarget(this.target);
+  }
+
+  /** Stops admitting on a replica that will be taken away after its notice. */
+  notice(slot: Slot): void {
+    if (slot.state !== 'ready') return;
+    this.setState(slot, 'draining');
+    for (const r of slot.replica.drain()) this.route(r);
+    // The drained callback may already have stopped it; otherwise `interrupt` will.
+  }
+
+  private rehome(requests: Request[]): void {
+    this.requeued += requests.filter((r) => !Number.isNaN(r.startedAt)).length;
+    for (const r of requests) this.route(r);
+  }
+
+  private stop(slot: Slot): void {
+    if (slot.state === 'draining') this.setState(slot, 'stopped');
+  }
+
+  private flushPending(): void {
+    if (this.routable.length === 0) return;
+    for (let r = this.pending.shift(); r !== undefined; r = this.pending.shift()) this.route(r);
+  }
+
+  private addSlot(state: SlotState): Slot {
+    const index = this.slots.length;
+    const replica = new this.Batcher(index, this.shared ?? new RequestQueue(), this.host, this.shared === null);
+    const baseGpus = this.spec.pricing.reserved?.gpus ?? 0;
+    let baseUsed = 0;
+    for (const s of this.slots) if (s.base && s.state !== 'stopped') baseUsed += this.spec.gpusPerReplica;
+    const slot: Slot = {
+      replica,
+      state: 'stopped',
+      base: baseUsed + this.spec.gpusPerReplica <= baseGpus,
+      provisionedAt: this.sim.now,
+      stoppedAt: Infinity,
+      readySpans: [],
+      since: this.sim.now,
+    };
+    this.slots.push(slot);
+    this.byReplica.set(replica, slot);
+    this.setState(slot, state);
+    if (state === 'spare') (replica as { accepting: boolean }).accepting = false;
+    if (state === 'provisioning') {
+      this.sim.schedule(this.provisioningS, () => {
+        if (slot.state !== 'provisioning') return;
+        this.setState(slot, 'ready');
+        this.flushPending();
+        replica.wake();
+      }, PRIORITY.arrival);
+    }
+    return slot;
+  }
+
+  private setState(slot: Slot, state: SlotState): void {
+    const now = this.sim.now;
+    if (slot.state === 'ready' && state !== 'ready') slot.readySpans.push(now);
+    if (state === 'ready' && slot.state !== 'ready') slot.readySpans.push(now);
+    if (state === 'stopped') slot.stoppedAt = now;
+    slot.state = state;
+    slot.since = now;
+    this.routable = this.slots.filter((s) => s.state === 'ready').map((s) => s.replica);
+    if (state === 'ready') this.onReady?.(slot);
   }
 }

@@ -20,6 +20,12 @@ export interface ReplicaHost {
   readonly fastForward: boolean;
   completed(request: Request): void;
   dropped(request: Request): void;
+  /** A request was admitted into a batch for the first time. */
+  admitted(request: Request): void;
+  /** Admission stopped with requests waiting, because the batch or KV memory was full. */
+  saturated(runningSeqs: number): void;
+  /** A draining replica has finished its last request. */
+  drained(replica: Replica): void;
   /** A running request lost its KV memory and goes back to the queue to be recomputed. */
   preempted(request: Request): void;
   /** The replica's GPUs were busy over [startS, endS). */
@@ -35,4 +41,10 @@ export interface Replica {
   load(): number;
   /** New work may be in `queue`: start, or cut a steady run short at the next boundary. */
   wake(): void;
+  /** Stop admitting; running requests finish. Returns its own waiting requests. */
+  drain(): Request[];
+  /** Lost: returns every request it held (running ones restart elsewhere). */
+  evacuate(): Request[];
+  /** Back in service after a repair. */
+  resume(): void;
 }

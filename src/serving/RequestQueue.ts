@@ -1,7 +1,7 @@
 import type { Request } from './request.js';
 
-/** A FIFO of waiting requests: O(1) push and shift, compacted as it drains. */
-export class RequestQueue {
+/** One FIFO level: O(1) push and shift, compacted as it drains. */
+class Fifo {
   private items: (Request | undefined)[] = [];
   private head = 0;
 
@@ -13,7 +13,6 @@ export class RequestQueue {
     this.items.push(request);
   }
 
-  /** Puts a request back at the front (a preempted request resumes before newer ones). */
   unshift(request: Request): void {
     if (this.head > 0) this.items[--this.head] = request;
     else this.items.unshift(request);
@@ -32,5 +31,115 @@ export class RequestQueue {
       this.head = 0;
     }
     return request;
+  }
+}
+
+/**
+ * Batch requests running at once from one queue (by default; a pool's shared queue may be given
+ * more). Each running batch sequence lengthens every iteration (its decode step and KV reads) and
+ * takes a batch slot, so a small bound keeps interactive latency where it was without batch work.
+ */
+export const BATCH_SLOTS = 2;
+
+/** Admitted (not dropped at admission) and not finished. */
+function running(r: Request): boolean {
+  return !Number.isNaN(r.startedAt) && Number.isNaN(r.finishedAt);
+}
+
+/**
+ * The waiting requests of a replica (or of a pool's shared queue): two FIFO levels, interactive
+ * and batch (`priority: batch`). `peek` and `shift` serve the interactive level first, so at
+ * every batch formation a batch request is admitted only when no interactive request is waiting:
+ * batch work runs on the capacity interactive traffic leaves idle. Within a level, order is FCFS.
+ *
+ * Also keeps, for the interactive level, the sum of the prompt tokens still to prefill: what the
+ * overflow rule (levers/overflow.ts) reads to estimate the wait before a new request's first token.
+ */
+export class RequestQueue {
+  private readonly interactive = new Fifo();
+  private readonly batch = new Fifo();
+  /** Prefill tokens (prefillTarget) of the waiting interactive requests. */
+  private interactivePrefill = 0;
+  /** The batch request most recently taken from this queue: until it decodes, no other is. */
+  private lastBatch: Request | null = null;
+  /** Batch requests taken from this queue and maybe still running (pruned when full). */
+  private readonly batchTaken: Request[] = [];
+
+  /** @param batchSlots most batch requests running from this queue at once */
+  constructor(private readonly batchSlots: number = BATCH_SLOTS) {}
+
+  get length(): number {
+    return this.interactive.length + this.batch.length;
+  }
+
+  /** Interactive requests waiting. */
+  get interactiveLength(): number {
+    return this.interactive.length;
+  }
+
+  /** Prompt tokens the waiting interactive requests still have to prefill. */
+  get interactivePrefillTokens(): number {
+    return this.interactivePrefill;
+  }
+
+  push(request: Request): void {
+    if (request.batch) this.batch.push(request);
+    else {
+      this.interactive.push(request);
+      this.interactivePrefill += request.prefillTarget;
+    }
+  }
+
+  /** Puts a request back at the front of its level (a preempted request resumes before newer ones). */
+  unshift(request: Request): void {
+    if (request === this.lastBatch) this.lastBatch = null;
+    if (request.batch) {
+      const i = this.batchTaken.indexOf(request);
+      if (i >= 0) this.batchTaken.splice(i, 1);
+      this.batch.unshift(request);
+    }
+    else {
+      this.interactive.unshift(request);
+      this.interactivePrefill += request.prefillTarget;
+    }
+  }
+
+  /** The next request to admit: the oldest interactive one, else the oldest batch one. */
+  peek(): Request | undefined {
+    return this.interactive.peek() ?? (this.batch.length > 0 && this.batchRoom() ? this.batch.peek() : undefined);
+  }
+
+  /**
+   * Whether a batch request may be admitted now: the last one taken has finished its prefill (it
+   * decodes, has finished, or was dropped at admission), so batch prompts are prefilled one at a
+   * time per queue and never fill an iteration ahead of interactive arrivals.
+   */
+  private batchRoom(): boolean {
+    const last = this.lastBatch;
+    if (last !== null && !last.decoding && running(last)) return false;
+    const taken = this.batchTaken;
+    if (taken.length < this.batchSlots) return true;
+    let kept = 0;
+    for (const r of taken) if (running(r)) taken[kept++] = r;
+    taken.length = kept;
+    return kept < this.batchSlots;
+  }
+
+  /** The oldest waiting interactive request, if any. */
+  peekInteractive(): Request | undefined {
+    return this.interactive.peek();
+  }
+
+  shift(): Request | undefined {
+    const request = this.interactive.shift();
+    if (request !== undefined) {
+      this.interactivePrefill -= request.prefillTarget;
+      return request;
+    }
+    if (this.batch.length === 0 || !this.batchRoom()) return undefined;
+    const batch = this.batch.shift() as Request;
+    this.lastBatch = batch;
+    this.batchTaken.push(batch);
+    return batch;
   }
 }

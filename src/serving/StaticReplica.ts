@@ -18,6 +18,7 @@ export class StaticReplica implements Replica {
   private running = false;
   private batch: Request[] = [];
   private batchStart = 0;
+  accepting = true;
 
   constructor(
     readonly index: number,
@@ -31,7 +32,7 @@ export class StaticReplica implements Replica {
   }
 
   wake(): void {
-    if (this.running) return;
+    if (this.running || !this.accepting) return;
     const sim = this.host.sim;
     const head = this.queue.peek();
     if (head === undefined) return;
@@ -66,6 +67,7 @@ export class StaticReplica implements Replica {
         continue;
       }
       head.startedAt = sim.now;
+      host.admitted(head);
       head.kvTokens = need;
       reserved += need;
       batch.push(head);
@@ -128,6 +130,48 @@ export class StaticReplica implements Replica {
       host.completed(r);
     }
     this.batch = [];
-    this.wake();
+    if (this.accepting) this.wake();
+    else host.drained(this);
   };
+
+  drain(): Request[] {
+    this.accepting = false;
+    const waiting: Request[] = [];
+    if (this.ownsQueue) for (let r = this.queue.shift(); r !== undefined; r = this.queue.shift()) waiting.push(r);
+    if (this.event !== null && !this.running) {
+      this.host.sim.cancel(this.event);
+      this.event = null;
+    }
+    if (!this.running) this.host.drained(this);
+    return waiting;
+  }
+
+  evacuate(): Request[] {
+    const host = this.host;
+    this.accepting = false;
+    if (this.event !== null) {
+      host.sim.cancel(this.event);
+      this.event = null;
+    }
+    const out: Request[] = [];
+    if (this.running) {
+      host.busy(this.index, this.batchStart, host.sim.now);
+      for (const r of this.batch) {
+        r.firstTokenAt = NaN;
+        r.finishedAt = NaN;
+        r.kvTokens = 0;
+        r.requeues++;
+        out.push(r);
+      }
+    }
+    this.batch = [];
+    this.running = false;
+    if (this.ownsQueue) for (let r = this.queue.shift(); r !== undefined; r = this.queue.shift()) out.push(r);
+    return out;
+  }
+
+  resume(): void {
+    this.accepting = true;
+    this.wake();
+  }
 }

@@ -17,6 +17,8 @@ export interface Request {
 
   /** Longest it may wait in a queue before its first admission, seconds (then it is dropped). */
   maxQueueS: number;
+  /** A `priority: batch` request: admitted only when no interactive request waits (RequestQueue). */
+  batch: boolean;
   /** When it joined a replica's (or the pool's) queue. */
   queuedAt: number;
   /** When it was first admitted into a batch; NaN while waiting. */
@@ -41,6 +43,8 @@ export interface Request {
   prefixHitTokens: number;
   /** Times it was preempted (its KV freed, to be recomputed). */
   preemptions: number;
+  /** Times its replica was lost under it (failure, spot interruption) and it was re-queued. */
+  requeues: number;
 }
 
 export function newRequest(
@@ -62,6 +66,7 @@ export function newRequest(
     prefixTokens,
     hashIds,
     maxQueueS,
+    batch: false,
     queuedAt: arrivedAt,
     startedAt: NaN,
     firstTokenAt: NaN,
@@ -74,5 +79,6 @@ export function newRequest(
     sharedKv: 0,
     prefixHitTokens: 0,
     preemptions: 0,
+    requeues: 0,
   };
 }

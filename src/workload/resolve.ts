@@ -25,7 +25,7 @@ export const SERVING_DEFAULTS: ServingSpec = {
   gpuMemoryUtilization: 0.9,
 };
 
-export const API_DEFAULTS = { name: 'custom-api', ttftS: 0.5, tokensPerSecond: 90, useFor: 'overflow' } as const;
+export const API_DEFAULTS = { name: 'custom-api', ttftS: 0.5, tokensPerSecond: 90, useFor: 'overflow', overflowThreshold: 0.5 } as const;
 
 export const RESPONSE_CACHE_DEFAULTS = { latencyS: 0.005, zipf: 1, pricePerHour: 0, pricePerLookup: 0 } as const;
 
@@ -110,7 +110,8 @@ function resolveClasses(docs: readonly ClassDoc[], traced: boolean, folder: stri
             costPerQuery: c.retrieval.cost_per_query ?? 0,
           }
         : null,
-      promptCompression: c.prompt_compression ?? 0,
+      promptCompression: typeof c.prompt_compression === 'object' ? c.prompt_compression.fraction : (c.prompt_compression ?? 0),
+      compressionLatencyS: typeof c.prompt_compression === 'object' ? (c.prompt_compression.latency ?? 0) : 0,
     };
   });
 }
@@ -166,6 +167,13 @@ function resolveApi(doc: WorkloadDoc, classNames: readonly string[], problems: P
     problems.add(['api'], 'needs a catalog name (e.g. name: gpt-4o-mini) or input_per_million and output_per_million');
   }
   const useFor = a.use_for ?? API_DEFAULTS.useFor;
+  const limit = a.rate_limit;
+  if (limit !== undefined && limit.requests_per_minute === undefined && limit.tokens_per_minute === undefined) {
+    problems.add(['api', 'rate_limit'], 'needs requests_per_minute or tokens_per_minute (or both)');
+  }
+  if (a.overflow_threshold !== undefined && useFor !== 'overflow') {
+    problems.add(['api', 'overflow_threshold'], 'applies only to use_for: overflow');
+  }
   if (Array.isArray(useFor)) {
     useFor.forEach((name, i) => {
       if (classNames.includes(name)) return;
@@ -180,6 +188,11 @@ function resolveApi(doc: WorkloadDoc, classNames: readonly string[], problems: P
     ttftS: a.ttft ?? entry?.ttftS ?? API_DEFAULTS.ttftS,
     tokensPerSecond: a.tokens_per_second ?? entry?.tokensPerSecond ?? API_DEFAULTS.tokensPerSecond,
     useFor: Array.isArray(useFor) ? [...new Set(useFor)] : useFor,
+    jitter: a.jitter ?? 0,
+    rateLimit: limit
+      ? { requestsPerMinute: limit.requests_per_minute ?? null, tokensPerMinute: limit.tokens_per_minute ?? null, onLimit: limit.on_limit ?? 'wait' }
+      : null,
+    overflowThreshold: a.overflow_threshold ?? API_DEFAULTS.overflowThreshold,
   };
 }
 

@@ -52,6 +52,8 @@ export interface ClassSpec {
   readonly retrieval: RetrievalSpec | null;
   /** Fraction of prompt tokens removed, 0..1. */
   readonly promptCompression: number;
+  /** Latency the compression step adds before the model, seconds (0 without compression). */
+  readonly compressionLatencyS: number;
 }
 
 /** A model architecture (catalog entry or inline). */
@@ -209,6 +211,17 @@ export interface ApiSpec {
   readonly tokensPerSecond: number;
   /** 'overflow', 'all', or a list of class names. */
   readonly useFor: 'overflow' | 'all' | readonly string[];
+  /** Coefficient of variation of the TTFT and generation-time factors (0: fixed latency). */
+  readonly jitter: number;
+  /** Quota of the hosted API, or null for none (see levers/apiBackend.ts). */
+  readonly rateLimit: {
+    readonly requestsPerMinute: number | null;
+    readonly tokensPerMinute: number | null;
+    /** Over the quota: wait for it (up to the request's queue-time limit), or be dropped. */
+    readonly onLimit: 'wait' | 'drop';
+  } | null;
+  /** `use_for: overflow`: spill when the estimated wait exceeds this fraction of the TTFT limit. */
+  readonly overflowThreshold: number;
 }
 
 export interface CostSpec {

@@ -134,7 +134,10 @@ const classSchema = strict({
     added_tokens: whole(0).optional(),
     cost_per_query: nonNegative.optional(),
   }).optional(),
-  prompt_compression: z.number().min(0).lt(1).optional(),
+  prompt_compression: oneOf('a fraction of prompt tokens removed (0 <= f < 1), or {fraction, latency}', [
+    z.number().min(0).lt(1),
+    strict({ fraction: z.number().min(0).lt(1), latency: duration('non-negative').optional() }),
+  ]).optional(),
 });
 
 const inlineModelSchema = strict({
@@ -259,6 +262,13 @@ const apiSchema = strict({
   ttft: duration('non-negative').optional(),
   tokens_per_second: positive.optional(),
   use_for: oneOf('overflow, all, or a list of class names', [z.enum(['overflow', 'all']), z.array(text).min(1)]).optional(),
+  jitter: nonNegative.optional(),
+  rate_limit: strict({
+    requests_per_minute: positive.optional(),
+    tokens_per_minute: positive.optional(),
+    on_limit: z.enum(['wait', 'drop']).optional(),
+  }).optional(),
+  overflow_threshold: positive.optional(),
 });
 
 const costsSchema = strict({

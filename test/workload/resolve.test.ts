@@ -46,6 +46,7 @@ describe('defaults', () => {
       deadlineS: null,
       retrieval: null,
       promptCompression: 0,
+      compressionLatencyS: 0,
     });
   });
 
@@ -304,6 +305,9 @@ describe('fleets, pools and the hosted API', () => {
       ttftS: 0.5,
       tokensPerSecond: 90,
       useFor: ['rare'],
+      jitter: 0,
+      rateLimit: null,
+      overflowThreshold: 0.5,
     });
     expect(problemsOf(() => resolveWorkload({ traffic: { rate: 1 }, classes, pools }))).toEqual([
       "classes[1].name: class 'rare' is served by no pool; add it to a pool's serves or to api.use_for",
