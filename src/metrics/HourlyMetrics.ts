@@ -21,6 +21,7 @@ export class Tally {
   sloMet = 0;
   preemptions = 0;
   prefixHitTokens = 0;
+  prefixHitBlocks = 0;
   readonly ttftMs = new Samples();
   readonly tpotMs = new Samples();
   readonly e2eMs = new Samples();
@@ -40,6 +41,7 @@ export class Tally {
     this.sloMet += o.sloMet;
     this.preemptions += o.preemptions;
     this.prefixHitTokens += o.prefixHitTokens;
+    this.prefixHitBlocks += o.prefixHitBlocks;
     this.ttftMs.addAll(o.ttftMs);
     this.tpotMs.addAll(o.tpotMs);
     this.e2eMs.addAll(o.e2eMs);
@@ -88,6 +90,7 @@ export class HourlyMetrics {
     const t = this.tally(r);
     t.preemptions += r.preemptions;
     t.prefixHitTokens += r.prefixHitTokens;
+    t.prefixHitBlocks += r.prefixHitBlocks;
     if (outcome === 'dropped') {
       t.dropped++;
       return;

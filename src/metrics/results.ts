@@ -74,6 +74,8 @@ export interface Summary {
   output_tokens: number;
   preemptions: number;
   prefix_hit_tokens: number;
+  /** Trace KV blocks (`hash_ids`, 512 tokens) served from the prefix cache. */
+  prefix_hit_blocks: number;
   /** Requests re-queued because their replica was lost (failure, spot interruption). */
   requeued: number;
   /** Replica failures. */
@@ -246,6 +248,7 @@ export function buildResult(
     output_tokens: all.outputTokens,
     preemptions: all.preemptions,
     prefix_hit_tokens: all.prefixHitTokens,
+    prefix_hit_blocks: all.prefixHitBlocks,
     requeued: fleet.requeued,
     failures: fleet.failures,
     hours: metrics.hours,

@@ -92,10 +92,19 @@ export class ContinuousReplica implements Replica {
     );
   }
 
-  /** KV tokens a request adds at admission: its prefill target less a resident shared prefix. */
+  /** Whether a request's prompt has a prefix the prefix cache can hold. */
+  private cacheable(r: Request): boolean {
+    return this.host.prefixCache && r.prefillTarget > 1 && (r.prefixTokens > 0 || r.hashIds !== null);
+  }
+
+  /**
+   * KV tokens a request adds at admission: its context less the part already resident in the
+   * prefix cache (its own tokens plus any prefix entries it creates).
+   */
   private ownNeed(r: Request): number {
-    if (!this.host.prefixCache || r.prefixTokens === 0 || r.prefillTarget < 2) return r.prefillTarget;
-    return r.prefillTarget - this.prefixes.hitTokens(r.classIndex, r.prefillTarget);
+    if (!this.cacheable(r)) return r.prefillTarget;
+    const p = this.prefixes.plan(r);
+    return r.prefillTarget - p.sharedTokens + p.createdTokens;
   }
 
   private admitLimit(): number {
@@ -159,7 +168,7 @@ export class ContinuousReplica implements Replica {
       this.decodeSeqs--;
       this.decodeKv -= r.kvTokens;
     }
-    if (r.sharedKv > 0) this.prefixes.release(r.classIndex);
+    if (r.sharedKv > 0) this.prefixes.release(r);
     r.kvTokens = 0;
     r.sharedKv = 0;
   }
@@ -200,8 +209,12 @@ export class ContinuousReplica implements Replica {
       if (head === undefined) break;
       // Memory first, then the queue-time limit: a request waits (and is dropped) only where it
       // could otherwise be admitted, so a steady decode run never hides a drop.
-      const need = this.ownNeed(head);
-      this.evictFor(need, limit);
+      let need = this.ownNeed(head);
+      if (this.kvUsed + need > limit) {
+        this.evictFor(need, limit);
+        need = this.ownNeed(head); // eviction may have taken part of its own prefix
+        this.evictFor(need, limit);
+      }
       if (this.kvUsed + need > limit && this.running.length > 0) {
         host.saturated(this.running.length);
         break;
@@ -221,13 +234,13 @@ export class ContinuousReplica implements Replica {
       }
       head.kvTokens = head.prefillTarget;
       this.kvUsed += need;
-      const shared = host.prefixCache ? Math.min(head.prefixTokens, head.prefillTarget - 1) : 0;
-      if (shared > 0) {
-        const hit = head.prefillTarget - need;
-        this.prefixes.acquire(head.classIndex, shared);
-        head.sharedKv = hit > 0 ? hit : shared;
-        head.prefilled = hit;
-        head.prefixHitTokens += hit;
+      if (this.cacheable(head)) {
+        const plan = this.prefixes.plan(head);
+        this.prefixes.admit(head);
+        head.sharedKv = plan.sharedTokens;
+        head.prefilled = plan.hitTokens;
+        head.prefixHitTokens += plan.hitTokens;
+        head.prefixHitBlocks += plan.hitBlocks;
       }
       this.running.push(head);
       const chunk = Math.min(head.prefillTarget - head.prefilled, budget);

@@ -1,42 +1,83 @@
+import type { Request } from './request.js';
+
+/** Tokens per KV block in Mooncake-style `hash_ids` (Mooncake's traces use 512-token blocks). */
+export const HASH_BLOCK_TOKENS = 512;
+
 /**
- * Shared prefixes resident in one replica's KV memory (`cache.prefix`), one entry per class
- * (its `shared_prefix_tokens`, e.g. a system prompt).
+ * Shared prompt prefixes resident in one replica's KV memory (`cache.prefix`).
  *
- * An entry is created when the first request of the class is admitted (its prefix is computed
- * by that request's prefill and then kept), referenced by every running request of the class, and
- * evicted least-recently-used first — only when no running request references it and memory is
- * needed. A later request of the class skips the prefill of the resident prefix (but at least one
- * prompt token is always computed, as in vLLM). The entry's tokens count once in KV memory.
+ * Two kinds of prefix: a class's `shared_prefix_tokens` (one entry per class, e.g. a system
+ * prompt), and, for requests replayed from a trace with `hash_ids`, the prompt's KV blocks (one
+ * entry per block id). A request reuses the leading run of its prefix that is resident: that part
+ * of its prefill is skipped (at least one prompt token is always computed, as in vLLM). At
+ * admission the rest of its prefix becomes resident too — computed by its own prefill and then
+ * kept — so a prefix is resident from its first request's admission (an approximation: a request
+ * admitted in the same iteration as the first may reuse it a little early).
+ *
+ * Entries are referenced by the running requests that use them and evicted least-recently-used
+ * first, only when unreferenced and memory is needed. Each entry's tokens count once in KV memory.
  */
 export class PrefixCache {
-  /** classIndex -> entry, in least-recently-used-first order (Map keeps insertion order). */
+  /** key -> entry, least recently used first (a Map keeps insertion order). */
   private readonly entries = new Map<number, { tokens: number; refs: number }>();
   /** Tokens held by entries no running request references. */
   evictable = 0;
 
-  /** Prompt tokens a request of this class would find resident. */
-  hitTokens(classIndex: number, prefillTarget: number): number {
-    const e = this.entries.get(classIndex);
-    return e === undefined ? 0 : Math.min(e.tokens, prefillTarget - 1);
-  }
-
-  /** References the class's entry, creating it with `tokens` when absent (and marking it most recently used). */
-  acquire(classIndex: number, tokens: number): void {
-    let e = this.entries.get(classIndex);
-    if (e === undefined) e = { tokens, refs: 0 };
-    else {
-      this.entries.delete(classIndex);
-      if (e.refs === 0) this.evictable -= e.tokens;
+  /**
+   * What admitting the request would mean: `hitTokens` of its prefill skipped (the leading
+   * resident run, at most prefillTarget - 1) and `hitBlocks` of trace blocks found; `sharedTokens`
+   * of its context held by the cache once admitted, of which `createdTokens` are new entries.
+   */
+  plan(r: Request): { hitTokens: number; hitBlocks: number; sharedTokens: number; createdTokens: number } {
+    let hit = 0;
+    let blocks = 0;
+    let shared = 0;
+    let created = 0;
+    let leading = true;
+    const ids = r.hashIds;
+    if (ids !== null) {
+      for (let i = 0; i < ids.length; i++) {
+        const tokens = Math.min(HASH_BLOCK_TOKENS, r.promptTokens - i * HASH_BLOCK_TOKENS);
+        if (tokens <= 0) break;
+        const e = this.entries.get(ids[i]);
+        shared += e?.tokens ?? tokens;
+        if (e === undefined) {
+          created += tokens;
+          leading = false;
+        } else if (leading) {
+          hit += e.tokens;
+          blocks++;
+        }
+      }
+    } else if (r.prefixTokens > 0) {
+      const e = this.entries.get(classKey(r));
+      shared = Math.min(e?.tokens ?? r.prefixTokens, r.prefixTokens);
+      if (e === undefined) created = shared;
+      else hit = shared;
     }
-    e.refs++;
-    this.entries.set(classIndex, e);
+    return { hitTokens: Math.min(hit, r.prefillTarget - 1), hitBlocks: blocks, sharedTokens: shared, createdTokens: created };
   }
 
-  release(classIndex: number): void {
-    const e = this.entries.get(classIndex);
-    if (e === undefined) return;
-    e.refs--;
-    if (e.refs === 0) this.evictable += e.tokens;
+  /** References every entry of the request's prefix, creating the absent ones (most recently used). */
+  admit(r: Request): void {
+    const ids = r.hashIds;
+    if (ids !== null) {
+      for (let i = 0; i < ids.length; i++) {
+        const tokens = Math.min(HASH_BLOCK_TOKENS, r.promptTokens - i * HASH_BLOCK_TOKENS);
+        if (tokens <= 0) break;
+        this.acquire(ids[i], tokens);
+      }
+    } else if (r.prefixTokens > 0) {
+      this.acquire(classKey(r), r.prefixTokens);
+    }
+  }
+
+  /** Drops the request's references. */
+  release(r: Request): void {
+    const ids = r.hashIds;
+    if (ids !== null) {
+      for (let i = 0; i < ids.length && i * HASH_BLOCK_TOKENS < r.promptTokens; i++) this.unref(ids[i]);
+    } else if (r.prefixTokens > 0) this.unref(classKey(r));
   }
 
   /** Drops the least recently used unreferenced entry; returns the tokens it freed. */
@@ -50,4 +91,27 @@ export class PrefixCache {
     }
     return 0;
   }
+
+  private acquire(key: number, tokens: number): void {
+    let e = this.entries.get(key);
+    if (e === undefined) e = { tokens, refs: 0 };
+    else {
+      this.entries.delete(key);
+      if (e.refs === 0) this.evictable -= e.tokens;
+    }
+    e.refs++;
+    this.entries.set(key, e);
+  }
+
+  private unref(key: number): void {
+    const e = this.entries.get(key);
+    if (e === undefined) return;
+    e.refs--;
+    if (e.refs === 0) this.evictable += e.tokens;
+  }
+}
+
+/** Class prefixes use negative keys; trace block ids are non-negative. */
+function classKey(r: Request): number {
+  return -1 - r.classIndex;
 }

@@ -41,6 +41,8 @@ export interface Request {
   sharedKv: number;
   /** Prompt tokens served from the prefix cache, over all its admissions. */
   prefixHitTokens: number;
+  /** Trace KV blocks (`hash_ids`) found resident, over all its admissions. */
+  prefixHitBlocks: number;
   /** Times it was preempted (its KV freed, to be recomputed). */
   preemptions: number;
   /** Times its replica was lost under it (failure, spot interruption) and it was re-queued. */
@@ -78,6 +80,7 @@ export function newRequest(
     kvTokens: 0,
     sharedKv: 0,
     prefixHitTokens: 0,
+    prefixHitBlocks: 0,
     preemptions: 0,
     requeues: 0,
   };
