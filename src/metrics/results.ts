@@ -43,7 +43,8 @@ export const HOURLY_BY_CLASS_COLUMNS: readonly (keyof HourRow)[] = ['hour', 'cla
 
 export interface LatencyStats { mean: number | null; p50: number | null; p90: number | null; p99: number | null; max: number | null }
 
-export interface ClassSummary {
+/** Request counts and latency figures, for the whole run or one class. */
+export interface RequestFigures {
   requests: number;
   completed: number;
   dropped: number;
@@ -51,9 +52,25 @@ export interface ClassSummary {
   api_requests: number;
   input_tokens: number;
   output_tokens: number;
+  latency: { ttft_ms: LatencyStats; tpot_ms: LatencyStats; e2e_ms: LatencyStats; queue_ms: LatencyStats };
+}
+
+function figures(t: Tally): RequestFigures {
+  return {
+    requests: t.arrivals,
+    completed: t.completed,
+    dropped: t.dropped,
+    cache_hits: t.cacheHits,
+    api_requests: t.apiRequests,
+    input_tokens: t.inputTokens,
+    output_tokens: t.outputTokens,
+    latency: { ttft_ms: latencyStats(t.ttftMs), tpot_ms: latencyStats(t.tpotMs), e2e_ms: latencyStats(t.e2eMs), queue_ms: latencyStats(t.queueMs) },
+  };
+}
+
+export interface ClassSummary extends RequestFigures {
   total_cost: number;
   cost_per_1k_requests: number | null;
-  latency: { ttft_ms: LatencyStats; tpot_ms: LatencyStats; e2e_ms: LatencyStats; queue_ms: LatencyStats };
   slo: { ttft_ms: number | null; tpot_ms: number | null; e2e_ms: number | null; deadline_ms: number | null };
   slo_attainment: number | null;
   /** Every hour with arrivals: p99s within the limits and at most 1% of arrivals dropped. */
@@ -62,16 +79,9 @@ export interface ClassSummary {
   hours_missed: number[];
 }
 
-export interface Summary {
+export interface Summary extends RequestFigures {
   name: string;
   seed: number;
-  requests: number;
-  completed: number;
-  dropped: number;
-  cache_hits: number;
-  api_requests: number;
-  input_tokens: number;
-  output_tokens: number;
   preemptions: number;
   prefix_hit_tokens: number;
   /** Trace KV blocks (`hash_ids`, 512 tokens) served from the prefix cache. */
@@ -96,7 +106,6 @@ export interface Summary {
   };
   slo_attainment: number | null;
   meets_slo: boolean;
-  latency: { ttft_ms: LatencyStats; tpot_ms: LatencyStats; e2e_ms: LatencyStats; queue_ms: LatencyStats };
   classes: Record<string, ClassSummary>;
 }
 
@@ -214,16 +223,9 @@ export function buildResult(
   scenario.classes.forEach((c, i) => {
     const t = classTotals[i];
     classes[c.name] = {
-      requests: t.arrivals,
-      completed: t.completed,
-      dropped: t.dropped,
-      cache_hits: t.cacheHits,
-      api_requests: t.apiRequests,
-      input_tokens: t.inputTokens,
-      output_tokens: t.outputTokens,
+      ...figures(t),
       total_cost: money(classCost[i]),
       cost_per_1k_requests: t.completed > 0 ? money((classCost[i] / t.completed) * 1000) : null,
-      latency: { ttft_ms: latencyStats(t.ttftMs), tpot_ms: latencyStats(t.tpotMs), e2e_ms: latencyStats(t.e2eMs), queue_ms: latencyStats(t.queueMs) },
       slo: {
         ttft_ms: c.slo.ttftS === null ? null : c.slo.ttftS * 1000,
         tpot_ms: c.slo.tpotS === null ? null : c.slo.tpotS * 1000,
@@ -239,13 +241,7 @@ export function buildResult(
   const summary: Summary = {
     name: scenario.name,
     seed: scenario.seed,
-    requests: all.arrivals,
-    completed: all.completed,
-    dropped: all.dropped,
-    cache_hits: all.cacheHits,
-    api_requests: all.apiRequests,
-    input_tokens: all.inputTokens,
-    output_tokens: all.outputTokens,
+    ...figures(all),
     preemptions: all.preemptions,
     prefix_hit_tokens: all.prefixHitTokens,
     prefix_hit_blocks: all.prefixHitBlocks,
@@ -271,7 +267,6 @@ export function buildResult(
     },
     slo_attainment: all.arrivals > 0 ? ratio(all.sloMet / all.arrivals) : null,
     meets_slo: Object.values(classes).every((c) => c.meets_slo),
-    latency: { ttft_ms: latencyStats(all.ttftMs), tpot_ms: latencyStats(all.tpotMs), e2e_ms: latencyStats(all.e2eMs), queue_ms: latencyStats(all.queueMs) },
     classes,
   };
   return { hourly, hourlyByClass, summary };
