@@ -10,21 +10,21 @@ const TYPICAL_PROMPT_TOKENS = 1024;
  * Decides, per arrival, whether a request stays on the self-hosted pool or spills to the hosted
  * API (`api.use_for: overflow`).
  *
- * Rule: the request goes to the API when the wait before its first token on the replica the
- * pool's router picked would exceed `api.overflow_threshold` (default 0.5) x its class's TTFT
- * limit (the E2E limit when the class has no TTFT limit, else `serving.max_queue_time`). The wait
- * is estimated from state the queue already keeps, in O(1):
+ * Rule: the request goes to the API when the wait before its first admission on the replica
+ * the pool's router picked would exceed `api.overflow_threshold` (default 0.5) x its class's TTFT
+ * limit (the E2E limit when the class has no TTFT limit, else `serving.max_queue_time`). The
+ * wait is estimated from state the queue already keeps, in O(1):
  *
  *   wait = max( age of the oldest waiting interactive request,
  *               interactive prompt tokens waiting ahead / (servers x prefill rate) )
  *
  * The first term is the queue's current sojourn time (it catches memory- or batch-size-bound
- * queues, where tokens alone would look harmless); the second is the prefill work ahead of the
- * request at the pool's prefill throughput (its own prefill is not queueing: a long prompt
- * that would miss the limit on an idle pool stays on the pool): `max_batch_tokens` per iteration of a full prefill
- * batch (1k-token prompts for its attention term), from the pool's step model. `servers` is 1
- * for a replica's own queue, the replica count for a `shared_queue`. Decode interference is not
- * in the estimate: that is what the threshold's margin below 1 is for.
+ * queues, where tokens alone would look harmless). The second is the prefill work ahead of the
+ * request at the pool's prefill throughput: `max_batch_tokens` per full prefill iteration of the
+ * pool's step model (1k-token prompts for its attention term); `servers` is 1 for a replica's
+ * own queue, the replica count for a `shared_queue`. The request's own prefill is not queueing:
+ * a long prompt that would miss the limit on an idle pool stays on the pool. Decode interference
+ * is not in the estimate either: that is what the threshold's margin below 1 is for.
  *
  * Batch classes never overflow (their SLO is a deadline, met from idle capacity). A request whose
  * API quota would make it wait (rate limit) stays on the GPUs.

@@ -51,6 +51,9 @@ function running(r: Request): boolean {
  * and batch (`priority: batch`). `peek` and `shift` serve the interactive level first, so at
  * every batch formation a batch request is admitted only when no interactive request is waiting:
  * batch work runs on the capacity interactive traffic leaves idle. Within a level, order is FCFS.
+ * Batch admission is further paced (see `batchRoom`): one batch prompt in prefill at a time and
+ * at most `batchSlots` batch requests running, because once admitted a batch sequence shares
+ * every iteration with the interactive ones (its prefill chunks and decode steps lengthen them).
  *
  * Also keeps, for the interactive level, the sum of the prompt tokens still to prefill: what the
  * overflow rule (levers/overflow.ts) reads to estimate the wait before a new request's first token.
@@ -97,8 +100,7 @@ export class RequestQueue {
       const i = this.batchTaken.indexOf(request);
       if (i >= 0) this.batchTaken.splice(i, 1);
       this.batch.unshift(request);
-    }
-    else {
+    } else {
       this.interactive.unshift(request);
       this.interactivePrefill += request.prefillTarget;
     }
@@ -111,12 +113,13 @@ export class RequestQueue {
 
   /**
    * Whether a batch request may be admitted now: the last one taken has finished its prefill (it
-   * decodes, has finished, or was dropped at admission), so batch prompts are prefilled one at a
-   * time per queue and never fill an iteration ahead of interactive arrivals.
+   * has its first token, has finished, or was dropped at admission), so batch prompts are
+   * prefilled one at a time per queue; and fewer than `batchSlots` batch requests are running.
    */
   private batchRoom(): boolean {
     const last = this.lastBatch;
-    if (last !== null && !last.decoding && running(last)) return false;
+    // Still in its first prefill: no first token yet (a static batch sets it at batch start).
+    if (last !== null && Number.isNaN(last.firstTokenAt) && running(last)) return false;
     const taken = this.batchTaken;
     if (taken.length < this.batchSlots) return true;
     let kept = 0;
