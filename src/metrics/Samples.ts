@@ -12,8 +12,8 @@ import { quantileSorted } from 'simple-statistics';
  *   `2 gamma^i / (gamma + 1)`, which lies within a relative `ALPHA` of every value in it, so
  *   `quantile(p)` is within 0.5% (relative) of the exact type-7 quantile for every p: the two
  *   order statistics being interpolated are each estimated within 0.5%, and so is their convex
- *   combination (for values of one sign). Zeros are counted exactly, negative values mirror the
- *   positive buckets.
+ *   combination (for values of one sign; up to floating-point rounding of the logarithm at bucket
+ *   edges). Zeros are counted exactly, negative values mirror the positive buckets.
  * - `count`, `mean` and `max` stay exact in both modes (running count, sum, min and max);
  *   estimates are clamped to [min, max].
  * - Memory: at most `EXACT_LIMIT` doubles (512 KiB) before the switch, then at most
@@ -97,7 +97,8 @@ export class Samples {
     if (other.n === 0) return;
     const theirs = other.values;
     if (theirs !== null) {
-      for (let i = 0; i < other.n; i++) this.push(theirs[i]);
+      const n = other.n; // fixed first: `other` may be `this`
+      for (let i = 0; i < n; i++) this.push(theirs[i]);
       return;
     }
     if (this.values !== null) this.toSketch(this.n);
