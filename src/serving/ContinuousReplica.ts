@@ -3,6 +3,7 @@ import { PRIORITY, type Replica, type ReplicaHost } from './Replica.js';
 import type { Request } from './request.js';
 import type { RequestQueue } from './RequestQueue.js';
 import { PrefixCache } from './PrefixCache.js';
+import { CompletionHeap } from './CompletionHeap.js';
 
 /** Admission keeps this fraction of KV blocks free for decode growth (vLLM's watermark). */
 export const KV_WATERMARK = 0.01;
@@ -22,11 +23,23 @@ export const KV_WATERMARK = 0.01;
  * path computes, so both paths give the same floating-point results. A request that arrives during
  * a run and could be admitted cuts the run at the next iteration boundary.
  *
- * With `cache.prefix`, a class's shared prefix stays resident in KV memory once a request of the
- * class has been admitted (see PrefixCache); later requests of the class skip its prefill.
+ * No per-sequence work per iteration: the replica counts decode steps (`step`); a decoding
+ * sequence's `generated` and `kvTokens` are brought up to date from that counter only when they
+ * are read (`sync`), the KV sums are kept incrementally, and completions come off a heap keyed by
+ * the step at which each sequence finishes.
+ *
+ * With `cache.prefix`, shared prefixes stay resident in KV memory (see PrefixCache); later
+ * requests skip their prefill.
  */
 export class ContinuousReplica implements Replica {
-  private readonly running: Request[] = [];
+  /** Running requests in admission order; finished ones are removed lazily (`onReplica` false). */
+  private running: Request[] = [];
+  private runningCount = 0;
+  /** Running requests still in prefill, in admission order. */
+  private prefilling: Request[] = [];
+  /** Decode steps this replica has run (one per decode iteration). */
+  private step = 0;
+  private readonly completions = new CompletionHeap();
   /** KV tokens held by running sequences. */
   private kvUsed = 0;
   /** Sum of the decoding sequences' context lengths, and their count. */
@@ -43,6 +56,7 @@ export class ContinuousReplica implements Replica {
   private runSteady = false;
   private readonly chunkOf: Request[] = [];
   private readonly chunkSize: number[] = [];
+  private chunks = 0;
 
   constructor(
     readonly index: number,
@@ -52,7 +66,7 @@ export class ContinuousReplica implements Replica {
   ) {}
 
   load(): number {
-    return (this.ownsQueue ? this.queue.length : 0) + this.running.length;
+    return (this.ownsQueue ? this.queue.length : 0) + this.runningCount;
   }
 
   wake(): void {
@@ -87,7 +101,7 @@ export class ContinuousReplica implements Replica {
     return (
       head !== undefined &&
       this.accepting &&
-      this.running.length < this.host.serving.maxBatchSize &&
+      this.runningCount < this.host.serving.maxBatchSize &&
       this.kvUsed + this.ownNeed(head) <= this.admitLimit() + this.prefixes.evictable
     );
   }
@@ -117,6 +131,15 @@ export class ContinuousReplica implements Replica {
     this.startRun();
   };
 
+  /** Brings a decoding request's `generated` and `kvTokens` up to the replica's decode step. */
+  private sync(r: Request): void {
+    if (!r.decoding) return;
+    const steps = this.step - r.syncedStep;
+    r.generated += steps;
+    r.kvTokens += steps;
+    r.syncedStep = this.step;
+  }
+
   /** Applies the tokens of the run that just ended and retires finished requests. */
   private finishRun(): void {
     const host = this.host;
@@ -125,52 +148,53 @@ export class ContinuousReplica implements Replica {
     host.busy(this.index, this.runStart, now);
 
     if (this.decodeSeqs > 0) {
-      for (const r of this.running) {
-        if (r.decoding) {
-          r.generated += k;
-          r.kvTokens += k;
-        }
-      }
+      this.step += k;
       this.kvUsed += this.decodeSeqs * k;
       this.decodeKv += this.decodeSeqs * k;
     }
-    for (let i = 0; i < this.chunkOf.length; i++) {
+    let prefillDone = false;
+    for (let i = 0; i < this.chunks; i++) {
       const r = this.chunkOf[i];
       r.prefilled += this.chunkSize[i];
       if (r.prefilled === r.prefillTarget) {
+        prefillDone = true;
         r.decoding = true;
+        r.syncedStep = this.step;
         r.generated += 1;
         if (Number.isNaN(r.firstTokenAt)) r.firstTokenAt = now;
         this.decodeSeqs++;
         this.decodeKv += r.kvTokens;
+        if (r.generated >= r.outputTokens) this.complete(r, now);
+        else this.completions.push(r, this.step + r.outputTokens - r.generated);
       }
     }
-    this.chunkOf.length = 0;
-    this.chunkSize.length = 0;
+    this.chunks = 0;
+    if (prefillDone) this.prefilling = this.prefilling.filter((r) => !r.decoding && r.onReplica);
 
-    let kept = 0;
-    for (const r of this.running) {
-      if (r.decoding && r.generated >= r.outputTokens) {
-        r.finishedAt = now;
-        this.release(r);
-        host.completed(r);
-      } else {
-        this.running[kept++] = r;
-      }
-    }
-    this.running.length = kept;
+    while (this.completions.peekKey() <= this.step) this.complete(this.completions.pop(), now);
+    if (this.running.length > 2 * this.runningCount + 64) this.running = this.running.filter((r) => r.onReplica);
   }
 
-  /** Frees a request's KV memory and takes it out of the decode sums. */
+  private complete(r: Request, now: number): void {
+    this.sync(r);
+    r.finishedAt = now;
+    this.release(r);
+    this.host.completed(r);
+  }
+
+  /** Frees a request's KV memory, takes it out of the decode sums and off the replica. */
   private release(r: Request): void {
     this.kvUsed -= r.kvTokens - r.sharedKv;
     if (r.decoding) {
       this.decodeSeqs--;
       this.decodeKv -= r.kvTokens;
+      r.decodeEpoch++;
     }
     if (r.sharedKv > 0) this.prefixes.release(r);
     r.kvTokens = 0;
     r.sharedKv = 0;
+    r.onReplica = false;
+    this.runningCount--;
   }
 
   /** Frees unreferenced resident prefixes (least recently used first) until `needed` fits. */
@@ -192,19 +216,18 @@ export class ContinuousReplica implements Replica {
     let budget = serving.maxBatchTokens - this.decodeSeqs;
     let prefillTokens = 0;
     let prefillAttention = 0;
-    for (const r of this.running) {
+    for (const r of this.prefilling) {
       if (budget <= 0) break;
-      if (r.decoding) continue;
       const chunk = Math.min(r.prefillTarget - r.prefilled, budget);
-      this.chunkOf.push(r);
-      this.chunkSize.push(chunk);
+      this.chunkOf[this.chunks] = r;
+      this.chunkSize[this.chunks++] = chunk;
       prefillTokens += chunk;
       prefillAttention += chunk * (r.prefilled + chunk / 2);
       budget -= chunk;
     }
 
     const limit = this.admitLimit();
-    while (this.accepting && budget > 0 && this.running.length < serving.maxBatchSize) {
+    while (this.accepting && budget > 0 && this.runningCount < serving.maxBatchSize) {
       const head = this.queue.peek();
       if (head === undefined) break;
       // Memory first, then the queue-time limit: a request waits (and is dropped) only where it
@@ -215,8 +238,8 @@ export class ContinuousReplica implements Replica {
         need = this.ownNeed(head); // eviction may have taken part of its own prefix
         this.evictFor(need, limit);
       }
-      if (this.kvUsed + need > limit && this.running.length > 0) {
-        host.saturated(this.running.length);
+      if (this.kvUsed + need > limit && this.runningCount > 0) {
+        host.saturated(this.runningCount);
         break;
       }
       const firstAdmission = Number.isNaN(head.startedAt);
@@ -242,17 +265,20 @@ export class ContinuousReplica implements Replica {
         head.prefixHitTokens += plan.hitTokens;
         head.prefixHitBlocks += plan.hitBlocks;
       }
+      head.onReplica = true;
       this.running.push(head);
+      this.prefilling.push(head);
+      this.runningCount++;
       const chunk = Math.min(head.prefillTarget - head.prefilled, budget);
-      this.chunkOf.push(head);
-      this.chunkSize.push(chunk);
+      this.chunkOf[this.chunks] = head;
+      this.chunkSize[this.chunks++] = chunk;
       prefillTokens += chunk;
       prefillAttention += chunk * (head.prefilled + chunk / 2);
       budget -= chunk;
     }
 
-    if (this.running.length >= serving.maxBatchSize && this.queue.length > 0) host.saturated(this.running.length);
-    if (this.running.length === 0) {
+    if (this.runningCount >= serving.maxBatchSize && this.queue.length > 0) host.saturated(this.runningCount);
+    if (this.runningCount === 0) {
       this.iterations = 0;
       if (!this.accepting) host.drained(this);
       return; // idle until woken
@@ -264,8 +290,7 @@ export class ContinuousReplica implements Replica {
     this.runSteady = prefillTokens === 0;
     let k = 1;
     if (this.runSteady && host.fastForward) {
-      let remaining = Infinity;
-      for (const r of this.running) remaining = Math.min(remaining, r.outputTokens - r.generated);
+      const remaining = this.completions.peekKey() - this.step;
       k = Math.max(1, Math.min(remaining, Math.floor((capacity - this.kvUsed) / n)));
     }
     let t = sim.now;
@@ -301,10 +326,13 @@ export class ContinuousReplica implements Replica {
       if (this.iterations > 0) host.busy(this.index, this.runStart, host.sim.now);
     }
     this.iterations = 0;
-    this.chunkOf.length = 0;
-    this.chunkSize.length = 0;
+    this.chunks = 0;
     const out: Request[] = [];
     for (const r of this.running) {
+      if (!r.onReplica) continue;
+      this.sync(r);
+      if (r.decoding) r.decodeEpoch++;
+      r.onReplica = false;
       r.kvTokens = 0;
       r.sharedKv = 0;
       r.decoding = false;
@@ -313,7 +341,10 @@ export class ContinuousReplica implements Replica {
       r.requeues++;
       out.push(r);
     }
-    this.running.length = 0;
+    this.running = [];
+    this.prefilling = [];
+    this.runningCount = 0;
+    this.completions.clear();
     this.kvUsed = 0;
     this.decodeKv = 0;
     this.decodeSeqs = 0;
@@ -329,8 +360,12 @@ export class ContinuousReplica implements Replica {
   }
 
   private preemptNewest(): void {
-    const r = this.running.pop() as Request;
+    let r = this.running.pop() as Request;
+    while (!r.onReplica) r = this.running.pop() as Request;
+    this.sync(r);
+    const wasPrefilling = !r.decoding;
     this.release(r);
+    if (wasPrefilling) this.prefilling = this.prefilling.filter((p) => p !== r);
     r.decoding = false;
     r.prefilled = 0;
     r.prefillTarget = r.promptTokens + r.generated;

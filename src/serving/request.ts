@@ -35,6 +35,15 @@ export interface Request {
   generated: number;
   /** Prefill done: it decodes one token per iteration. */
   decoding: boolean;
+  /** Running on a replica (admitted, not finished, not preempted or evacuated). */
+  onReplica: boolean;
+  /**
+   * The replica's decode-step counter when `generated` and `kvTokens` were last brought up to
+   * date: while decoding, both grow by one per step without being touched (see ContinuousReplica).
+   */
+  syncedStep: number;
+  /** Incremented whenever it stops decoding on a replica (invalidates its completion-heap entry). */
+  decodeEpoch: number;
   /** Context length in KV on its replica (0 while waiting), shared prefix included. */
   kvTokens: number;
   /** Of `kvTokens`, those held by a shared prefix-cache entry rather than by the request. */
@@ -77,6 +86,9 @@ export function newRequest(
     prefilled: 0,
     generated: 0,
     decoding: false,
+    onReplica: false,
+    syncedStep: 0,
+    decodeEpoch: 0,
     kvTokens: 0,
     sharedKv: 0,
     prefixHitTokens: 0,
