@@ -179,7 +179,7 @@ export class ContinuousReplica implements Replica {
     this.sync(r);
     r.finishedAt = now;
     this.release(r);
-    this.host.completed(r);
+    this.host.completed(r, this);
   }
 
   /** Frees a request's KV memory, takes it out of the decode sums and off the replica. */
@@ -248,7 +248,7 @@ export class ContinuousReplica implements Replica {
         (firstAdmission && sim.now - head.queuedAt > head.maxQueueS) ||
         this.kvUsed + need > limit // alone on an empty replica and still too large
       ) {
-        host.dropped(head);
+        host.dropped(head, this);
         continue;
       }
       if (firstAdmission) {

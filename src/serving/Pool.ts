@@ -1,7 +1,8 @@
 import type { Simulation } from '../engine/Simulation.js';
 import type { PoolSpec, ServingSpec } from '../workload/scenario.js';
 import type { Uniform } from '../random/streams.js';
-import { leastLoaded, randomRouter, roundRobin, type Router } from '../routing/router.js';
+import { randomRouter, roundRobin, type Router } from '../routing/router.js';
+import { LeastLoadedIndex } from '../routing/LeastLoadedIndex.js';
 import { ContinuousReplica } from './ContinuousReplica.js';
 import { StaticReplica } from './StaticReplica.js';
 import { PRIORITY, type Replica, type ReplicaHost } from './Replica.js';
@@ -51,6 +52,8 @@ export class Pool {
   private readonly byReplica = new Map<Replica, Slot>();
   private routable: Replica[] = [];
   private readonly router: Router | null;
+  /** least_loaded routing: replicas that are ready, keyed by their load. */
+  private readonly leastLoaded: LeastLoadedIndex | null;
   private readonly shared: RequestQueue | null;
   /** Requests with nowhere to go (no ready replica, own-queue routing). */
   private readonly pending = new RequestQueue();
@@ -89,11 +92,15 @@ export class Pool {
       kvCapacityTokens,
       fastForward,
       prefixCache,
-      completed: (r) => {
+      completed: (r, replica) => {
+        this.leastLoaded?.change(replica.index, -1);
         this.onCompleted?.(r);
         listener.completed(r);
       },
-      dropped: (r) => listener.dropped(r),
+      dropped: (r, replica) => {
+        this.leastLoaded?.change(replica.index, -1);
+        listener.dropped(r);
+      },
       preempted: () => this.preemptions++,
       admitted: (r) => this.onAdmitted?.(r.startedAt - r.queuedAt),
       saturated: (running) => {
@@ -111,7 +118,8 @@ export class Pool {
           ? roundRobin()
           : serving.router === 'random'
             ? randomRouter(routerStream)
-            : leastLoaded;
+            : () => this.slots[(this.leastLoaded as LeastLoadedIndex).min()].replica;
+    this.leastLoaded = serving.router === 'least_loaded' ? new LeastLoadedIndex() : null;
     this.provisioningS = spec.autoscale?.provisioningS ?? DEFAULT_PROVISIONING_S;
     // The starting fleet is ready at time 0; spares stand by beside it.
     this.target = spec.replicas;
@@ -167,8 +175,7 @@ export class Pool {
     if (keep !== undefined && this.shared === null && this.routable.length > 0) {
       const replica = (this.router as Router)(this.routable);
       if (!keep(replica.queue, 1)) return false;
-      replica.queue.push(request);
-      replica.wake();
+      this.push(replica, request);
       return true;
     }
     if (keep !== undefined && !keep(this.shared ?? this.pending, Math.max(1, this.routable.length))) return false;
@@ -187,8 +194,12 @@ export class Pool {
       this.pending.push(request);
       return;
     }
-    const replica = (this.router as Router)(this.routable);
+    this.push((this.router as Router)(this.routable), request);
+  }
+
+  private push(replica: Replica, request: Request): void {
     replica.queue.push(request);
+    this.leastLoaded?.change(replica.index, +1);
     replica.wake();
   }
 
@@ -312,6 +323,10 @@ export class Pool {
     slot.state = state;
     slot.since = now;
     this.routable = this.slots.filter((s) => s.state === 'ready').map((s) => s.replica);
+    if (this.leastLoaded !== null) {
+      if (state === 'ready' && !this.leastLoaded.has(slot.replica.index)) this.leastLoaded.add(slot.replica.index, slot.replica.load());
+      else if (state !== 'ready') this.leastLoaded.remove(slot.replica.index);
+    }
     if (state === 'ready') this.onReady?.(slot);
   }
 }

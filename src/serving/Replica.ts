@@ -18,8 +18,8 @@ export interface ReplicaHost {
   readonly prefixCache: boolean;
   /** false: one event per iteration (the reference path); true: skip steady decode runs. */
   readonly fastForward: boolean;
-  completed(request: Request): void;
-  dropped(request: Request): void;
+  completed(request: Request, replica: Replica): void;
+  dropped(request: Request, replica: Replica): void;
   /** A request was admitted into a batch for the first time. */
   admitted(request: Request): void;
   /** Admission stopped with requests waiting, because the batch or KV memory was full. */

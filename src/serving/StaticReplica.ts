@@ -63,7 +63,7 @@ export class StaticReplica implements Replica {
       if (reserved + need > capacity && batch.length > 0) break;
       this.queue.shift();
       if (sim.now - head.queuedAt > head.maxQueueS || need > capacity) {
-        host.dropped(head);
+        host.dropped(head, this);
         continue;
       }
       head.startedAt = sim.now;
@@ -127,7 +127,7 @@ export class StaticReplica implements Replica {
     for (const r of this.batch) {
       r.generated = r.outputTokens;
       r.kvTokens = 0;
-      host.completed(r);
+      host.completed(r, this);
     }
     this.batch = [];
     if (this.accepting) this.wake();
