@@ -28,8 +28,8 @@ export function hourSeconds(h: number, horizonS: number): number {
  *   fraction of provisioned GPU time that hour; kWh x PUE x electricity price.
  * - api: input and output tokens of the requests sent to the hosted API that hour x prices.
  * - cache: the response cache's hourly price + lookups x price per lookup.
- * - other: `costs.hourly` + amortized one-off costs per hour + `costs.per_request` x arrivals
- *   + retrieval cost per query x queries.
+ * - other: `costs.hourly` + amortized one-off costs per hour + storage grown by requests
+ *   (`costs.storage`) + `costs.per_request` x arrivals + retrieval cost per query x queries.
  *
  * Class split (hourly_by_class.csv): api, per-request, per-lookup and retrieval costs go to the
  * class that caused them; each pool's fleet costs (gpu, energy) to the classes it serves, by their
@@ -43,6 +43,7 @@ export function hourlyCost(
   tallies: readonly Tally[],
   busyGpuSByPool: readonly number[],
   fleets: readonly FleetHours[],
+  arrivalsBefore = 0,
 ): { total: CostParts; byClass: CostParts[] } {
   const seconds = hourSeconds(hour, horizonS);
   const hours = seconds / HOUR_S;
@@ -67,15 +68,16 @@ export function hourlyCost(
 
   const api = scenario.api;
   const response = scenario.cache.response;
+  const arrivals = sum(tallies.map((t) => t.arrivals));
   const fixedOther =
     hours *
-    (sum(Object.values(scenario.costs.hourly)) + sum(Object.values(scenario.costs.amortizedPerHour)));
+      (sum(Object.values(scenario.costs.hourly)) + sum(Object.values(scenario.costs.amortizedPerHour))) +
+    storageCost(scenario, hours, arrivalsBefore, arrivals);
   const perRequest = sum(Object.values(scenario.costs.perRequest));
   const cacheFixed = response ? hours * response.pricePerHour : 0;
 
   const gpuTokens = sum(tallies.map((t) => t.gpuTokens));
   const allTokens = sum(tallies.map((t) => t.inputTokens + t.outputTokens));
-  const arrivals = sum(tallies.map((t) => t.arrivals));
   const share = (part: number, whole: number, fallback: number, fallbackWhole: number, n: number) =>
     whole > 0 ? part / whole : fallbackWhole > 0 ? fallback / fallbackWhole : 1 / n;
 
@@ -108,6 +110,18 @@ export function hourlyCost(
     other: fixedOther + arrivals * perRequest + retrievalCost,
   };
   return { total, byClass };
+}
+
+/**
+ * Storage that grows with traffic: GB held over the hour (initial + bytes per request x requests
+ * so far, the hour's own arrivals counted at half, i.e. arriving evenly) x price per GB-month,
+ * a month being 730 hours.
+ */
+export function storageCost(scenario: Scenario, hours: number, arrivalsBefore: number, arrivals: number): number {
+  const st = scenario.costs.storage;
+  if (st === null) return 0;
+  const gb = st.initialGb + (st.bytesPerRequest * (arrivalsBefore + arrivals / 2)) / 1e9;
+  return (gb * st.pricePerGbMonth * hours) / 730;
 }
 
 /** Retrieval is queried for every request of the class that the response cache did not answer. */

@@ -1,5 +1,5 @@
 import type { Scenario } from '../workload/scenario.js';
-import { hourlyCost, hourSeconds, type CostParts } from '../cost/hourlyCost.js';
+import { hourlyCost, hourSeconds, storageCost, type CostParts } from '../cost/hourlyCost.js';
 import { Tally, type HourlyMetrics } from './HourlyMetrics.js';
 import type { Samples } from './Samples.js';
 import type { FleetHours } from '../cost/fleetBilling.js';
@@ -187,11 +187,13 @@ export function buildResult(
   const classCost = scenario.classes.map(() => 0);
   const all = new Tally();
   const hoursMissed: number[][] = scenario.classes.map(() => []);
+  let arrivalsSoFar = 0;
+  let storageSpend = 0;
 
   for (let h = 0; h < metrics.hours; h++) {
     const tallies = metrics.tallies[h];
     const busy = busyByPool.map((b) => b[h]);
-    const { total, byClass } = hourlyCost(scenario, h, horizonS, tallies, busy, fleets);
+    const { total, byClass } = hourlyCost(scenario, h, horizonS, tallies, busy, fleets, arrivalsSoFar);
     const seconds = hourSeconds(h, horizonS);
     const provisioned = fleets.reduce((a, f) => a + f.provisionedGpuS[h], 0);
     const gpus = seconds > 0 ? provisioned / seconds : 0;
@@ -214,6 +216,8 @@ export function buildResult(
       if (!tallyMeetsSlo(scenario, c, t)) hoursMissed[c].push(h);
     });
     all.addAll(hourTally);
+    storageSpend += storageCost(scenario, seconds / 3600, arrivalsSoFar, hourTally.arrivals);
+    arrivalsSoFar += hourTally.arrivals;
     hourly.push(row(h, hourTally, total, gpus, ready, utilization));
   }
 
@@ -263,7 +267,7 @@ export function buildResult(
         spot: money(byPricing.spot),
         custom: money(byPricing.custom),
       },
-      other_by_item: otherItems(scenario, horizonS, all),
+      other_by_item: { ...otherItems(scenario, horizonS, all), ...(scenario.costs.storage ? { storage_growth: money(storageSpend) } : {}) },
     },
     slo_attainment: all.arrivals > 0 ? ratio(all.sloMet / all.arrivals) : null,
     meets_slo: Object.values(classes).every((c) => c.meets_slo),

@@ -206,5 +206,8 @@ function resolveCosts(doc: WorkloadDoc): CostSpec {
     hourly: { ...(c.hourly ?? {}) },
     perRequest: { ...(c.per_request ?? {}) },
     amortizedPerHour,
+    storage: c.storage
+      ? { bytesPerRequest: c.storage.bytes_per_request, pricePerGbMonth: c.storage.price_per_gb_month, initialGb: c.storage.initial_gb ?? 0 }
+      : null,
   };
 }

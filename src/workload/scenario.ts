@@ -233,6 +233,11 @@ export interface CostSpec {
   readonly perRequest: Readonly<Record<string, number>>;
   /** USD per hour from amortized one-off costs, by name. */
   readonly amortizedPerHour: Readonly<Record<string, number>>;
+  /**
+   * Storage that grows with traffic (logs, embeddings): `initialGb` plus `bytesPerRequest` per
+   * arrival, billed at `pricePerGbMonth` (a month = 730 h) for the GB held each hour.
+   */
+  readonly storage: { readonly bytesPerRequest: number; readonly pricePerGbMonth: number; readonly initialGb: number } | null;
 }
 
 export interface Scenario {

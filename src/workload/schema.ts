@@ -277,6 +277,11 @@ const costsSchema = strict({
   hourly: z.record(z.string(), nonNegative).optional(),
   per_request: z.record(z.string(), nonNegative).optional(),
   amortized: z.record(z.string(), strict({ cost: nonNegative, over: duration('positive') })).optional(),
+  storage: strict({
+    bytes_per_request: nonNegative,
+    price_per_gb_month: nonNegative,
+    initial_gb: nonNegative.optional(),
+  }).optional(),
 });
 
 /** The whole workload file. Required keys that depend on other keys are checked in resolve.ts. */

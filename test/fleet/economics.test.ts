@@ -46,6 +46,26 @@ describe('billing', () => {
   });
 });
 
+describe('storage grown by requests', () => {
+  it('bills the GB held each hour: initial + bytes per request x requests so far', () => {
+    const run = simulate(
+      small({ gpus: 1 }, { traffic: { rate: 2 }, costs: { storage: { bytes_per_request: 5e6, price_per_gb_month: 0.1, initial_gb: 100 } } }),
+    );
+    let before = 0;
+    let expected = 0;
+    for (const r of run.hourly) {
+      // GB over the hour, its own arrivals counted at half (they arrive through the hour)
+      expected += ((100 + (5e6 * (before + r.arrivals / 2)) / 1e9) * 0.1) / 730;
+      before += r.arrivals;
+    }
+    expect(run.summary.cost_breakdown.other_by_item.storage_growth).toBeCloseTo(expected, 5);
+    // each hour's other_cost grows as requests pile up
+    const other = run.hourly.map((r) => r.other_cost);
+    expect(other[5]).toBeGreaterThan(other[0]);
+    checkInvariants(run.hourly);
+  });
+});
+
 describe('autoscaling', () => {
   it('a schedule reproduces its counts: ready replicas exactly, billed GPUs within provisioning and drain time', () => {
     const schedule = [2, 4, 1, 3, 3, 2, ...Array(18).fill(2)];

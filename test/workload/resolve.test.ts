@@ -84,7 +84,7 @@ describe('defaults', () => {
     expect(s.perf).toBeNull();
     expect(s.cache).toEqual({ response: null, prefix: false });
     expect(s.api).toBeNull();
-    expect(s.costs).toEqual({ electricityPerKwh: 0.12, pue: 1.3, hourly: {}, perRequest: {}, amortizedPerHour: {} });
+    expect(s.costs).toEqual({ electricityPerKwh: 0.12, pue: 1.3, hourly: {}, perRequest: {}, amortizedPerHour: {}, storage: null });
   });
 
   it('is deeply frozen', () => {
