@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 
 /** Flags shared by the commands that load a workload, declared once (PRODUCT.md: common flags). */
 export interface WorkloadFlags {
@@ -13,12 +13,9 @@ export interface WorkloadFlags {
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 function parseSeed(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidFlag(`--seed expects a whole number >= 0, got '${value}'`);
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`expected a whole number >= 0, got '${value}'`);
   return Number(value);
 }
-
-/** A flag value commander should reject with exit 2. */
-export class InvalidFlag extends Error {}
 
 export const WORKLOAD_OPTIONS: readonly Option[] = [
   new Option('--out <dir>', 'output folder (default: results/<workload name>/)'),

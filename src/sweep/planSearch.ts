@@ -1,0 +1,121 @@
+/**
+ * The search of `capsim plan`: the cheapest grid point that meets every SLO in every hour,
+ * without simulating every point where the structure allows it.
+ *
+ * Along a GPU-count axis (`fleet.gpus`, `pools[i].gpus`) more GPUs never make latency worse, so
+ * for each combination of the other axes ("group") the points meeting the SLOs are a suffix of
+ * the axis. Each group is searched by doubling from the smallest count (positions 0, 1, 3, 7,
+ * ...: 1, 2, 4, 8 replicas when the axis counts replicas) until a point meets, then by bisection
+ * between the last miss and that hit; the result's neighbour below is therefore always simulated
+ * and known to miss. Without a GPU axis every point is simulated. Groups are searched
+ * concurrently; within a group the order is fixed, so the points simulated never depend on
+ * the number of workers.
+ */
+import type { GridPoint, VaryAxis } from './grid.js';
+import type { PointOutcome } from './runPoint.js';
+
+/** Evaluates one point (cached by the caller: a point is never simulated twice). */
+export type Evaluate = (point: GridPoint) => Promise<PointOutcome>;
+
+/** Index of the first axis that counts GPUs, or null. */
+export function gpuAxis(axes: readonly VaryAxis[]): number | null {
+  const i = axes.findIndex((a) => /^(fleet\.gpus|pools(\[\d+\]|\.\d+)\.gpus)$/.test(a.key));
+  return i < 0 ? null : i;
+}
+
+export const meets = (o: PointOutcome | undefined): boolean => o !== undefined && o.ok && o.figures.meets_slo;
+
+/** The grid split into groups (other axes fixed), each sorted by the GPU axis value. */
+export function groupsOf(grid: readonly GridPoint[], axis: number | null): GridPoint[][] {
+  if (axis === null) return grid.map((p) => [p]);
+  const groups = new Map<string, GridPoint[]>();
+  for (const p of grid) {
+    const key = JSON.stringify(p.values.filter((_, i) => i !== axis));
+    const g = groups.get(key);
+    if (g) g.push(p);
+    else groups.set(key, [p]);
+  }
+  return [...groups.values()].map((g) => [...g].sort((a, b) => Number(a.values[axis]) - Number(b.values[axis]) || a.index - b.index));
+}
+
+/** Position of the first point of a sorted group that meets (doubling, then bisection), or null. */
+export async function firstMeeting(group: readonly GridPoint[], evaluate: Evaluate, ok: (o: PointOutcome) => boolean = meets): Promise<number | null> {
+  let miss = -1;
+  let hit: number | null = null;
+  for (let pos = 0; ; pos = Math.min(2 * pos + 1, group.length - 1)) {
+    if (ok(await evaluate(group[pos]))) {
+      hit = pos;
+      break;
+    }
+    miss = pos;
+    if (pos === group.length - 1) return null;
+  }
+  while (hit - miss > 1) {
+    const mid = Math.floor((miss + hit) / 2);
+    if (ok(await evaluate(group[mid]))) hit = mid;
+    else miss = mid;
+  }
+  return hit;
+}
+
+export interface SearchResult {
+  /** The cheapest evaluated point that meets (ties: lowest grid index), or null. */
+  chosen: GridPoint | null;
+  /** The chosen point's group (sorted by GPUs), for the hourly schedule. */
+  group: GridPoint[] | null;
+}
+
+/** Searches every group and picks the cheapest meeting point among those simulated. */
+export async function searchCheapest(grid: readonly GridPoint[], axis: number | null, evaluate: Evaluate, outcomes: ReadonlyMap<number, PointOutcome>): Promise<SearchResult> {
+  const groups = groupsOf(grid, axis);
+  await Promise.all(groups.map((g) => (axis === null ? evaluate(g[0]) : firstMeeting(g, evaluate))));
+  let chosen: GridPoint | null = null;
+  let best = Infinity;
+  for (const p of grid) {
+    const o = outcomes.get(p.index);
+    if (!meets(o) || !o!.ok) continue;
+    const cost = o!.figures.cost_per_hour ?? Infinity;
+    if (chosen === null || cost < best) {
+      chosen = p;
+      best = cost;
+    }
+  }
+  const group = chosen === null ? null : groups.find((g) => g.includes(chosen!)) ?? null;
+  return { chosen, group };
+}
+
+/**
+ * Refines, within the chosen group and below the chosen point, the fewest GPUs that meet the
+ * SLOs in each hour of the day (hour h of every simulated day), by bisecting per hour: the
+ * hour with the widest unresolved gap is split first. Relies on the same monotonicity per hour.
+ *
+ * @returns for each hour of day with traffic, the position in `group` of the fewest GPUs meeting it
+ */
+export async function refineHours(group: readonly GridPoint[], chosenPos: number, evaluate: Evaluate, outcomes: ReadonlyMap<number, PointOutcome>): Promise<Map<number, number>> {
+  const hoursOfDay = new Set<number>();
+  const chosen = outcomes.get(group[chosenPos].index);
+  if (!chosen?.ok) return new Map();
+  chosen.detail.hourlyCost.forEach((_, t) => hoursOfDay.add(t % 24));
+  const missesHour = (o: PointOutcome | undefined, h: number) => !o?.ok || o.detail.hoursMissed.some((t) => t % 24 === h);
+  const bracket = (h: number): [number, number] => {
+    let lo = -1;
+    let hi = chosenPos;
+    for (let pos = 0; pos <= chosenPos; pos++) {
+      const o = outcomes.get(group[pos].index);
+      if (o === undefined) continue;
+      if (missesHour(o, h)) lo = Math.max(lo, pos);
+      else hi = Math.min(hi, pos);
+    }
+    return [Math.min(lo, hi - 1), hi];
+  };
+  for (;;) {
+    let widest: [number, number] | null = null;
+    for (const h of hoursOfDay) {
+      const [lo, hi] = bracket(h);
+      if (hi - lo > 1 && (widest === null || hi - lo > widest[1] - widest[0])) widest = [lo, hi];
+    }
+    if (widest === null) break;
+    await evaluate(group[Math.floor((widest[0] + widest[1]) / 2)]);
+  }
+  return new Map([...hoursOfDay].sort((a, b) => a - b).map((h) => [h, bracket(h)[1]]));
+}

@@ -1,0 +1,48 @@
+/**
+ * Simulates one sweep point: loads the workload with the point's overrides, runs it once per
+ * replication and returns only the figures (what crosses the worker-thread boundary is small).
+ * Used by the piscina worker and, with `--workers 1`, in-process: same code, same bytes.
+ */
+import { join } from 'node:path';
+import { InputError } from '../errors.js';
+import { loadWorkload } from '../workload/load.js';
+import { simulate } from '../simulate.js';
+import { writeRun } from '../output/runFiles.js';
+import { combineReplications, observe, type Observation } from './figures.js';
+import { replicationSeed } from './replicationSeed.js';
+
+export interface PointTask {
+  /** Absolute path of the workload file. */
+  readonly file: string;
+  /** The user's `--set` flags, then the point's. */
+  readonly set: readonly string[];
+  /** `--seed`, when given. */
+  readonly seed?: number;
+  /** 0: one run with the workload's seed and no confidence intervals; R >= 1: R replications. */
+  readonly replications: number;
+  /** `--keep-runs`: write the run's files here (with replications, under r<k>/). */
+  readonly runDir: string | null;
+}
+
+export type PointOutcome =
+  | ({ readonly ok: true } & Observation)
+  | { readonly ok: false; readonly kind: 'input' | 'internal'; readonly message: string };
+
+export function runPoint(task: PointTask): PointOutcome {
+  try {
+    const base = loadWorkload(task.file, { set: task.set, seed: task.seed });
+    const n = Math.max(1, task.replications);
+    const runs: Observation[] = [];
+    for (let r = 0; r < n; r++) {
+      const scenario = r === 0 ? base : loadWorkload(task.file, { set: task.set, seed: replicationSeed(base.seed, r) });
+      const run = simulate(scenario);
+      if (task.runDir !== null) writeRun(n > 1 ? join(task.runDir, `r${r}`) : task.runDir, scenario, run);
+      runs.push(observe(scenario, run));
+    }
+    return { ok: true, ...(task.replications > 0 ? combineReplications(runs) : runs[0]) };
+  } catch (error) {
+    const kind = error instanceof InputError ? 'input' : 'internal';
+    const message = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, '; ');
+    return { ok: false, kind, message };
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The plan's search on synthetic outcomes (no simulation): exact logs of the points simulated.
+ */
+import { describe, expect, it } from 'vitest';
+import type { PointDetail } from '../../src/sweep/figures.js';
+import { buildGrid, parseVary, type GridPoint } from '../../src/sweep/grid.js';
+import { firstMeeting, gpuAxis, refineHours, searchCheapest } from '../../src/sweep/planSearch.js';
+import type { PointOutcome } from '../../src/sweep/runPoint.js';
+
+/** A fake point: meets from `needed` GPUs on; costs 1 per GPU; hour h needs needByHour[h]. */
+function fake(gpus: number, needed: number, needByHour: number[] = [needed]): PointOutcome {
+  const detail = { hoursMissed: needByHour.flatMap((n, h) => (gpus < n ? [h] : [])), hourlyCost: needByHour.map(() => gpus) } as unknown as PointDetail;
+  const figures = { cost_per_hour: gpus, meets_slo: gpus >= needed } as never;
+  return { ok: true, figures, detail };
+}
+
+function evaluator(gpusOf: (p: GridPoint) => number, outcome: (gpus: number) => PointOutcome) {
+  const log: number[] = [];
+  const outcomes = new Map<number, PointOutcome>();
+  const evaluate = async (p: GridPoint) => {
+    if (!outcomes.has(p.index)) {
+      log.push(gpusOf(p));
+      outcomes.set(p.index, outcome(gpusOf(p)));
+    }
+    return outcomes.get(p.index)!;
+  };
+  return { log, outcomes, evaluate };
+}
+
+describe('plan search', () => {
+  const grid = buildGrid([parseVary('fleet.gpus=1..32')]);
+  const gpus = (p: GridPoint) => Number(p.values[0]);
+
+  it.each([
+    // needed, simulated in order (doubling 1, 2, 4, 8, 16 ... then bisection)
+    [1, [1]],
+    [2, [1, 2]],
+    [3, [1, 2, 4, 3]],
+    [12, [1, 2, 4, 8, 16, 12, 10, 11]],
+    [32, [1, 2, 4, 8, 16, 32, 24, 28, 30, 31]],
+    [33, [1, 2, 4, 8, 16, 32]],
+  ])('needs %d GPUs: simulates %j', async (needed, expected) => {
+    const { log, evaluate } = evaluator(gpus, (g) => fake(g, needed));
+    const pos = await firstMeeting(grid, evaluate);
+    expect(pos === null ? null : gpus(grid[pos])).toBe(needed > 32 ? null : needed);
+    expect(log).toEqual(expected);
+  });
+
+  it('searches each combination of the other axes and picks the cheapest', async () => {
+    const axes = [parseVary('gpu=a,b'), parseVary('fleet.gpus=1..8')];
+    const g2 = buildGrid(axes);
+    expect(gpuAxis(axes)).toBe(1);
+    // gpu a needs 6 GPUs at 1/GPU; gpu b needs 3 GPUs but costs 2.5/GPU
+    const { outcomes, evaluate } = evaluator(
+      (p) => g2.indexOf(p),
+      (i) => {
+        const p = g2[i];
+        const o = fake(Number(p.values[1]), p.values[0] === 'a' ? 6 : 3) as PointOutcome & { ok: true };
+        return p.values[0] === 'a' ? o : { ...o, figures: { ...o.figures, cost_per_hour: Number(p.values[1]) * 2.5 } };
+      },
+    );
+    const { chosen } = await searchCheapest(g2, 1, evaluate, outcomes);
+    expect(chosen?.set).toEqual(['gpu=a', 'fleet.gpus=6']); // 6 < 3 x 2.5
+    expect(outcomes.size).toBeLessThan(16);
+  });
+
+  it('refines the fewest GPUs per hour of day below the answer', async () => {
+    const needByHour = [1, 2, 5, 7, 3];
+    const { outcomes, evaluate, log } = evaluator(gpus, (g) => fake(g, 7, needByHour));
+    const group = grid.slice(0, 16);
+    const pos = await firstMeeting(group, evaluate);
+    expect(gpus(group[pos!])).toBe(7);
+    const byHour = await refineHours(group, pos!, evaluate, outcomes);
+    expect([...byHour].map(([h, p]) => [h, gpus(group[p])])).toEqual([[0, 1], [1, 2], [2, 5], [3, 7], [4, 3]]);
+    // every hour's answer and the GPU count below it were simulated
+    for (const n of needByHour) {
+      expect(log).toContain(n);
+      if (n > 1) expect(log).toContain(n - 1);
+    }
+  });
+});
