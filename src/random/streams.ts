@@ -1,6 +1,6 @@
 import seedrandom from 'seedrandom';
 
-/** A source of uniform numbers in [0, 1): what every sampler takes (never Math.random). */
+/** A source of uniform numbers in [0, 1): what every sampler takes (never the global generator). */
 export type Uniform = () => number;
 
 /**

@@ -306,8 +306,7 @@ export class ContinuousReplica implements Replica {
    */
   drain(): Request[] {
     this.accepting = false;
-    const waiting: Request[] = [];
-    if (this.ownsQueue) for (let r = this.queue.shift(); r !== undefined; r = this.queue.shift()) waiting.push(r);
+    const waiting = this.ownsQueue ? this.queue.takeAll() : [];
     if (this.event === null) this.host.drained(this);
     return waiting;
   }
@@ -349,7 +348,7 @@ export class ContinuousReplica implements Replica {
     this.decodeKv = 0;
     this.decodeSeqs = 0;
     this.prefixes = new PrefixCache();
-    if (this.ownsQueue) for (let r = this.queue.shift(); r !== undefined; r = this.queue.shift()) out.push(r);
+    if (this.ownsQueue) out.push(...this.queue.takeAll());
     return out;
   }
 

@@ -41,9 +41,9 @@ class Fifo {
  */
 export const BATCH_SLOTS = 2;
 
-/** Admitted (not dropped at admission) and not finished. */
+/** Running on a replica now: admitted, and not finished, preempted, evacuated or dropped. */
 function running(r: Request): boolean {
-  return !Number.isNaN(r.startedAt) && Number.isNaN(r.finishedAt);
+  return r.onReplica;
 }
 
 /**
@@ -131,6 +131,20 @@ export class RequestQueue {
   /** The oldest waiting interactive request, if any. */
   peekInteractive(): Request | undefined {
     return this.interactive.peek();
+  }
+
+  /**
+   * Empties the queue, both levels, whatever the batch slots say: for a replica that drains or
+   * is lost, whose waiting requests go elsewhere. Interactive first, each level in FCFS order.
+   */
+  takeAll(): Request[] {
+    const out: Request[] = [];
+    for (let r = this.interactive.shift(); r !== undefined; r = this.interactive.shift()) out.push(r);
+    for (let r = this.batch.shift(); r !== undefined; r = this.batch.shift()) out.push(r);
+    this.interactivePrefill = 0;
+    this.lastBatch = null;
+    this.batchTaken.length = 0;
+    return out;
   }
 
   shift(): Request | undefined {

@@ -67,6 +67,7 @@ export class StaticReplica implements Replica {
         continue;
       }
       head.startedAt = sim.now;
+      head.onReplica = true;
       host.admitted(head);
       head.kvTokens = need;
       reserved += need;
@@ -127,6 +128,7 @@ export class StaticReplica implements Replica {
     for (const r of this.batch) {
       r.generated = r.outputTokens;
       r.kvTokens = 0;
+      r.onReplica = false;
       host.completed(r, this);
     }
     this.batch = [];
@@ -136,8 +138,7 @@ export class StaticReplica implements Replica {
 
   drain(): Request[] {
     this.accepting = false;
-    const waiting: Request[] = [];
-    if (this.ownsQueue) for (let r = this.queue.shift(); r !== undefined; r = this.queue.shift()) waiting.push(r);
+    const waiting = this.ownsQueue ? this.queue.takeAll() : [];
     if (this.event !== null && !this.running) {
       this.host.sim.cancel(this.event);
       this.event = null;
@@ -160,13 +161,14 @@ export class StaticReplica implements Replica {
         r.firstTokenAt = NaN;
         r.finishedAt = NaN;
         r.kvTokens = 0;
+        r.onReplica = false;
         r.requeues++;
         out.push(r);
       }
     }
     this.batch = [];
     this.running = false;
-    if (this.ownsQueue) for (let r = this.queue.shift(); r !== undefined; r = this.queue.shift()) out.push(r);
+    if (this.ownsQueue) out.push(...this.queue.takeAll());
     return out;
   }
 

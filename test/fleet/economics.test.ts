@@ -130,6 +130,24 @@ describe('failures and spot interruptions', () => {
     expect(withSpare.hourly[0].gpus).toBe(5);
   });
 
+  it('a lost replica hands back its waiting batch requests too: nothing is lost', () => {
+    const run = simulate(
+      small(
+        { gpus: 2, failures: { mtbf: '2h', repair: '10m' } },
+        {
+          traffic: { rate: 3 },
+          classes: [
+            { name: 'chat', weight: 3, prompt_tokens: 800, output_tokens: 300 },
+            { name: 'nightly', weight: 1, priority: 'batch', deadline: '12h', prompt_tokens: 6000, output_tokens: 600 },
+          ],
+        },
+      ),
+    );
+    expect(run.summary.failures).toBeGreaterThan(0);
+    checkInvariants(run.hourly);
+    expect(run.summary.completed + run.summary.dropped).toBe(run.summary.requests);
+  });
+
   it('spot interruptions re-queue requests and lose none', () => {
     const run = simulate(
       small(

@@ -115,13 +115,16 @@ describe('RequestQueue: batch slots', () => {
     [a, b, c].forEach((r) => q.push(r));
     expect(q.shift()).toBe(a);
     a.startedAt = 1; // admitted, still prefilling
+    a.onReplica = true;
     expect(q.peek()).toBeUndefined();
     a.firstTokenAt = 1.5; // prefill done
     expect(q.shift()).toBe(b);
     b.startedAt = 2;
+    b.onReplica = true;
     b.firstTokenAt = 2.5;
     expect(q.peek()).toBeUndefined(); // two running
     a.finishedAt = 3;
+    a.onReplica = false; // finished: off its replica
     expect(q.shift()).toBe(c);
   });
 
@@ -130,9 +133,10 @@ describe('RequestQueue: batch slots', () => {
     const [a, b] = [batchReq(0), batchReq(1)];
     q.push(a);
     q.push(b);
-    expect(q.shift()).toBe(a); // dropped: startedAt stays NaN
+    expect(q.shift()).toBe(a); // dropped at admission: never on a replica
     expect(q.shift()).toBe(b);
     b.startedAt = 1; // prefilling: holds further batch requests, never interactive ones
+    b.onReplica = true;
     q.push(batchReq(2));
     expect(q.peek()).toBeUndefined();
     const chat = newRequest(5, 0, 0, 100, 10, 0, null);
