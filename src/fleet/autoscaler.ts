@@ -26,21 +26,32 @@ export function startSchedule(sim: Simulation, pool: Pool, schedule: readonly nu
 }
 
 /**
- * Reactive autoscaling, evaluated every 30 s, with Kubernetes HPA's proportional rule
- * desired = ceil(active x metric / target):
+ * Reactive autoscaling, evaluated every 30 s.
  *
- * - `metric: utilization`: busy GPU-seconds / ready GPU-seconds over the last interval. A
+ * The metric:
+ * - `utilization`: busy GPU-seconds / ready GPU-seconds over the last interval. A
  *   continuous-batching replica is busy whenever it holds a request, so this only sees idle time.
- * - `metric: queue_time`: how long requests wait before their first token — the mean time from
- *   arrival to first token of the requests that completed in the interval, or the age of the
- *   oldest request still waiting for admission if larger. Under continuous batching a request is
- *   admitted at the next iteration while the batch and KV memory allow, and waiting shows up as
- *   prefill delayed behind other work, so time to first token is the wait that matters.
+ * - `queue_time`: how long requests wait before their first token — the mean time from arrival to
+ *   first token of the requests that completed in the interval, or the age of the oldest request
+ *   still waiting for admission if larger. Under continuous batching a request is admitted at the
+ *   next iteration while the batch and KV memory allow, and waiting shows up as prefill delayed
+ *   behind other work, so time to first token is the wait that matters.
  *
- * Scale-out acts at once when the metric exceeds the target (at most doubling; new replicas serve
- * after `provisioning`). Scale-in needs the metric under half the target (hysteresis against
- * flapping), waits for `cooldown` since the last change and removes one replica at a time. The
- * target stays within min..max GPUs.
+ * The metric is smoothed over about three intervals (exponential weight 0.3) before it is
+ * compared with the target. Scale-out, at once, when it exceeds the target: Kubernetes HPA's
+ * proportional rule desired = ceil(active x metric / target), at least one replica more, at most
+ * 1.5x; new replicas serve after `provisioning`.
+ *
+ * Scale-in, one replica per `cooldown`, when the metric is under half the target AND the load
+ * one replica fewer would carry is known to be safe. The controller learns the fleet's load curve
+ * as it runs: for each level of traffic per ready replica (arrivals per second, in 5% steps) it
+ * remembers the worst metric it has seen there. Removing a replica raises the per-replica load by
+ * active / (active - 1); that is allowed when the level it lands on has been seen under the target,
+ * or never seen while the metric is under a quarter of the target (exploration). Without this
+ * memory, a proportional rule on a latency metric removes a replica at the peak, misses the SLO
+ * and adds it back, over and over.
+ *
+ * The target stays within min..max GPUs.
  */
 export function startReactive(sim: Simulation, pool: Pool, horizonS: number, busyGpuS: () => number): void {
   const spec = pool.spec.autoscale!;
@@ -51,6 +62,12 @@ export function startReactive(sim: Simulation, pool: Pool, horizonS: number, bus
   let waitCount = 0;
   let lastChange = -Infinity;
   let lastBusy = 0;
+  let lastArrivals = 0;
+  let smoothed: number | null = null;
+  const SMOOTHING = 0.3;
+  /** Worst metric seen at each load level: level = round(log(arrivals/s per replica) / log 1.05). */
+  const worstAtLevel = new Map<number, number>();
+  const level = (perReplica: number) => Math.round(Math.log(Math.max(perReplica, 1e-6)) / Math.log(1.05));
   pool.onCompleted = (r) => {
     waitSum += r.firstTokenAt - r.arrivedAt;
     waitCount++;
@@ -58,18 +75,32 @@ export function startReactive(sim: Simulation, pool: Pool, horizonS: number, bus
 
   const evaluate = () => {
     const active = pool.targetReplicas;
+    const ready = pool.readyCount();
     const busy = busyGpuS();
-    const readyGpuS = pool.readyCount() * gpr * EVALUATION_INTERVAL_S;
+    const readyGpuS = ready * gpr * EVALUATION_INTERVAL_S;
     let metric: number;
     if (spec.metric === 'utilization') metric = readyGpuS > 0 ? Math.min(1, (busy - lastBusy) / readyGpuS) : 1;
     else metric = Math.max(waitCount > 0 ? waitSum / waitCount : 0, pool.oldestWaitS(sim.now));
+    // Smooth over about three intervals: one burst of long prompts is not a trend.
+    smoothed = smoothed === null ? metric : SMOOTHING * metric + (1 - SMOOTHING) * smoothed;
+    const rate = (pool.arrivals - lastArrivals) / EVALUATION_INTERVAL_S;
     lastBusy = busy;
+    lastArrivals = pool.arrivals;
     waitSum = 0;
     waitCount = 0;
-    const ratio = metric / spec.target;
+    if (ready > 0 && rate > 0) {
+      const here = level(rate / ready);
+      worstAtLevel.set(here, Math.max(worstAtLevel.get(here) ?? 0, metric));
+    }
+
+    const ratio = smoothed / spec.target;
     let desired = active;
-    if (ratio > 1) desired = Math.min(2 * active, Math.max(active + 1, Math.ceil(active * ratio)));
-    else if (ratio < 0.5) desired = active - 1;
+    if (ratio > 1) desired = Math.max(active + 1, Math.ceil(active * Math.min(ratio, 1.5)));
+    else if (ratio < 0.5 && active > minReplicas && ready === active) {
+      const seen = worstAtLevel.get(level(rate / (active - 1)));
+      const safe = seen === undefined ? ratio < 0.25 : seen < spec.target;
+      if (safe) desired = active - 1;
+    }
     desired = Math.max(minReplicas, Math.min(maxReplicas, desired));
     if (desired > active) {
       pool.setTarget(desired);

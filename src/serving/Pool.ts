@@ -63,6 +63,8 @@ export class Pool {
   readonly provisioningS: number;
   preemptions = 0;
   requeued = 0;
+  /** Requests offered to this pool so far (the autoscaler's traffic measure). */
+  arrivals = 0;
   failures = 0;
   /** Running sequences of the last replica that had to leave requests waiting (batch or KV full). */
   saturationSeqs = Infinity;
@@ -172,6 +174,7 @@ export class Pool {
    */
   enqueue(request: Request, now: number, keep?: (queue: RequestQueue, servers: number) => boolean): boolean {
     request.queuedAt = now;
+    this.arrivals++;
     if (keep !== undefined && this.shared === null && this.routable.length > 0) {
       const replica = (this.router as Router)(this.routable);
       if (!keep(replica.queue, 1)) return false;
