@@ -173,7 +173,6 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
   return { ...result, stats: { events: sim.eventsRun, requests, simulatedS: sim.now } };
 }
 
-
 /**
  * The horizon of a trace replay without `duration`: up to the last arrival, read in one streamed
  * pass before the run (so that hours and billing are known up front).
