@@ -68,7 +68,8 @@ export class Simulation {
 
   /** Runs events until none is left, or until the next one lies after `until`. */
   run(until = Infinity): void {
-    while (this.peekTime() <= until && this.step());
+    if (until === Infinity) while (this.step());
+    else while (this.peekTime() <= until && this.step());
     if (until !== Infinity && this.now < until) this.now = until;
   }
 
