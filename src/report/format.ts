@@ -7,9 +7,11 @@ export function usd(x: number | null | undefined): string {
   return `${x < 0 ? '-' : ''}$${Math.abs(x).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }
 
-/** Milliseconds as `812 ms` or `2.40 s`. */
+/** Milliseconds as `812 ms`, `2.4 s`, `12 min` or `2 h` (minutes and hours from 10 minutes up). */
 export function duration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '-';
+  if (Math.abs(ms) >= 2 * 3_600_000) return `${Number((ms / 3_600_000).toFixed(1))} h`;
+  if (Math.abs(ms) >= 600_000) return `${Number((ms / 60_000).toFixed(1))} min`;
   if (Math.abs(ms) >= 1000) return `${Number((ms / 1000).toFixed(2))} s`;
   if (Math.abs(ms) >= 10) return `${ms.toFixed(0)} ms`;
   return `${Number(ms.toFixed(2))} ms`;
