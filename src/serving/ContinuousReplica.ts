@@ -9,6 +9,13 @@ import { CompletionHeap } from './CompletionHeap.js';
 export const KV_WATERMARK = 0.01;
 
 /**
+ * Most prompt tokens of a batch-class request (`priority: batch`) computed in one iteration: a
+ * long batch prompt is prefilled in small chunks, so it never fills an iteration that a new
+ * interactive request would then wait behind.
+ */
+export const BATCH_PREFILL_CHUNK = 512;
+
+/**
  * Iteration-level (continuous) batching, as in vLLM with chunked prefill (Sarathi-Serve).
  *
  * At every iteration boundary the batch is formed again: every decoding sequence contributes one
@@ -218,7 +225,7 @@ export class ContinuousReplica implements Replica {
     let prefillAttention = 0;
     for (const r of this.prefilling) {
       if (budget <= 0) break;
-      const chunk = Math.min(r.prefillTarget - r.prefilled, budget);
+      const chunk = Math.min(r.prefillTarget - r.prefilled, budget, r.batch ? BATCH_PREFILL_CHUNK : Infinity);
       this.chunkOf[this.chunks] = r;
       this.chunkSize[this.chunks++] = chunk;
       prefillTokens += chunk;
@@ -269,7 +276,7 @@ export class ContinuousReplica implements Replica {
       this.running.push(head);
       this.prefilling.push(head);
       this.runningCount++;
-      const chunk = Math.min(head.prefillTarget - head.prefilled, budget);
+      const chunk = Math.min(head.prefillTarget - head.prefilled, budget, head.batch ? BATCH_PREFILL_CHUNK : Infinity);
       this.chunkOf[this.chunks] = head;
       this.chunkSize[this.chunks++] = chunk;
       prefillTokens += chunk;
