@@ -54,6 +54,8 @@ export class ContinuousReplica implements Replica {
   private decodeSeqs = 0;
   private event: SimEvent | null = null;
   private prefixes = new PrefixCache();
+  /** The prefix-cache plan of the last `ownNeed` call: what admission then applies. */
+  private lastPlan: ReturnType<PrefixCache['plan']> | null = null;
   /** false once draining or lost: admits nothing new. */
   accepting = true;
 
@@ -61,6 +63,8 @@ export class ContinuousReplica implements Replica {
   private runStart = 0;
   private iterations = 0;
   private runSteady = false;
+  /** End time of each iteration of the current steady run (its first `iterations` entries). */
+  private runEnds = new Float64Array(64);
   private readonly chunkOf: Request[] = [];
   private readonly chunkSize: number[] = [];
   private chunks = 0;
@@ -86,20 +90,20 @@ export class ContinuousReplica implements Replica {
       return;
     }
     if (!this.runSteady || this.iterations <= 1 || !this.canAdmit()) return;
-    // Cut the steady run at the first iteration boundary at or after now.
-    const model = this.host.stepModel;
-    const n = this.decodeSeqs;
-    let t = this.runStart;
-    for (let j = 0; j < this.iterations; j++) {
-      t += model.iterationS(0, 0, n, this.decodeKv + n * j);
-      if (t >= sim.now) {
-        if (j + 1 < this.iterations) {
-          this.iterations = j + 1;
-          sim.cancel(this.event);
-          this.event = sim.at(t, this.boundary, PRIORITY.boundary);
-        }
-        return;
-      }
+    // Cut the steady run at the first iteration boundary at or after now (boundaries were
+    // recorded when the run was planned: binary search, no step times computed again).
+    const ends = this.runEnds;
+    let lo = 0;
+    let hi = this.iterations - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ends[mid] >= sim.now) hi = mid;
+      else lo = mid + 1;
+    }
+    if (lo + 1 < this.iterations) {
+      this.iterations = lo + 1;
+      sim.cancel(this.event);
+      this.event = sim.at(ends[lo], this.boundary, PRIORITY.boundary);
     }
   }
 
@@ -124,7 +128,7 @@ export class ContinuousReplica implements Replica {
    */
   private ownNeed(r: Request): number {
     if (!this.cacheable(r)) return r.prefillTarget;
-    const p = this.prefixes.plan(r);
+    const p = (this.lastPlan = this.prefixes.plan(r));
     return r.prefillTarget - p.sharedTokens + p.createdTokens;
   }
 
@@ -205,8 +209,13 @@ export class ContinuousReplica implements Replica {
   }
 
   /** Frees unreferenced resident prefixes (least recently used first) until `needed` fits. */
-  private evictFor(needed: number, limit: number): void {
-    while (this.kvUsed + needed > limit && this.prefixes.evictable > 0) this.kvUsed -= this.prefixes.evictOne();
+  private evictFor(needed: number, limit: number): boolean {
+    let evicted = false;
+    while (this.kvUsed + needed > limit && this.prefixes.evictable > 0) {
+      this.kvUsed -= this.prefixes.evictOne();
+      evicted = true;
+    }
+    return evicted;
   }
 
   /** Forms the next batch and schedules the end of its run, or goes idle. */
@@ -243,7 +252,7 @@ export class ContinuousReplica implements Replica {
       if (this.kvUsed + need > limit) {
         this.evictFor(need, limit);
         need = this.ownNeed(head); // eviction may have taken part of its own prefix
-        this.evictFor(need, limit);
+        if (this.evictFor(need, limit)) this.lastPlan = null; // and may have again
       }
       if (this.kvUsed + need > limit && this.runningCount > 0) {
         host.saturated(this.runningCount);
@@ -265,7 +274,8 @@ export class ContinuousReplica implements Replica {
       head.kvTokens = head.prefillTarget;
       this.kvUsed += need;
       if (this.cacheable(head)) {
-        const plan = this.prefixes.plan(head);
+        // The plan ownNeed(head) made, unless an eviction came after it.
+        const plan = this.lastPlan ?? this.prefixes.plan(head);
         this.prefixes.admit(head);
         head.sharedKv = plan.sharedTokens;
         head.prefilled = plan.hitTokens;
@@ -302,7 +312,10 @@ export class ContinuousReplica implements Replica {
     }
     let t = sim.now;
     if (k === 1) t += model.iterationS(prefillTokens, prefillAttention, n, this.decodeKv);
-    else for (let j = 0; j < k; j++) t += model.iterationS(0, 0, n, this.decodeKv + n * j);
+    else {
+      if (this.runEnds.length < k) this.runEnds = new Float64Array(Math.max(k, 2 * this.runEnds.length));
+      for (let j = 0; j < k; j++) this.runEnds[j] = t += model.iterationS(0, 0, n, this.decodeKv + n * j);
+    }
     this.iterations = k;
     this.event = sim.at(t, this.boundary, PRIORITY.boundary);
   }
