@@ -10,16 +10,20 @@ export interface WorkloadFlags {
   debug?: boolean;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+/** Parser of a repeatable flag: collects its values in order. */
+export const collect = (value: string, previous: string[]) => [...previous, value];
 
-function parseSeed(value: string): number {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`expected a whole number >= 0, got '${value}'`);
-  return Number(value);
+/** Parser of a whole-number flag with a lower bound; a bad value is a flag error (exit 2). */
+export function wholeAtLeast(flag: string, min: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < min) throw new InvalidArgumentError(`${flag} expects a whole number >= ${min}, got '${value}'`);
+    return Number(value);
+  };
 }
 
 export const WORKLOAD_OPTIONS: readonly Option[] = [
   new Option('--out <dir>', 'output folder (default: results/<workload name>/)'),
-  new Option('--seed <n>', 'seed, overrides the file').argParser(parseSeed),
+  new Option('--seed <n>', 'seed, overrides the file').argParser(wholeAtLeast('--seed', 0)),
   new Option('--set <key=value>', 'override a YAML key by dotted path (repeatable)').argParser(collect).default([]),
   new Option('--quiet', 'print nothing but errors'),
   new Option('--json', 'print a machine-readable summary on stdout'),

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import { join, resolve } from 'node:path';
 import { apiNames, findApi } from '../../catalog/catalog.js';
 import { inputError } from '../../errors.js';
@@ -11,7 +11,7 @@ import { SCHEDULE_COLUMNS, type ApiPrices } from '../../sweep/planEconomics.js';
 import { plan, type PlanResult } from '../../sweep/plan.js';
 import { rowLine, sweepColumns, sweepRecord } from '../../sweep/sweepCsv.js';
 import type { Scenario } from '../../workload/scenario.js';
-import { addWorkloadOptions } from '../options.js';
+import { addWorkloadOptions, wholeAtLeast } from '../options.js';
 import { EXIT, guarded, type ExitCode, type Io } from '../context.js';
 import { GRID_OPTIONS, loadBase, parseAxes, progress, type GridFlags } from './sweep.js';
 import type { RegisterCommand } from './index.js';
@@ -33,10 +33,7 @@ export const registerPlan: RegisterCommand = (program, io, done) => {
   command
     .addOption(new Option('--api <name>', `catalog API to compare against (default: the workload's api, else ${DEFAULT_API})`))
     .addOption(
-      new Option('--max-gpus <n>', 'largest fleet the default search tries').default(1024).argParser((v) => {
-        if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`--max-gpus expects a whole number >= 1, got '${v}'`);
-        return Number(v);
-      }),
+      new Option('--max-gpus <n>', 'largest fleet the default search tries').default(1024).argParser(wholeAtLeast('--max-gpus', 1)),
     )
     .addOption(new Option('--fail-on-slo', 'exit 1 when nothing in the search space meets the SLOs'))
     .addHelpText(

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InputError } from '../../errors.js';
@@ -12,7 +12,7 @@ import { rowLine, rowOutcome, sweepColumns, sweepRecord, parseCsvLine, type RowO
 import { writeFilesAtomically } from '../../output/atomicWrite.js';
 import { toJson } from '../../output/runFiles.js';
 import { VERSION } from '../../version.js';
-import { addWorkloadOptions, type WorkloadFlags } from '../options.js';
+import { addWorkloadOptions, collect, wholeAtLeast, type WorkloadFlags } from '../options.js';
 import { EXIT, guarded, type ExitCode, type Io } from '../context.js';
 import type { RegisterCommand } from './index.js';
 
@@ -23,14 +23,6 @@ export interface GridFlags extends WorkloadFlags {
   replications?: number;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
-
-function wholeAtLeast(flag: string, min: number) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < min) throw new InvalidArgumentError(`${flag} expects a whole number >= ${min}, got '${value}'`);
-    return Number(value);
-  };
-}
 
 /** --vary, --workers and --replications, declared once for sweep and plan. */
 export const GRID_OPTIONS: readonly (() => Option)[] = [
