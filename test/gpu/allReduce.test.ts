@@ -12,7 +12,7 @@ import {
 } from '../../src/gpu/fitAllReduce.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
-const networkDir = path.join(path.resolve(repoRoot, '../shared/reference'), 'vidur/data/profiling/network');
+const networkDir = path.join(repoRoot, 'data/reference/vidur/data/profiling/network');
 const MiB = 2 ** 20;
 
 /**

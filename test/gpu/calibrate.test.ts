@@ -14,7 +14,7 @@ import { vidurSectionFCases } from '../../src/gpu/vidurCases.js';
 import { InputError } from '../../src/errors.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
-const reference = path.resolve(repoRoot, '../shared/reference');
+const reference = path.join(repoRoot, 'data/reference');
 const fixture = path.join(repoRoot, 'test/fixtures/gpu/a100-llama2-7b-steps.csv');
 const mlpCsv = path.join(reference, 'vidur/data/profiling/compute/a100/meta-llama/Llama-2-7b-hf/mlp.csv');
 

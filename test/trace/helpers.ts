@@ -7,7 +7,7 @@ import type { TraceReader, TraceRow } from '../../src/traffic/trace/openTrace.js
 
 /** The folder with package.json. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const reference = (...parts: string[]) => path.resolve(repoRoot, '../shared/reference', ...parts);
+export const reference = (...parts: string[]) => path.resolve(repoRoot, 'data/reference', ...parts);
 export const fixture = (name: string) => path.resolve(repoRoot, 'test/fixtures/traces', name);
 
 export const AZURE_CODE = reference('traces/azure_llm_2023/AzureLLMInferenceTrace_code.csv');

@@ -4,11 +4,11 @@ import { resolve } from 'node:path';
 import { resolveWorkload } from '../../src/workload/load.js';
 import { simulate } from '../../src/simulate.js';
 
-const trace = resolve(__dirname, '../../../shared/reference/traces/mooncake/conversation_trace.jsonl');
+const trace = resolve(__dirname, '../../data/reference/traces/mooncake/conversation_trace.jsonl');
 
 /**
  * Reference: the trace's own prefix reuse — the fraction of all prompt blocks that are a leading
- * run of blocks already seen earlier in the file (reference/traces/README.md gives 0.366),
+ * run of blocks already seen earlier in the file (data/reference/traces/mooncake/README.md gives 0.366),
  * computed here directly from the file.
  */
 function prefixReuse(): { reuse: number; blocks: number } {

@@ -53,9 +53,9 @@ Vidur's mlp.csv profiles are recognised by their header and read as linear-layer
 Examples:
   capsim calibrate steps.csv --model llama-3.1-8b --gpu h100-sxm
   capsim calibrate test/fixtures/gpu/a100-llama2-7b-steps.csv \\
-      ../shared/reference/vidur/data/profiling/compute/a100/meta-llama/Llama-2-7b-hf/mlp.csv \\
+      data/reference/vidur/data/profiling/compute/a100/meta-llama/Llama-2-7b-hf/mlp.csv \\
       --model llama-2-7b --gpu a100-80gb
-  capsim calibrate --all-reduce ../shared/reference/vidur/data/profiling/network > catalog/allreduce.yaml`,
+  capsim calibrate --all-reduce data/reference/vidur/data/profiling/network > catalog/allreduce.yaml`,
     )
     .action(async (files: string[], flags: CalibrateFlags) => {
       done(
