@@ -1,6 +1,6 @@
 import { InputError } from '../errors.js';
 
-/** What a command action returns: the process exit code (PRODUCT.md: 0, 1, 2, 3). */
+/** What a command action returns: the process exit code (docs/cli.md: 0, 1, 2, 3). */
 export type ExitCode = 0 | 1 | 2 | 3;
 
 export const EXIT = { ok: 0, sloMissed: 1, badInput: 2, internal: 3 } as const;

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 
-/** Flags shared by the commands that load a workload, declared once (PRODUCT.md: common flags). */
+/** Flags shared by the commands that load a workload, declared once (docs/cli.md: shared flags). */
 export interface WorkloadFlags {
   out?: string;
   seed?: number;

@@ -165,7 +165,7 @@ export function tallyMeetsSlo(scenario: Scenario, classIndex: number, t: Tally):
   return within(c.slo.ttftS, t.ttftMs) && within(c.slo.tpotS, t.tpotMs) && within(c.slo.e2eS, t.e2eMs);
 }
 
-/** Turns the gathered metrics into the rows and summary of PRODUCT.md. */
+/** Turns the gathered metrics into the rows and summary described in docs/cli.md. */
 export interface FleetOutcome {
   fleets: FleetHours[];
   requeued: number;

@@ -284,7 +284,7 @@ function classSection(s: Summary): Section {
   };
 }
 
-/** The varied keys of a sweep/plan CSV: the columns before `requests` (PRODUCT.md column order). */
+/** The varied keys of a sweep/plan CSV: the columns before `requests` (docs/cli.md column order). */
 export function variedKeys(rows: readonly CsvRow[]): string[] {
   const columns = Object.keys(rows[0] ?? {});
   const end = columns.indexOf('requests');

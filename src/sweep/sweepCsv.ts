@@ -1,5 +1,5 @@
 /**
- * sweep.csv: the header and rows of a sweep (PRODUCT.md, "Outputs of capsim sweep"), one line
+ * sweep.csv: the header and rows of a sweep (docs/cli.md, "capsim sweep"), one line
  * per row (error messages are kept on one line), so that a file cut mid-write is read back as
  * its complete lines plus a partial last line.
  */

@@ -1,6 +1,6 @@
 /**
  * `fleet.pricing`: a keyword, a number, or a mix of a reserved base with on-demand or spot
- * capacity on top (PRODUCT.md "More keys"). Prices not given are derived from the GPU's
+ * capacity on top (docs/workload.md). Prices not given are derived from the GPU's
  * on-demand price and the catalog's default spot / reserved multipliers.
  */
 import { pricingMultipliers } from '../catalog/catalog.js';

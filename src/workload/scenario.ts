@@ -3,7 +3,7 @@
  * thing the simulator reads. Every field is in base units — seconds, tokens, USD, bytes — with
  * the unit in the name where it is not obvious. Nothing here is ever written after resolution.
  *
- * YAML keys are snake_case (the user contract, PRODUCT.md); this type is camelCase.
+ * YAML keys are snake_case (the user contract, docs/workload.md); this type is camelCase.
  */
 
 /** A token-count distribution. Samples are whole tokens, at least 1, capped at `max`. */

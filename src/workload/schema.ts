@@ -1,5 +1,5 @@
 /**
- * The workload file's schema (PRODUCT.md "Workload file" and "More keys"): types, ranges, units
+ * The workload file's schema (docs/workload.md): types, ranges, units
  * and allowed keys, one key at a time. Durations and parameter counts are converted here
  * (seconds, parameters); defaults and rules that involve several keys are `resolve.ts`'s job.
  *
