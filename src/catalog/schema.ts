@@ -133,6 +133,7 @@ export function modelFromEntry(name: string, e: ModelEntry): ModelSpec {
     mlpSize: e.mlp_size,
     vocabSize: e.vocab_size,
     bytesPerParam: e.bytes_per_param,
+    precision: Object.freeze({ weights: 'bf16', kvCache: 'bf16' } as const),
     experts: e.experts ?? 1,
     expertsPerToken: e.experts_per_token ?? 1,
     source: e.source,

@@ -12,11 +12,15 @@
  *   sequences (not split: they are gathered on every GPU).
  *   For llama-3.1-8b on one GPU that is 1.07 GB + 0.74 GB + 0.13 GB = 1.94 GB.
  *
- * KV cache is BF16 (2 bytes an element) even for FP8 weights, as vLLM's default. When the
+ * Precision (precision.ts): quantized weights (FP8, INT4) shrink the transformer layers' linear
+ * weights only; embeddings and the LM head stay at bytes_per_param. The KV cache is BF16 (2 bytes
+ * an element, vLLM's default, also for FP8 weights) unless `kv_cache: fp8` (1 byte). When the
  * tensor-parallel degree exceeds the KV heads, each GPU still holds a whole KV head (vLLM
  * replicates them), so a replica stores max(kvHeads, tp) heads per layer.
  */
 import type { GpuSpec, ModelSpec } from '../workload/scenario.js';
+import { kvBytesPerElement, layerBytesPerParam } from './precision.js';
+import { architectureScale } from './roofline.js';
 
 /** KV cache block size in tokens (vLLM's default); capacity is whole blocks. */
 export const KV_BLOCK_TOKENS = 16;
@@ -33,16 +37,32 @@ const LOGIT_SEQS = 256;
 export const MIN_SEQUENCE_TOKENS = 4096;
 /** Tensor parallelism stays inside one 8-GPU node. */
 export const MAX_TP = 8;
-const KV_BYTES_PER_ELEMENT = 2;
-
-/** Bytes of all weights (every expert of an MoE model). */
-export function weightBytes(model: ModelSpec): number {
-  return model.params * model.bytesPerParam;
+/**
+ * The linear weights of the transformer layers (Q, K, V, O projections, the gated MLP or every
+ * expert, the MoE router), as the roofline counts them: what weight quantization shrinks.
+ */
+export function layerParams(model: ModelSpec): number {
+  const h = model.hiddenSize;
+  const projections = h * model.headDim * (2 * model.attentionHeads + 2 * model.kvHeads);
+  const router = model.experts > 1 ? h * model.experts : 0;
+  const layer = (projections + 3 * h * model.mlpSize * model.experts) * architectureScale(model) + router;
+  return Math.min(model.params, model.layers * layer);
 }
 
-/** KV-cache bytes one token adds: 2 (K and V) x layers x kv_heads x head_dim x 2 bytes. */
+/**
+ * Bytes of all weights (every expert of an MoE model): params x bytes_per_param in BF16; with
+ * quantized weights, layerParams x the format's bytes + the rest (embeddings, LM head, norms)
+ * x bytes_per_param.
+ */
+export function weightBytes(model: ModelSpec): number {
+  if (model.precision.weights === 'bf16') return model.params * model.bytesPerParam;
+  const quantized = layerParams(model);
+  return quantized * layerBytesPerParam(model) + (model.params - quantized) * model.bytesPerParam;
+}
+
+/** KV-cache bytes one token adds: 2 (K and V) x layers x kv_heads x head_dim x bytes per element (2 BF16, 1 FP8). */
 export function kvBytesPerToken(model: ModelSpec): number {
-  return 2 * model.layers * model.kvHeads * model.headDim * KV_BYTES_PER_ELEMENT;
+  return 2 * model.layers * model.kvHeads * model.headDim * kvBytesPerElement(model);
 }
 
 /** KV bytes per token summed over the GPUs of a replica (KV heads replicated when tp > kvHeads). */
@@ -102,6 +122,6 @@ export function fitError(model: ModelSpec, gpu: GpuSpec, gpusPerReplica: number,
   const usableGb = Math.round(gpu.memoryGb * memoryUtilization * MAX_TP);
   return (
     `${model.name} does not fit on ${MAX_TP} x ${gpu.name} (${weightsGb} GB of weights, ${usableGb} GB usable at ` +
-    `memory utilization ${memoryUtilization}); choose a GPU with more memory or describe an FP8 variant inline (bytes_per_param: 1)`
+    `memory utilization ${memoryUtilization}); choose a GPU with more memory or quantized weights (precision: {weights: fp8} or int4)`
   );
 }

@@ -29,6 +29,7 @@
 import type { GpuSpec, ModelSpec } from '../workload/scenario.js';
 import type { StepModel } from '../serving/stepModel.js';
 import { allReduceFitFor } from './allReduce.js';
+import { gemmPeakFlops, kvBytesPerElement, layerBytesPerParam } from './precision.js';
 
 export interface RooflineFactors {
   /** Fraction of peak memory bandwidth reached streaming weights and activations. */
@@ -118,7 +119,11 @@ export function rooflineCoefficients(
   tp: number,
   factors: RooflineFactors = BUILTIN_FACTORS,
 ): RooflineCoefficients {
-  const bytes = model.bytesPerParam;
+  // Precision (precision.ts): quantized layer weights, the LM head at bytes_per_param, the KV
+  // element size, and the GEMM roof (FP8 tensor cores, or weight-only dequantization).
+  const bytes = layerBytesPerParam(model);
+  const lmHeadBytes = model.bytesPerParam;
+  const kvBytes = kvBytesPerElement(model);
   const h = model.hiddenSize;
   const qDim = model.attentionHeads * model.headDim;
   const kvDim = model.kvHeads * model.headDim;
@@ -130,7 +135,7 @@ export function rooflineCoefficients(
   const attnParams = h * (2 * qDim + 2 * kvDim) * scale;
   const expertParams = 3 * h * model.mlpSize * scale;
 
-  const peakFlops = (bytes <= 1 && gpu.fp8Tflops ? gpu.fp8Tflops : gpu.bf16Tflops) * 1e12;
+  const peakFlops = gemmPeakFlops(model, gpu);
   const bf16Flops = gpu.bf16Tflops * 1e12;
   const bandwidth = gpu.bandwidthTbps * 1e12;
   const gemmRate = peakFlops * factors.computeEff;
@@ -147,15 +152,15 @@ export function rooflineCoefficients(
   const actElements = 7 * h + (2 * (qDim + kvDim) + 3 * model.expertsPerToken * model.mlpSize) / tp;
   // KV heads per GPU: at least one (replicated beyond kvHeads).
   const kvHeadsPerGpu = Math.max(1, model.kvHeads / tp);
-  const kvBytesPerTokenPerGpu = 2 * L * kvHeadsPerGpu * model.headDim * 2;
+  const kvBytesPerTokenPerGpu = 2 * L * kvHeadsPerGpu * model.headDim * kvBytes;
   const attnFlopsPerPair = (4 * qDim * L) / tp; // QK^T and PV, 2 FLOPs per multiply-add
 
   const fit = allReduceFitFor(gpu, tp);
   return {
     computePerToken: (2 * activeLayerParams * L) / tp / gemmRate,
-    lmHeadPerSample: (2 * lmHeadParams) / tp / gemmRate,
+    lmHeadPerSample: (2 * lmHeadParams) / tp / (bf16Flops * factors.computeEff), // the LM head stays BF16
     weightReadFixed: (fixedWeights * bytes) / tp / streamRate,
-    lmHeadRead: (lmHeadParams * bytes) / tp / streamRate,
+    lmHeadRead: (lmHeadParams * lmHeadBytes) / tp / streamRate,
     weightReadPerExpert: moe ? (L * expertParams * bytes) / tp / streamRate : 0,
     experts: model.experts,
     expertsPerToken: model.expertsPerToken,

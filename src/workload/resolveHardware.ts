@@ -1,6 +1,7 @@
 /**
  * `model:` and `gpu:` of a workload or pool: a catalog name, or an inline spec with defaults.
  */
+import { DEFAULT_PRECISION } from '../gpu/precision.js';
 import { findGpu, findModel, gpuNames, modelNames } from '../catalog/catalog.js';
 import type { KeyPath } from './path.js';
 import type { Problems } from './problems.js';
@@ -62,6 +63,7 @@ export function resolveModel(doc: ModelDoc | undefined, path: KeyPath, problems:
     mlpSize: doc.mlp_size ?? INLINE_MODEL_DEFAULTS.mlpSizePerHidden * doc.hidden_size,
     vocabSize: doc.vocab_size ?? INLINE_MODEL_DEFAULTS.vocabSize,
     bytesPerParam: doc.bytes_per_param ?? INLINE_MODEL_DEFAULTS.bytesPerParam,
+    precision: DEFAULT_PRECISION,
     experts,
     expertsPerToken,
     source: 'inline in the workload file',

@@ -8,8 +8,9 @@ import type { KeyPath } from './path.js';
 import type { Problems } from './problems.js';
 import { resolveGpu, resolveModel } from './resolveHardware.js';
 import { resolvePricing } from './resolvePricing.js';
-import type { FleetDoc, GpuDoc, ModelDoc, WorkloadDoc } from './schema.js';
-import type { AutoscaleSpec, PoolSpec } from './scenario.js';
+import type { FleetDoc, GpuDoc, ModelDoc, PrecisionDoc, WorkloadDoc } from './schema.js';
+import type { AutoscaleSpec, PoolSpec, Precision } from './scenario.js';
+import { DEFAULT_PRECISION } from '../gpu/precision.js';
 import { didYouMean } from './suggest.js';
 import { parseDuration } from './units.js';
 
@@ -27,6 +28,7 @@ export const AUTOSCALE_DEFAULTS = {
 interface PoolDocLike extends FleetDoc {
   readonly model?: ModelDoc;
   readonly gpu?: GpuDoc;
+  readonly precision?: PrecisionDoc;
 }
 
 export interface PoolContext {
@@ -43,7 +45,7 @@ export function resolvePools(doc: WorkloadDoc, ctx: PoolContext, problems: Probl
     for (const key of topLevel) {
       problems.add([key], 'cannot be used with pools: give each pool its own model, gpu and GPUs');
     }
-    return resolvePoolList(doc.pools, ctx, problems);
+    return resolvePoolList(doc.pools, doc.precision, ctx, problems);
   }
   const unserved = ctx.classNames.filter((name) => !ctx.apiServes.has(name));
   if (!doc.fleet) {
@@ -51,10 +53,11 @@ export function resolvePools(doc: WorkloadDoc, ctx: PoolContext, problems: Probl
       problems.add(['fleet'], 'is required: give fleet: {gpus: N}, or pools, or api: {use_for: all}');
     } else {
       for (const key of topLevel) problems.add([key], 'has no effect without fleet (the hosted API serves every class)');
+      if (doc.precision !== undefined) problems.add(['precision'], 'has no effect without fleet (the hosted API serves every class)');
     }
     return [];
   }
-  const pool = resolvePool('default', { ...doc.fleet, model: doc.model, gpu: doc.gpu }, unserved, {
+  const pool = resolvePool('default', { ...doc.fleet, model: doc.model, gpu: doc.gpu, precision: doc.precision }, unserved, {
     fleet: ['fleet'],
     model: doc.model !== undefined ? ['model'] : ['fleet'],
     gpu: doc.gpu !== undefined ? ['gpu'] : ['fleet'],
@@ -62,7 +65,13 @@ export function resolvePools(doc: WorkloadDoc, ctx: PoolContext, problems: Probl
   return pool ? [pool] : [];
 }
 
-function resolvePoolList(pools: NonNullable<WorkloadDoc['pools']>, ctx: PoolContext, problems: Problems): PoolSpec[] {
+/** Pools; a pool without `precision` takes the workload's top-level `precision`. */
+function resolvePoolList(
+  pools: NonNullable<WorkloadDoc['pools']>,
+  precision: PrecisionDoc | undefined,
+  ctx: PoolContext,
+  problems: Problems,
+): PoolSpec[] {
   const servedBy = new Map<string, string>();
   const names = new Map<string, number>();
   const out: PoolSpec[] = [];
@@ -84,7 +93,7 @@ function resolvePoolList(pools: NonNullable<WorkloadDoc['pools']>, ctx: PoolCont
         servedBy.set(cls, p.name);
       }
     });
-    const pool = resolvePool(p.name, p, [...new Set(p.serves)], {
+    const pool = resolvePool(p.name, { ...p, precision: p.precision ?? precision }, [...new Set(p.serves)], {
       fleet: at,
       model: p.model !== undefined ? [...at, 'model'] : at,
       gpu: p.gpu !== undefined ? [...at, 'gpu'] : at,
@@ -113,7 +122,8 @@ function resolvePool(
   ctx: PoolContext,
   problems: Problems,
 ): PoolSpec | null {
-  const model = resolveModel(doc.model, paths.model, problems);
+  const base = resolveModel(doc.model, paths.model, problems);
+  const model = base && doc.precision ? { ...base, precision: resolvePrecision(doc.precision) } : base;
   const gpu = resolveGpu(doc.gpu, paths.gpu, problems);
   const gpusPerReplica = doc.gpus_per_replica ?? 1;
   const tpOk = gpusPerReplica <= MAX_GPUS_PER_REPLICA;
@@ -156,6 +166,10 @@ function resolvePool(
     failures: doc.failures ? { mtbfS: doc.failures.mtbf, repairS: doc.failures.repair } : null,
     spares: doc.spares ?? 0,
   };
+}
+
+function resolvePrecision(doc: PrecisionDoc): Precision {
+  return { weights: doc.weights ?? DEFAULT_PRECISION.weights, kvCache: doc.kv_cache ?? DEFAULT_PRECISION.kvCache };
 }
 
 function resolveAutoscale(

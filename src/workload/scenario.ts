@@ -56,7 +56,17 @@ export interface ClassSpec {
   readonly compressionLatencyS: number;
 }
 
-/** A model architecture (catalog entry or inline). */
+/**
+ * Number formats a model is served in (`precision:` of a workload or pool; src/gpu/precision.ts):
+ * transformer-layer weights in BF16, FP8 (E4M3) or INT4 (AWQ/GPTQ, group size 128), and the
+ * KV cache in BF16 or FP8.
+ */
+export interface Precision {
+  readonly weights: 'bf16' | 'fp8' | 'int4';
+  readonly kvCache: 'bf16' | 'fp8';
+}
+
+/** A model architecture (catalog entry or inline) and the precision it is served in. */
 export interface ModelSpec {
   readonly name: string;
   /** Total parameters (not billions). */
@@ -70,7 +80,9 @@ export interface ModelSpec {
   readonly headDim: number;
   readonly mlpSize: number;
   readonly vocabSize: number;
+  /** Bytes per parameter as stored (2 for the BF16 catalog models); quantization shrinks the layer weights. */
   readonly bytesPerParam: number;
+  readonly precision: Precision;
   /** MoE: experts per layer and experts used per token; 1 and 1 for dense models. */
   readonly experts: number;
   readonly expertsPerToken: number;

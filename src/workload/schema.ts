@@ -177,6 +177,12 @@ export const gpuSchema = oneOf('a catalog GPU name or an inline spec {memory_gb,
   inlineGpuSchema,
 ]);
 
+/** Number formats the model is served in (src/gpu/precision.ts). */
+const precisionSchema = strict({
+  weights: z.enum(['bf16', 'fp8', 'int4']).optional(),
+  kv_cache: z.enum(['bf16', 'fp8']).optional(),
+});
+
 const pricingSchema = oneOf('on_demand, spot, reserved, a price in USD per GPU-hour, or a mix {reserved, on_demand, spot}', [
   z.enum(['on_demand', 'spot', 'reserved']),
   positive,
@@ -219,6 +225,7 @@ const poolSchema = strict({
   model: modelSchema.optional(),
   gpu: gpuSchema.optional(),
   serves: z.array(text).min(1),
+  precision: precisionSchema.optional(),
   ...fleetShape,
 });
 
@@ -293,6 +300,7 @@ export const workloadSchema = strict({
   classes: z.array(classSchema).min(1),
   model: modelSchema.optional(),
   gpu: gpuSchema.optional(),
+  precision: precisionSchema.optional(),
   fleet: fleetSchema.optional(),
   pools: z.array(poolSchema).min(1).optional(),
   serving: servingSchema.optional(),
@@ -307,6 +315,7 @@ export type WorkloadDoc = z.output<typeof workloadSchema>;
 export type TokenDistDoc = z.output<typeof tokenDistSchema>;
 export type ModelDoc = z.output<typeof modelSchema>;
 export type GpuDoc = z.output<typeof gpuSchema>;
+export type PrecisionDoc = z.output<typeof precisionSchema>;
 export type FleetDoc = z.output<typeof fleetSchema>;
 export type PoolDoc = z.output<typeof poolSchema>;
 export type PricingDoc = z.output<typeof pricingSchema>;

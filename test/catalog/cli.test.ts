@@ -24,6 +24,8 @@ describe('capsim catalog', () => {
     expect(r.out).toContain('2026-09-10');
     expect(r.out).toContain('GUESS');
     expect(r.out).toContain('Pricing multipliers');
+    expect(r.out).toMatch(/h100-sxm .* yes /);
+    expect(r.out).toMatch(/a100-80gb .* weight-only /);
   });
 
   it('--json is machine-readable', async () => {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findGpu, findModel, gpuNames, modelNames } from '../../src/catalog/catalog.js';
+import { FP8_GEMM_EFFICIENCY } from '../../src/gpu/precision.js';
 import { parseMeasurementsCsv } from '../../src/gpu/measurements.js';
 import { fitError, weightBytes } from '../../src/gpu/memory.js';
 import { allReduceS } from '../../src/gpu/allReduce.js';
@@ -149,12 +150,13 @@ describe('hot path', () => {
     expect(mixed).toBeLessThan(prefill + decode);
   });
 
-  it('FP8 weights use the FP8 peak and half the bytes', () => {
+  it('FP8 weights use the FP8 peak (x FP8_GEMM_EFFICIENCY) and half the bytes', () => {
     const bf16 = model('llama-3.1-70b');
-    const fp8 = { ...bf16, bytesPerParam: 1 };
+    const fp8 = { ...bf16, precision: { weights: 'fp8', kvCache: 'bf16' } as const };
     const a = rooflineCoefficients(bf16, gpu('h100-sxm'), 4);
     const b = rooflineCoefficients(fp8, gpu('h100-sxm'), 4);
-    expect(b.computePerToken / a.computePerToken).toBeCloseTo(989 / 1979, 6);
+    expect(b.computePerToken / a.computePerToken).toBeCloseTo(989 / (1979 * FP8_GEMM_EFFICIENCY), 6);
+    expect(b.lmHeadRead).toBe(a.lmHeadRead); // the LM head stays BF16
     expect(b.weightReadFixed / a.weightReadFixed).toBeCloseTo(0.5, 6);
   });
 

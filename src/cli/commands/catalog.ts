@@ -53,9 +53,10 @@ export function catalogText(): string {
   const gpus = Object.entries(c.raw.gpus);
   out.push(
     ...table(
-      ['name', 'mem GB', 'TB/s', 'BF16', 'FP8', 'TDP W', 'idle W', 'link GB/s', '$/h', 'price date'],
+      ['name', 'mem GB', 'TB/s', 'BF16', 'FP8', 'FP8 compute', 'TDP W', 'idle W', 'link GB/s', '$/h', 'price date'],
       gpus.map(([name, g]) => [
-        name, num(g.memory_gb), num(g.bandwidth_tbps, 3), num(g.bf16_tflops), num(g.fp8_tflops), num(g.tdp_w),
+        name, num(g.memory_gb), num(g.bandwidth_tbps, 3), num(g.bf16_tflops), num(g.fp8_tflops),
+        g.fp8_tflops ? 'yes' : 'weight-only', num(g.tdp_w),
         num(g.idle_w, 1), g.interconnect_gbps ? num(g.interconnect_gbps) : 'PCIe', num(g.price_per_hour, 4), g.price_date,
       ]),
     ),
@@ -66,6 +67,10 @@ export function catalogText(): string {
     for (const [field, why] of Object.entries(g.flags ?? {})) out.push(`    ${field}: ${why}`);
   }
   out.push('  idle_w of every GPU: ASSUMPTION, 15% of TDP (see catalog.yaml)');
+  out.push(
+    '  FP8 compute: "yes" runs precision.weights fp8 on FP8 tensor cores (W8A8); "weight-only" GPUs have no FP8',
+    '    units: FP8 (and INT4) weights are dequantized to BF16 (W8A16/W4A16), saving memory and bandwidth, not FLOPs',
+  );
 
   out.push('', 'Models (params in billions; KV KiB per token in BF16)');
   const models = Object.entries(c.raw.models);
