@@ -10,6 +10,7 @@ import { syntheticSource, traceSource, type ArrivalSource } from './traffic/requ
 import { openTrace } from './traffic/trace/openTrace.js';
 import { linearStepModel } from './gpu/linear.js';
 import { rooflineStepModel } from './gpu/roofline.js';
+import { factorsFor } from './gpu/efficiency.js';
 import { kvCapacityTokens } from './gpu/memory.js';
 import { PRIORITY } from './serving/Replica.js';
 import { inputError } from './errors.js';
@@ -27,6 +28,8 @@ export interface SimulateOptions {
   progressEvery?: number;
   /** Called for every request that ends (tests use it to check per-request latencies). */
   onRequestEnd?: (request: Request, outcome: Outcome) => void;
+  /** Requests to serve instead of the scenario's traffic (benchmark replays, src/fidelity/replay.ts). */
+  arrivals?: ArrivalSource;
 }
 
 export interface SimulationRun extends RunResult {
@@ -36,7 +39,10 @@ export interface SimulationRun extends RunResult {
 
 /** The step-time model of a pool: the workload's measured `perf` block, else the roofline model. */
 export function stepModelFor(scenario: Scenario, pool: PoolSpec): StepModel {
-  return scenario.perf ? linearStepModel(scenario.perf) : rooflineStepModel(pool.model, pool.gpu, pool.gpusPerReplica);
+  if (scenario.perf) return linearStepModel(scenario.perf);
+  const factors = factorsFor(pool.gpu);
+  const iterationOverheadS = factors.iterationOverheadS + scenario.serving.overhead.perIterationS;
+  return rooflineStepModel(pool.model, pool.gpu, pool.gpusPerReplica, { ...factors, iterationOverheadS });
 }
 
 /**
@@ -103,7 +109,8 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
   const cache = response !== null ? new ResponseCache(response, stream(seed, 'cache')) : null;
 
   const source: ArrivalSource =
-    scenario.traffic.trace !== null ? traceSource(scenario, horizonS) : syntheticSource(scenario, horizonS);
+    options.arrivals ??
+    (scenario.traffic.trace !== null ? traceSource(scenario, horizonS) : syntheticSource(scenario, horizonS));
   let requests = 0;
   const progressEvery = options.progressEvery ?? 100_000;
 
@@ -146,7 +153,9 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
       end(r, 'cache');
       return;
     }
-    const delayS = (retrieval?.latencyS ?? 0) + c.compressionLatencyS;
+    // Front-end time (HTTP, tokenisation) before a GPU-served request reaches the engine.
+    const frontEndS = toApi[a.classIndex] ? 0 : scenario.serving.overhead.perRequestS;
+    const delayS = (retrieval?.latencyS ?? 0) + c.compressionLatencyS + frontEndS;
     if (delayS > 0) sim.schedule(delayS, () => dispatch(r), PRIORITY.arrival);
     else dispatch(r);
   };

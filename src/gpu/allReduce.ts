@@ -90,8 +90,51 @@ export function allReduceFitFor(gpu: GpuSpec, tp: number): AllReduceFit | null {
   return { floorS: fit.floorS, latencyS: fit.latencyS, bytesPerS: fit.bytesPerS * scale };
 }
 
-/** Seconds for one all-reduce of `bytes` across `tp` GPUs of this kind. */
+export const CUSTOM_ALLREDUCE_FILE = fileURLToPath(new URL('../../catalog/custom-allreduce.yaml', import.meta.url));
+
+const customSchema = z
+  .object({ interconnect_gbps: z.number().positive(), source: z.string().min(1), tp: z.record(z.string().regex(/^[1-8]$/), fitSchema) })
+  .strict();
+
+let customCache: { interconnectGbps: number; fits: ReadonlyMap<number, AllReduceFit> } | null = null;
+
+function customFits(): { interconnectGbps: number; fits: ReadonlyMap<number, AllReduceFit> } {
+  if (customCache) return customCache;
+  const parsed = customSchema.safeParse(parse(readFileSync(CUSTOM_ALLREDUCE_FILE, 'utf8')));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw inputError(issue.message, { file: CUSTOM_ALLREDUCE_FILE, path: issue.path.join('.') });
+  }
+  customCache = {
+    interconnectGbps: parsed.data.interconnect_gbps,
+    fits: new Map(
+      Object.entries(parsed.data.tp).map(([d, f]) => [
+        Number(d),
+        Object.freeze({ floorS: f.floor_us * 1e-6, latencyS: f.latency_us * 1e-6, bytesPerS: f.bandwidth_gbps * 1e9 }),
+      ]),
+    ),
+  };
+  return customCache;
+}
+
+/**
+ * The engine's custom all-reduce over NVLink for `tp` GPUs (catalog/custom-allreduce.yaml), or
+ * null without NVLink or when tp is 1. Bandwidth scales with the GPU's interconnect.
+ */
+export function customAllReduceFitFor(gpu: GpuSpec, tp: number): AllReduceFit | null {
+  if (tp <= 1 || gpu.interconnectGbps === null) return null;
+  const { interconnectGbps, fits } = customFits();
+  const degrees = [...fits.keys()].sort((a, b) => a - b);
+  const degree = degrees.find((d) => d >= tp) ?? degrees[degrees.length - 1]!;
+  const fit = fits.get(degree)!;
+  return { floorS: fit.floorS, latencyS: fit.latencyS, bytesPerS: (fit.bytesPerS * gpu.interconnectGbps) / interconnectGbps };
+}
+
+/** Seconds for one all-reduce of `bytes` across `tp` GPUs of this kind: the cheaper of NCCL and the custom all-reduce. */
 export function allReduceS(gpu: GpuSpec, tp: number, bytes: number): number {
   const fit = allReduceFitFor(gpu, tp);
-  return fit ? allReduceSeconds(fit, bytes) : 0;
+  if (!fit) return 0;
+  const custom = customAllReduceFitFor(gpu, tp);
+  const nccl = allReduceSeconds(fit, bytes);
+  return custom ? Math.min(nccl, allReduceSeconds(custom, bytes)) : nccl;
 }

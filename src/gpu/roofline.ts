@@ -28,7 +28,7 @@
  */
 import type { GpuSpec, ModelSpec } from '../workload/scenario.js';
 import type { StepModel } from '../serving/stepModel.js';
-import { allReduceFitFor } from './allReduce.js';
+import { allReduceFitFor, customAllReduceFitFor } from './allReduce.js';
 import { gemmPeakFlops, kvBytesPerElement, layerBytesPerParam } from './precision.js';
 
 export interface RooflineFactors {
@@ -98,6 +98,10 @@ export interface RooflineCoefficients {
   readonly allReduceLatency: number;
   readonly allReduceFloor: number;
   readonly allReducePerToken: number;
+  /** The engine's custom all-reduce (NVLink only; 0 / Infinity when absent): the cheaper one is used. */
+  readonly customAllReduceLatency: number;
+  readonly customAllReduceFloor: number;
+  readonly customAllReducePerToken: number;
 }
 
 /** The terms of one iteration, for calibration tables and tests (allocates; not the hot path). */
@@ -156,6 +160,7 @@ export function rooflineCoefficients(
   const attnFlopsPerPair = (4 * qDim * L) / tp; // QK^T and PV, 2 FLOPs per multiply-add
 
   const fit = allReduceFitFor(gpu, tp);
+  const custom = fit ? customAllReduceFitFor(gpu, tp) : null;
   return {
     computePerToken: (2 * activeLayerParams * L) / tp / gemmRate,
     lmHeadPerSample: (2 * lmHeadParams) / tp / (bf16Flops * factors.computeEff), // the LM head stays BF16
@@ -173,6 +178,9 @@ export function rooflineCoefficients(
     allReduceLatency: fit ? fit.latencyS : 0,
     allReduceFloor: fit ? fit.floorS : 0,
     allReducePerToken: fit ? (h * 2) / fit.bytesPerS : 0,
+    customAllReduceLatency: custom ? custom.latencyS : Infinity,
+    customAllReduceFloor: custom ? custom.floorS : Infinity,
+    customAllReducePerToken: custom ? (h * 2) / custom.bytesPerS : 0,
   };
 }
 
@@ -214,10 +222,16 @@ export function rooflineTerms(
   const activations = c.activationPerToken * n;
   const prefill = c.prefillAttentionPerPair * prefillAttention;
   const decode = c.decodeAttentionPerKvToken * decodeKvTokens;
-  const oneAllReduce = c.allReduceLatency + c.allReducePerToken * n;
-  const allReduce = c.allReduces * (oneAllReduce > c.allReduceFloor ? oneAllReduce : c.allReduceFloor);
+  const allReduce = c.allReduces * oneAllReduceS(c, n);
   const total = c.fixed + linear + activations + prefill + decode + allReduce;
   return { fixed: c.fixed, linearCompute, linearMemory, linear, activations, prefillAttention: prefill, decodeAttention: decode, allReduce, total };
+}
+
+/** One all-reduce of n tokens' activations: the cheaper of NCCL and the custom all-reduce. */
+export function oneAllReduceS(c: RooflineCoefficients, n: number): number {
+  const nccl = Math.max(c.allReduceFloor, c.allReduceLatency + c.allReducePerToken * n);
+  const custom = Math.max(c.customAllReduceFloor, c.customAllReduceLatency + c.customAllReducePerToken * n);
+  return nccl < custom ? nccl : custom;
 }
 
 /**
@@ -247,7 +261,7 @@ export function rooflineStepModel(
   const {
     computePerToken, lmHeadPerSample, weightReadPerExpert, experts, activationPerToken,
     prefillAttentionPerPair, decodeAttentionPerKvToken, fixed, allReduces, allReduceLatency, allReduceFloor,
-    allReducePerToken,
+    allReducePerToken, customAllReduceLatency, customAllReduceFloor, customAllReducePerToken,
   } = c;
   const weightRead = c.weightReadFixed + c.lmHeadRead;
   const moe = experts > 1;
@@ -258,14 +272,17 @@ export function rooflineStepModel(
       if (n <= 0) return 0;
       const compute = computePerToken * n + lmHeadPerSample * (decodeSeqs + (prefillTokens > 0 ? 1 : 0));
       const memory = moe ? weightRead + weightReadPerExpert * experts * (1 - Math.pow(missRate, n)) : weightRead;
-      const oneAllReduce = allReduceLatency + allReducePerToken * n;
+      const nccl = allReduceLatency + allReducePerToken * n;
+      const ncclS = nccl > allReduceFloor ? nccl : allReduceFloor;
+      const custom = customAllReduceLatency + customAllReducePerToken * n;
+      const customS = custom > customAllReduceFloor ? custom : customAllReduceFloor;
       return (
         fixed +
         Math.sqrt(compute * compute + memory * memory) +
         activationPerToken * n +
         prefillAttentionPerPair * prefillAttention +
         decodeAttentionPerKvToken * decodeKvTokens +
-        allReduces * (oneAllReduce > allReduceFloor ? oneAllReduce : allReduceFloor)
+        allReduces * (ncclS < customS ? ncclS : customS)
       );
     },
   };

@@ -23,6 +23,8 @@ export const SERVING_DEFAULTS: ServingSpec = {
   router: 'least_loaded',
   maxQueueTimeS: 60,
   gpuMemoryUtilization: 0.9,
+  scheduler: 'chunked_prefill',
+  overhead: { perRequestS: 0, perIterationS: 0 },
 };
 
 export const API_DEFAULTS = { name: 'custom-api', ttftS: 0.5, tokensPerSecond: 90, useFor: 'overflow', overflowThreshold: 0.5 } as const;
@@ -127,6 +129,11 @@ function resolveServing(doc: WorkloadDoc): ServingSpec {
     router: s.router ?? d.router,
     maxQueueTimeS: s.max_queue_time ?? d.maxQueueTimeS,
     gpuMemoryUtilization: s.gpu_memory_utilization ?? d.gpuMemoryUtilization,
+    scheduler: s.scheduler ?? d.scheduler,
+    overhead: {
+      perRequestS: s.overhead?.per_request ?? d.overhead.perRequestS,
+      perIterationS: s.overhead?.per_iteration ?? d.overhead.perIterationS,
+    },
   };
 }
 

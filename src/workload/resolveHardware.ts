@@ -95,6 +95,15 @@ export function resolveGpu(doc: GpuDoc | undefined, path: KeyPath, problems: Pro
     idleW,
     pricePerHour: doc.price_per_hour ?? 0,
     interconnectGbps: doc.interconnect_gbps ?? null,
+    efficiency: doc.efficiency
+      ? {
+          compute: doc.efficiency.compute,
+          memory: doc.efficiency.memory,
+          kv: doc.efficiency.kv,
+          attention: doc.efficiency.attention,
+          layerOverheadS: doc.efficiency.layer_overhead,
+        }
+      : null,
     priceSource: doc.price_per_hour === undefined ? 'none (inline GPU without price_per_hour)' : 'inline in the workload file',
     priceDate: '',
     source: 'inline in the workload file',

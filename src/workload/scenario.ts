@@ -102,6 +102,8 @@ export interface GpuSpec {
   readonly pricePerHour: number;
   /** Interconnect between GPUs of one node, GB/s per GPU; null for PCIe-only parts. */
   readonly interconnectGbps: number | null;
+  /** Efficiency factors given inline (`gpu.efficiency`), over the family's; see gpu/efficiency.ts. */
+  readonly efficiency?: import('../gpu/efficiency.js').GpuEfficiency | null;
   readonly priceSource: string;
   readonly priceDate: string;
   readonly source: string;
@@ -164,6 +166,19 @@ export interface ServingSpec {
   readonly maxQueueTimeS: number;
   /** Fraction of GPU memory usable for weights + KV cache (vLLM's gpu_memory_utilization). */
   readonly gpuMemoryUtilization: number;
+  /**
+   * `chunked_prefill`: prompts are chunked into iterations alongside decodes (vLLM V1,
+   * Sarathi-Serve); `prefill_first`: a waiting prompt's prefill runs as its own iteration and
+   * decodes wait (vLLM V0 without chunked prefill, TGI-style servers).
+   */
+  readonly scheduler: 'chunked_prefill' | 'prefill_first';
+  /** Host time outside the GPU: see docs/gpu-model.md "Host overheads". Seconds. */
+  readonly overhead: {
+    /** Front-end time per request (HTTP, tokenisation, first stream chunk), before it reaches the engine. */
+    readonly perRequestS: number;
+    /** Scheduler/host time added to every iteration of the roofline step model. */
+    readonly perIterationS: number;
+  };
 }
 
 export type TraceFormat = 'azure' | 'mooncake' | 'vidur' | 'burstgpt' | 'csv';

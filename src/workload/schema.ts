@@ -166,6 +166,13 @@ const inlineGpuSchema = strict({
   idle_w: nonNegative.optional(),
   price_per_hour: nonNegative.optional(),
   interconnect_gbps: positive.optional(),
+  efficiency: strict({
+    compute: z.number().positive().max(1).optional(),
+    memory: z.number().positive().max(1).optional(),
+    kv: z.number().positive().max(1).optional(),
+    attention: z.number().positive().max(1).optional(),
+    layer_overhead: duration('non-negative').optional(),
+  }).optional(),
 });
 
 export const modelSchema = oneOf('a catalog model name or an inline spec {params, layers, hidden_size, attention_heads, ...}', [
@@ -237,6 +244,11 @@ const servingSchema = strict({
   router: z.enum(['least_loaded', 'round_robin', 'random', 'shared_queue']).optional(),
   max_queue_time: duration('positive').optional(),
   gpu_memory_utilization: z.number().positive().max(1).optional(),
+  scheduler: z.enum(['chunked_prefill', 'prefill_first']).optional(),
+  overhead: strict({
+    per_request: duration('non-negative').optional(),
+    per_iteration: duration('non-negative').optional(),
+  }).optional(),
 });
 
 const perfSchema = strict({

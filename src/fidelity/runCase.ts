@@ -1,0 +1,85 @@
+/**
+ * Runs one fidelity case in the simulator under the measured conditions and returns the same
+ * figures the measurement reports: mean TTFT, TPOT as (mean E2E - mean TTFT) / (output - 1),
+ * mean E2E, and completed requests per second.
+ */
+import { resolveWorkload } from '../workload/load.js';
+import type { Scenario } from '../workload/scenario.js';
+import { stream } from '../random/streams.js';
+import { exponential } from '../random/sample.js';
+import type { CaseMeasured, FidelityCase } from './cases.js';
+import { replayClosed, replayOpen, type ReplayRequest, type ReplayedRequest } from './replay.js';
+
+export interface CasePrediction extends CaseMeasured {
+  /** The simulated queue grew without bound (arrivals outpace completions). */
+  readonly unstable: boolean;
+}
+
+/** Extra workload keys applied to every case (e.g. `serving.overhead` under test). */
+export type CaseOverrides = Readonly<Record<string, unknown>>;
+
+/** The in-memory workload of a case: one pool of `tp` GPUs, the measured engine limits. */
+export function caseScenario(c: FidelityCase, overrides: CaseOverrides = {}): Scenario {
+  const serving = (overrides.serving ?? {}) as Record<string, unknown>;
+  return resolveWorkload({
+    name: c.id,
+    seed: 1,
+    duration: '24h',
+    traffic: { rate: c.load.kind === 'poisson' ? c.load.rate : 1, arrival: 'poisson' },
+    classes: [{ name: 'bench', prompt_tokens: c.promptTokens, output_tokens: c.outputTokens, shared_prefix_tokens: c.sharedPrefixTokens }],
+    model: c.model,
+    gpu: overrides.gpu ?? c.gpu,
+    fleet: { gpus: c.tp, gpus_per_replica: c.tp },
+    serving: {
+      batching: 'continuous',
+      max_batch_size: c.maxNumSeqs,
+      max_batch_tokens: c.maxBatchedTokens,
+      gpu_memory_utilization: c.gpuMemoryUtilization,
+      max_queue_time: '24h',
+      ...serving,
+    },
+    cache: { prefix: c.sharedPrefixTokens > 0 },
+  });
+}
+
+/** The requests of a case: Poisson start times from a seeded stream, or closed-loop users. */
+export function caseRequests(c: FidelityCase): ReplayRequest[] {
+  const u = stream(1, `fidelity:${c.id}`);
+  let t = 0;
+  const out: ReplayRequest[] = [];
+  for (let i = 0; i < c.load.requests; i++) {
+    if (c.load.kind === 'poisson') t += exponential(u, 1 / c.load.rate);
+    out.push({ startS: t, promptTokens: c.promptTokens, outputTokens: c.outputTokens });
+  }
+  return out;
+}
+
+export function summarize(c: FidelityCase, replayed: readonly ReplayedRequest[]): CasePrediction {
+  const done = replayed.filter((r) => Number.isFinite(r.e2eS));
+  const mean = (f: (r: ReplayedRequest) => number) => done.reduce((a, r) => a + f(r), 0) / Math.max(1, done.length);
+  const ttft = mean((r) => r.ttftS);
+  const e2e = mean((r) => r.e2eS);
+  const finishes = done.map((r) => r.startS + r.e2eS).sort((a, b) => a - b);
+  const span = finishes.length > 1 ? finishes[finishes.length - 1]! - finishes[0]! : NaN;
+  const throughput = (finishes.length - 1) / span;
+  // Unbounded queueing: the last quarter of requests waits far longer than the first quarter.
+  const q = Math.max(1, Math.floor(done.length / 4));
+  const firstQ = done.slice(0, q).reduce((a, r) => a + r.ttftS, 0) / q;
+  const lastQ = done.slice(-q).reduce((a, r) => a + r.ttftS, 0) / q;
+  const unstable = done.length < replayed.length || (lastQ > 3 * firstQ && lastQ > 1);
+  return {
+    ttftMs: ttft * 1000,
+    tpotMs: ((e2e - ttft) / (c.outputTokens - 1)) * 1000,
+    e2eMs: e2e * 1000,
+    throughputRps: throughput,
+    unstable,
+  };
+}
+
+/** Simulates the case (see the file doc). */
+export function runCase(c: FidelityCase, overrides: CaseOverrides = {}): CasePrediction {
+  const scenario = caseScenario(c, overrides);
+  const requests = caseRequests(c);
+  const replayed = c.load.kind === 'poisson' ? replayOpen(scenario, requests) : replayClosed(scenario, requests, c.load.concurrency);
+  return summarize(c, replayed);
+}
