@@ -63,6 +63,8 @@ export class ContinuousReplica implements Replica {
   private runStart = 0;
   private iterations = 0;
   private runSteady = false;
+  /** false while a prefill-only iteration runs (`serving.scheduler: prefill_first`): decodes wait. */
+  private runDecodes = true;
   /** End time of each iteration of the current steady run (its first `iterations` entries). */
   private runEnds = new Float64Array(64);
   private readonly chunkOf: Request[] = [];
@@ -158,7 +160,7 @@ export class ContinuousReplica implements Replica {
     const k = this.iterations;
     host.busy(this.index, this.runStart, now);
 
-    if (this.decodeSeqs > 0) {
+    if (this.decodeSeqs > 0 && this.runDecodes) {
       this.step += k;
       this.kvUsed += this.decodeSeqs * k;
       this.decodeKv += this.decodeSeqs * k;
@@ -229,7 +231,9 @@ export class ContinuousReplica implements Replica {
     if (this.decodeSeqs > 0) this.evictFor(this.decodeSeqs, capacity);
     while (this.decodeSeqs > 0 && this.kvUsed + this.decodeSeqs > capacity) this.preemptNewest();
 
-    let budget = serving.maxBatchTokens - this.decodeSeqs;
+    // prefill_first: prompts get the whole token budget and, when any is prefilled, decodes sit out.
+    const prefillFirst = serving.scheduler === 'prefill_first';
+    let budget = serving.maxBatchTokens - (prefillFirst ? 0 : this.decodeSeqs);
     let prefillTokens = 0;
     let prefillAttention = 0;
     for (const r of this.prefilling) {
@@ -302,7 +306,8 @@ export class ContinuousReplica implements Replica {
     }
 
     const model = host.stepModel;
-    const n = this.decodeSeqs;
+    this.runDecodes = !(prefillFirst && prefillTokens > 0);
+    const n = this.runDecodes ? this.decodeSeqs : 0;
     this.runStart = sim.now;
     this.runSteady = prefillTokens === 0;
     let k = 1;
@@ -311,7 +316,7 @@ export class ContinuousReplica implements Replica {
       k = Math.max(1, Math.min(remaining, Math.floor((capacity - this.kvUsed) / n)));
     }
     let t = sim.now;
-    if (k === 1) t += model.iterationS(prefillTokens, prefillAttention, n, this.decodeKv);
+    if (k === 1) t += model.iterationS(prefillTokens, prefillAttention, n, n > 0 ? this.decodeKv : 0);
     else {
       if (this.runEnds.length < k) this.runEnds = new Float64Array(Math.max(k, 2 * this.runEnds.length));
       for (let j = 0; j < k; j++) this.runEnds[j] = t += model.iterationS(0, 0, n, this.decodeKv + n * j);
