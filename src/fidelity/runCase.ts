@@ -43,11 +43,12 @@ export function caseScenario(c: FidelityCase, overrides: CaseOverrides = {}): Sc
 }
 
 /** The requests of a case: Poisson start times from a seeded stream, or closed-loop users. */
-export function caseRequests(c: FidelityCase): ReplayRequest[] {
+export function caseRequests(c: FidelityCase, maxRequests = Infinity): ReplayRequest[] {
   const u = stream(1, `fidelity:${c.id}`);
   let t = 0;
   const out: ReplayRequest[] = [];
-  for (let i = 0; i < c.load.requests; i++) {
+  const n = Math.min(c.load.requests, maxRequests);
+  for (let i = 0; i < n; i++) {
     if (c.load.kind === 'poisson') t += exponential(u, 1 / c.load.rate);
     out.push({ startS: t, promptTokens: c.promptTokens, outputTokens: c.outputTokens });
   }
@@ -76,10 +77,10 @@ export function summarize(c: FidelityCase, replayed: readonly ReplayedRequest[])
   };
 }
 
-/** Simulates the case (see the file doc). */
-export function runCase(c: FidelityCase, overrides: CaseOverrides = {}): CasePrediction {
+/** Simulates the case (see the file doc), at most `maxRequests` of its requests. */
+export function runCase(c: FidelityCase, overrides: CaseOverrides = {}, maxRequests = Infinity): CasePrediction {
   const scenario = caseScenario(c, overrides);
-  const requests = caseRequests(c);
+  const requests = caseRequests(c, maxRequests);
   const replayed = c.load.kind === 'poisson' ? replayOpen(scenario, requests) : replayClosed(scenario, requests, c.load.concurrency);
   return summarize(c, replayed);
 }

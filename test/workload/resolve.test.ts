@@ -80,6 +80,8 @@ describe('defaults', () => {
       router: 'least_loaded',
       maxQueueTimeS: 60,
       gpuMemoryUtilization: 0.9,
+      scheduler: 'chunked_prefill',
+      overhead: { perRequestS: 0, perIterationS: 0 },
     });
     expect(s.perf).toBeNull();
     expect(s.cache).toEqual({ response: null, prefix: false });

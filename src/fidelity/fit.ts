@@ -1,0 +1,106 @@
+/**
+ * Fits host overheads and a GPU's efficiency factors to measured serving benchmarks: the
+ * parameters that minimise, over the cases whose server was stable, the sum of squared log
+ * errors of mean TTFT and TPOT (E2E follows from both), with every case replayed in the
+ * simulator (runCase). Nelder-Mead in log space (every parameter is positive); fractions are
+ * capped at 1.
+ *
+ * Used by scripts/fit-efficiency.mjs (the H100 factors of catalog/efficiency.yaml and the
+ * default overheads) and by `capsim calibrate --bench`.
+ */
+import { findGpu } from '../catalog/catalog.js';
+import type { GpuSpec } from '../workload/scenario.js';
+import { factorsFor } from '../gpu/efficiency.js';
+import type { FidelityCase } from './cases.js';
+import { nelderMead } from './nelderMead.js';
+import { runCase, type CaseOverrides, type CasePrediction } from './runCase.js';
+
+export const FIT_PARAMETERS = ['perRequestS', 'perIterationS', 'compute', 'memory', 'kv', 'layerOverheadS'] as const;
+export type FitParameter = (typeof FIT_PARAMETERS)[number];
+export type FitValues = Record<FitParameter, number>;
+
+const FRACTIONS: ReadonlySet<FitParameter> = new Set(['compute', 'memory', 'kv']);
+
+/** The starting point: the GPU's current factors and the given overheads. */
+export function currentValues(gpu: GpuSpec, perRequestS: number, perIterationS: number): FitValues {
+  const f = factorsFor(gpu);
+  return {
+    perRequestS,
+    perIterationS,
+    compute: f.computeEff,
+    memory: f.weightBandwidthEff,
+    kv: f.kvBandwidthEff,
+    layerOverheadS: f.layerOverheadS,
+  };
+}
+
+/** The workload keys that set `values` for a case on `gpu` (an inline copy of the GPU + efficiency). */
+export function overridesFor(gpu: GpuSpec, values: FitValues): CaseOverrides {
+  return {
+    gpu: {
+      name: gpu.name,
+      memory_gb: gpu.memoryGb,
+      bf16_tflops: gpu.bf16Tflops,
+      ...(gpu.fp8Tflops !== null ? { fp8_tflops: gpu.fp8Tflops } : {}),
+      bandwidth_tbps: gpu.bandwidthTbps,
+      tdp_w: gpu.tdpW,
+      idle_w: gpu.idleW,
+      price_per_hour: gpu.pricePerHour,
+      ...(gpu.interconnectGbps !== null ? { interconnect_gbps: gpu.interconnectGbps } : {}),
+      efficiency: { compute: values.compute, memory: values.memory, kv: values.kv, layer_overhead: values.layerOverheadS },
+    },
+    serving: { overhead: { per_request: values.perRequestS, per_iteration: values.perIterationS } },
+  };
+}
+
+/** Sum over stable cases of log(pred/meas)^2 for TTFT and TPOT; a case the simulator cannot sustain costs 10. */
+export function fitLoss(cases: readonly FidelityCase[], predictions: readonly CasePrediction[]): number {
+  let loss = 0;
+  cases.forEach((c, i) => {
+    if (c.saturated) return;
+    const p = predictions[i]!;
+    if (p.unstable) {
+      loss += 10;
+      return;
+    }
+    loss += Math.log(p.ttftMs / c.measured.ttftMs) ** 2 + Math.log(p.tpotMs / c.measured.tpotMs) ** 2;
+  });
+  return loss;
+}
+
+export interface FitResult {
+  readonly values: FitValues;
+  readonly loss: number;
+  readonly evaluations: number;
+}
+
+/**
+ * Fits `free` parameters (the others stay at `start`) on `cases`, all run on `gpuName`.
+ * `maxRequests` caps the requests simulated per case during the search (speed).
+ */
+export function fitCases(
+  cases: readonly FidelityCase[],
+  gpuName: string,
+  start: FitValues,
+  free: readonly FitParameter[],
+  options: { maxEvaluations?: number; maxRequests?: number } = {},
+): FitResult {
+  const gpu = findGpu(gpuName);
+  if (!gpu) throw new Error(`unknown GPU ${gpuName}`);
+  const toValues = (x: readonly number[]): FitValues => {
+    const v = { ...start };
+    free.forEach((k, i) => {
+      const value = Math.exp(x[i]!);
+      v[k] = FRACTIONS.has(k) ? Math.min(1, value) : value;
+    });
+    return v;
+  };
+  const loss = (x: readonly number[]) => {
+    const values = toValues(x);
+    const overrides = overridesFor(gpu, values);
+    return fitLoss(cases, cases.map((c) => runCase(c, overrides, options.maxRequests)));
+  };
+  const x0 = free.map((k) => Math.log(Math.max(start[k], 1e-7)));
+  const best = nelderMead(loss, x0, { step: 0.3, maxEvaluations: options.maxEvaluations ?? 150, tolerance: 1e-4 });
+  return { values: toValues(best.x), loss: best.value, evaluations: best.evaluations };
+}
