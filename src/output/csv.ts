@@ -15,7 +15,31 @@ export function toCsv<T extends object>(rows: readonly T[], columns: readonly (k
 function cell(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return Number.isFinite(value) ? plainNumber(value) : '';
+  if (typeof value === 'string') return csvText(value);
   return String(value);
+}
+
+/** A text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first). */
+const FORMULA_START = /^'*[=+\-@\t\r]/;
+/** A plain number written as text (a varied key's value like `-5` or `0.25`): never a formula. */
+const PLAIN_NUMBER = /^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+
+/**
+ * A text cell made safe for spreadsheets (CSV formula injection, OWASP): a text that starts
+ * with `=`, `+`, `-`, `@`, a tab or a carriage return (after any leading `'`) gets one `'` in
+ * front, which Excel, LibreOffice and Google Sheets show as text instead of evaluating. Numbers,
+ * and texts that are plain numbers, are left alone. `fromCsvText` undoes it exactly.
+ *
+ * @example csvText('=HYPERLINK("http://x")') // `'=HYPERLINK("http://x")`
+ * @example csvText('-5') // '-5'
+ */
+export function csvText(text: string): string {
+  return FORMULA_START.test(text) && !PLAIN_NUMBER.test(text) ? `'${text}` : text;
+}
+
+/** The text a cell written by `csvText` stood for. */
+export function fromCsvText(cell: string): string {
+  return cell.startsWith("'") && FORMULA_START.test(cell.slice(1)) && !PLAIN_NUMBER.test(cell.slice(1)) ? cell.slice(1) : cell;
 }
 
 function plainNumber(x: number): string {

@@ -3,6 +3,8 @@
  * quotes and newlines) into rows keyed by column name. The report reads every file by column
  * name, never by position, so added columns never break it.
  */
+import { fromCsvText } from '../output/csv.js';
+
 export type CsvRow = Record<string, string>;
 
 export function parseCsv(text: string): CsvRow[] {
@@ -11,7 +13,7 @@ export function parseCsv(text: string): CsvRow[] {
   const header = records[0];
   return records.slice(1).filter((r) => !(r.length === 1 && r[0] === '')).map((r) => {
     const row: CsvRow = {};
-    header.forEach((name, i) => (row[name] = r[i] ?? ''));
+    header.forEach((name, i) => (row[name] = fromCsvText(r[i] ?? '')));
     return row;
   });
 }
