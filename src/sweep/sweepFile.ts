@@ -3,14 +3,21 @@
  * interrupted sweep leaves a prefix of the finished file plus at most one partial line, and
  * `--resume` can pick up where it stopped and end with the same bytes.
  */
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { inputError } from '../errors.js';
+import { refuseLink } from '../output/atomicWrite.js';
+import { csvText } from '../output/csv.js';
+import { makeFolders } from '../output/makeFolders.js';
+import { asWriteError } from '../output/writeError.js';
 import { formatValue, type GridPoint, type VaryAxis } from './grid.js';
 import { headerLine, parseCsvLine, rowOutcome, type RowOutcome } from './sweepCsv.js';
 
 export class SweepFile {
-  private constructor(private readonly fd: number) {}
+  private constructor(
+    private readonly fd: number,
+    private readonly path: string,
+  ) {}
 
   /**
    * Opens `path` for a sweep whose remaining rows will be appended. Without `resume` the file
@@ -20,11 +27,12 @@ export class SweepFile {
    * @throws InputError when `--resume` finds a file written by a different sweep
    */
   static open(path: string, columns: readonly string[], axes: readonly VaryAxis[], points: readonly GridPoint[], resume: boolean): { file: SweepFile; done: RowOutcome[] } {
-    mkdirSync(dirname(path), { recursive: true });
+    makeFolders(dirname(path));
+    refuseLink(path);
     const header = headerLine(columns);
     if (!resume || !existsSync(path)) {
-      const fd = openSync(path, 'w');
-      const file = new SweepFile(fd);
+      const fd = SweepFile.openFd(path, 'w');
+      const file = new SweepFile(fd, path);
       file.append(header);
       return { file, done: [] };
     }
@@ -41,7 +49,7 @@ export class SweepFile {
       lines.forEach((line, k) => {
         const cells = parseCsvLine(line);
         const point = points[k];
-        const expected = point.values.map(formatValue);
+        const expected = point.values.map((v) => csvText(formatValue(v)));
         if (cells.length !== columns.length || expected.some((v, i) => cells[i] !== v)) {
           throw inputError(`--resume: row ${k + 1} of ${path} is not point ${point.index} (${point.set.join(', ') || 'no overrides'}) of this sweep; it was written by a different sweep. Run without --resume to start over`);
         }
@@ -51,9 +59,14 @@ export class SweepFile {
     } else if (complete.length > 0) {
       throw inputError(`--resume: ${path} has a different header (other --vary keys or --replications); run without --resume to start over`);
     }
-    const fd = openSync(path, 'r+');
-    ftruncateSync(fd, Buffer.byteLength(text.slice(0, keep)));
-    const file = new SweepFile(fd);
+    const fd = SweepFile.openFd(path, 'r+');
+    try {
+      ftruncateSync(fd, Buffer.byteLength(text.slice(0, keep)));
+    } catch (error) {
+      closeSync(fd);
+      throw asWriteError(path, error);
+    }
+    const file = new SweepFile(fd, path);
     // Position at the end for appends.
     file.offset = Buffer.byteLength(text.slice(0, keep));
     if (keep === 0) file.append(header);
@@ -62,13 +75,31 @@ export class SweepFile {
 
   private offset = 0;
 
+  private static openFd(path: string, flags: string): number {
+    try {
+      return openSync(path, flags);
+    } catch (error) {
+      throw asWriteError(path, error);
+    }
+  }
+
   /** Appends text (whole rows) and waits until it is on disk. */
   append(text: string): void {
     const bytes = Buffer.from(text);
     let written = 0;
-    while (written < bytes.length) written += writeSync(this.fd, bytes, written, bytes.length - written, this.offset + written);
+    try {
+      while (written < bytes.length) written += writeSync(this.fd, bytes, written, bytes.length - written, this.offset + written);
+      fsyncSync(this.fd);
+    } catch (error) {
+      // Cut the partial row, so the file stays a prefix of the finished one for --resume.
+      try {
+        ftruncateSync(this.fd, this.offset);
+      } catch {
+        // the write error below is the news
+      }
+      throw asWriteError(this.path, error);
+    }
     this.offset += bytes.length;
-    fsyncSync(this.fd);
   }
 
   close(): void {

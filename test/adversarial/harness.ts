@@ -11,7 +11,7 @@
  * sentence: "this input, these args: exit 2, a message containing X, no files, in under T".
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,10 @@ export interface RunOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Prepare the folder further (symlinks, FIFOs, permissions) before the run. */
   readonly setup?: (dir: string) => void;
+  /** Run under `ulimit -f` of this many 1 KB blocks (a file-size limit: writes past it fail with EFBIG). */
+  readonly fileSizeLimitBlocks?: number;
+  /** Send the child's stdout to this file (e.g. `/dev/full`) instead of a pipe; `stdout` is then empty. */
+  readonly stdoutFile?: string;
 }
 
 function listFiles(root: string, dir = root): string[] {
@@ -68,11 +72,19 @@ export function runCapsim(args: readonly string[], options: RunOptions = {}): Pr
   const timeoutMs = options.timeoutMs ?? 20_000;
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`--max-old-space-size=${options.heapMb ?? 512}`, BIN, ...args], {
-      cwd: dir,
-      env: { ...process.env, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const nodeArgs = [`--max-old-space-size=${options.heapMb ?? 512}`, BIN, ...args];
+    const limited = options.fileSizeLimitBlocks !== undefined;
+    const stdoutFd = options.stdoutFile === undefined ? null : openSync(options.stdoutFile, 'w');
+    const child = spawn(
+      limited ? '/bin/sh' : process.execPath,
+      limited ? ['-c', `ulimit -f ${options.fileSizeLimitBlocks} && exec "$0" "$@"`, process.execPath, ...nodeArgs] : nodeArgs,
+      {
+        cwd: dir,
+        env: { ...process.env, ...options.env },
+        stdio: ['ignore', stdoutFd ?? 'pipe', 'pipe'],
+      },
+    );
+    if (stdoutFd !== null) closeSync(stdoutFd);
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -80,8 +92,8 @@ export function runCapsim(args: readonly string[], options: RunOptions = {}): Pr
       timedOut = true;
       child.kill('SIGKILL');
     }, timeoutMs);
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout?.on('data', (d) => (stdout += d));
+    child.stderr?.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);

@@ -1,5 +1,7 @@
 import { Option } from 'commander';
-import { resolve } from 'node:path';
+import { realpathSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { inputError } from '../../errors.js';
 import { mergeShards } from '../../sweep/merge.js';
 import { writeFilesAtomically } from '../../output/atomicWrite.js';
 import { EXIT, guarded } from '../context.js';
@@ -23,8 +25,9 @@ export const registerMerge: RegisterCommand = (program, io, done) => {
     .action(async (dirs: string[], flags: MergeFlags) => {
       done(
         await guarded(io, Boolean(flags.debug), () => {
-          const text = mergeShards(dirs);
           const out = resolve(flags.out);
+          refuseOwnInput(out, dirs);
+          const text = mergeShards(dirs);
           writeFilesAtomically([{ path: out, content: text }]);
           if (!flags.quiet) io.out(`merged ${dirs.length} shard folders (${text.split('\n').length - 2} rows) into ${out}\n`);
           return EXIT.ok;
@@ -32,3 +35,35 @@ export const registerMerge: RegisterCommand = (program, io, done) => {
       );
     });
 };
+
+/**
+ * `--out` must be a new or replaceable file, not a folder, and not one of the files being merged
+ * (`merge s0 s1 --out s0/sweep.csv` would overwrite a shard's own rows).
+ *
+ * @throws InputError naming --out
+ */
+function refuseOwnInput(out: string, dirs: readonly string[]): void {
+  const real = (path: string): string | null => {
+    try {
+      return realpathSync(path);
+    } catch {
+      return null;
+    }
+  };
+  let isFolder = false;
+  try {
+    isFolder = statSync(out).isDirectory();
+  } catch {
+    // absent: fine
+  }
+  if (isFolder) throw inputError('--out is a folder; give the merged file\'s path, e.g. --out results/sweep.csv', { file: out });
+  const target = real(out);
+  if (target === null) return;
+  for (const dir of dirs) {
+    for (const name of ['sweep.csv', 'shard.json', 'sweep.json']) {
+      if (real(join(dir, name)) === target) {
+        throw inputError(`--out is ${name} of the shard folder ${dir}, one of the inputs; write the merged file elsewhere`, { file: out });
+      }
+    }
+  }
+}

@@ -1,8 +1,8 @@
 import { Option } from 'commander';
-import { resolve } from 'node:path';
 import { loadWorkload } from '../../workload/load.js';
 import { simulate } from '../../simulate.js';
 import { writeRun, toJson } from '../../output/runFiles.js';
+import { claimOutputFolder } from '../../output/outputFolder.js';
 import { formatRunSummary } from '../summaryText.js';
 import { runProgress } from '../progress.js';
 import { writeReport } from '../../report/writeReport.js';
@@ -37,16 +37,25 @@ Examples:
     done(
       await guarded(io, Boolean(flags.debug), () => {
         const scenario = loadWorkload(file ?? null, { set: flags.set, seed: flags.seed });
-        const progress = runProgress(io, io.errIsTty && !flags.quiet, scenario.durationS);
+        // Claimed before simulating: an unwritable --out is reported now, not after the run.
+        const folder = claimOutputFolder(flags.out ?? `results/${scenario.name}`);
+        const out = folder.dir;
+        let written = false;
         let run;
+        let report: string | null;
         try {
-          run = simulate(scenario, { fastForward: !flags.reference, onProgress: progress.onProgress, progressEvery: 10_000 });
+          const progress = runProgress(io, io.errIsTty && !flags.quiet, scenario.durationS);
+          try {
+            run = simulate(scenario, { fastForward: !flags.reference, onProgress: progress.onProgress, progressEvery: 10_000 });
+          } finally {
+            progress.done();
+          }
+          writeRun(out, scenario, run);
+          written = true;
+          report = flags.report ? writeReport(out) : null;
         } finally {
-          progress.done();
+          folder.release({ abandon: !written });
         }
-        const out = resolve(flags.out ?? `results/${scenario.name}`);
-        writeRun(out, scenario, run);
-        const report = flags.report ? writeReport(out) : null;
         if (flags.json) io.out(toJson({ ...run.summary, out, ...(report ? { report } : {}) }));
         else if (!flags.quiet) io.out(formatRunSummary(scenario, run.summary, run.hourly, out, { extraFiles: report ? ['report.html'] : [], hourlyByClass: run.hourlyByClass }));
         return flags.failOnSlo && !run.summary.meets_slo ? EXIT.sloMissed : EXIT.ok;
