@@ -3,6 +3,7 @@
  * Results depend only on the task, never on which thread ran it.
  */
 import { Piscina } from 'piscina';
+import { cappedWorkers } from './workerCap.js';
 import { runPoint, type PointOutcome, type PointTask } from './runPoint.js';
 
 export interface PointRunner {
@@ -19,8 +20,9 @@ function workerUrl(): URL {
   return here.endsWith('.ts') ? new URL('../../dist/sweep/worker.js', here) : new URL('./worker.js', here);
 }
 
-/** `workers` threads (1: in-process, no thread start-up). */
-export function createPointRunner(workers: number): PointRunner {
+/** `workers` threads (1: in-process, no thread start-up), at most maxWorkers(). */
+export function createPointRunner(requested: number): PointRunner {
+  const workers = cappedWorkers(requested);
   if (workers <= 1) {
     return {
       // Yield to the event loop between points, so progress and row writes interleave.

@@ -3,6 +3,7 @@
  * `JOB_COMPLETION_INDEX`, which a Kubernetes Indexed Job sets in each pod.
  */
 import { inputError } from '../errors.js';
+import type { SweepIdentity } from './sweepIdentity.js';
 
 export interface Shard {
   readonly index: number;
@@ -45,4 +46,6 @@ export interface ShardManifest {
   readonly indices: readonly number[];
   readonly columns: readonly string[];
   readonly grid: readonly { key: string; values: readonly (number | string)[] }[];
+  /** The sweep's identity (workload hash, seed, overrides), so that merge refuses shards of different sweeps. */
+  readonly sweep?: SweepIdentity;
 }

@@ -93,6 +93,8 @@ describe('capsim sweep', () => {
     const lines = reference.split('\n');
     const cut = lines.slice(0, 3).join('\n').length + 1 + Math.floor(lines[3].length / 2);
     writeFileSync(file, reference.slice(0, cut));
+    // the folder was copied with its sweep.json, which records which sweep wrote the rows
+    writeFileSync(join(dir, 'sweep.json'), readFileSync(join(root, 'w1', 'sweep.json')));
     const r = await capsim('sweep', SMALL, ...GRID, '--workers', '2', '--out', dir, '--resume', '--json');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ resumed: 2, points: 6 });
@@ -104,7 +106,7 @@ describe('capsim sweep', () => {
     // another grid is refused
     const other = await capsim('sweep', SMALL, '--vary', 'fleet.gpus=1,2', '--out', dir, '--resume');
     expect(other.code).toBe(2);
-    expect(other.stderr).toMatch(/--resume: .*different header/);
+    expect(other.stderr).toMatch(/--resume: .*different sweep \(another --vary grid\)/);
   });
 
   it('--resume after the process is killed half-way', async () => {

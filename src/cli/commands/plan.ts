@@ -4,6 +4,7 @@ import { apiNames, findApi } from '../../catalog/catalog.js';
 import { inputError } from '../../errors.js';
 import { toCsv } from '../../output/csv.js';
 import { writeFilesAtomically } from '../../output/atomicWrite.js';
+import { claimOutputFolder } from '../../output/outputFolder.js';
 import { toJson } from '../../output/runFiles.js';
 import type { PointDetail } from '../../sweep/figures.js';
 import { pointAt, type VaryAxis } from '../../sweep/grid.js';
@@ -13,7 +14,7 @@ import { rowLine, sweepColumns, sweepRecord } from '../../sweep/sweepCsv.js';
 import type { Scenario } from '../../workload/scenario.js';
 import { addWorkloadOptions, wholeAtLeast } from '../options.js';
 import { EXIT, guarded, type ExitCode, type Io } from '../context.js';
-import { GRID_OPTIONS, loadBase, parseAxes, progress, type GridFlags } from './sweep.js';
+import { GRID_OPTIONS, loadBase, noteWorkerCap, parseAxes, progress, type GridFlags } from './sweep.js';
 import type { RegisterCommand } from './index.js';
 
 interface PlanFlags extends GridFlags {
@@ -93,11 +94,29 @@ function describeLatency(d: PointDetail): string {
 
 async function planCommand(io: Io, file: string, flags: PlanFlags): Promise<ExitCode> {
   const userAxes = parseAxes(flags.vary);
+  noteWorkerCap(io, flags);
   const base = loadBase(file, flags, userAxes.length > 0 ? pointAt(userAxes, 0) : undefined);
   const axes = userAxes.length > 0 ? userAxes : defaultAxes(base, flags.maxGpus);
   const poolsMode = userAxes.length === 0 && base.pools.length > 1;
   const api = apiPrices(base, flags.api);
-  const out = resolve(flags.out ?? `results/${base.name}`);
+  const folder = claimOutputFolder(flags.out ?? `results/${base.name}`);
+  let written = false;
+  try {
+    const code = await planInto(io, file, flags, folder.dir, { userAxes, base, axes, poolsMode, api });
+    written = true;
+    return code;
+  } finally {
+    folder.release({ abandon: !written });
+  }
+}
+
+async function planInto(
+  io: Io,
+  file: string,
+  flags: PlanFlags,
+  out: string,
+  { userAxes, base, axes, poolsMode, api }: { userAxes: VaryAxis[]; base: Scenario; axes: VaryAxis[]; poolsMode: boolean; api: ApiPrices },
+): Promise<ExitCode> {
   const bar = progress(io, flags.quiet, 'plan');
   let found: PlanResult;
   try {

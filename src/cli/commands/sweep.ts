@@ -1,12 +1,16 @@
 import { Option } from 'commander';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { InputError } from '../../errors.js';
+import { InputError, inputError } from '../../errors.js';
+import { claimOutputFolder } from '../../output/outputFolder.js';
+import { checkResumeIdentity, sweepIdentity } from '../../sweep/sweepIdentity.js';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadWorkload } from '../../workload/load.js';
 import type { Scenario } from '../../workload/scenario.js';
 import { buildGrid, parseVary, type GridPoint, type VaryAxis } from '../../sweep/grid.js';
 import { inShard, parseShard, type ShardManifest } from '../../sweep/shard.js';
 import { runSweep } from '../../sweep/runSweep.js';
+import { maxWorkers } from '../../sweep/workerCap.js';
 import { SweepFile } from '../../sweep/sweepFile.js';
 import { rowLine, rowOutcome, sweepColumns, sweepRecord, parseCsvLine, type RowOutcome } from '../../sweep/sweepCsv.js';
 import { writeFilesAtomically } from '../../output/atomicWrite.js';
@@ -27,7 +31,7 @@ export interface GridFlags extends WorkloadFlags {
 /** --vary, --workers and --replications, declared once for sweep and plan. */
 export const GRID_OPTIONS: readonly (() => Option)[] = [
   () => new Option('--vary <key=values>', 'vary a key: list 4,8,16 | range 1..32 | stepped 10..100:10 (repeatable; first varies slowest)').argParser(collect).default([]),
-  () => new Option('--workers <n>', 'worker threads').argParser(wholeAtLeast('--workers', 1)).default(availableParallelism(), 'CPU count'),
+  () => new Option('--workers <n>', 'worker threads (at most the CPU count, and 512 MB of memory each)').argParser(wholeAtLeast('--workers', 1)).default(availableParallelism(), 'CPU count'),
   () => new Option('--replications <r>', 'independent seeds per point (common to all points); adds _ci95 columns').argParser(wholeAtLeast('--replications', 1)),
 ];
 
@@ -50,6 +54,12 @@ export function loadBase(file: string, flags: WorkloadFlags, first: GridPoint | 
       throw error;
     }
   }
+}
+
+/** Says (on stderr, unless --quiet) when --workers asks for more threads than are started. */
+export function noteWorkerCap(io: Io, flags: GridFlags): void {
+  const cap = maxWorkers();
+  if (flags.workers > cap.workers && !flags.quiet) io.err(`capsim: --workers ${flags.workers}: using ${cap.workers} (${cap.reason})\n`);
 }
 
 /** A progress line on stderr, only for a terminal and without --quiet. */
@@ -100,46 +110,86 @@ async function sweepCommand(io: Io, file: string, flags: SweepFlags): Promise<Ex
   const axes = parseAxes(flags.vary);
   if (axes.length === 0) throw new InputError({ file: null, path: '', line: null, message: 'sweep needs at least one --vary KEY=VALUES (e.g. --vary fleet.gpus=4,8,16)' });
   const grid = buildGrid(axes);
+  noteWorkerCap(io, flags);
   const shard = flags.shard === undefined ? null : parseShard(flags.shard);
   const points = grid.filter((p) => inShard(shard, p.index));
   const base = loadBase(file, flags, points[0] ?? grid[0]);
-  const out = resolve(flags.out ?? `results/${base.name}`);
   const columns = sweepColumns(axes, flags.replications !== undefined);
+  const identity = sweepIdentity({
+    version: VERSION,
+    file: resolve(file),
+    seed: flags.seed ?? base.seed,
+    set: flags.set,
+    replications: flags.replications ?? 0,
+    axes,
+    shard: shard === null ? null : `${shard.index}/${shard.count}`,
+  });
+  const folder = claimOutputFolder(flags.out ?? `results/${base.name}`);
+  const out = folder.dir;
   const csvPath = join(out, 'sweep.csv');
-
-  if (shard !== null) {
-    const manifest: ShardManifest = {
-      capsim_version: VERSION,
-      shard: shard.index,
-      of: shard.count,
-      points: grid.length,
-      indices: points.map((p) => p.index),
-      columns,
-      grid: axes.map((a) => ({ key: a.key, values: a.values })),
-    };
-    writeFilesAtomically([{ path: join(out, 'shard.json'), content: toJson(manifest) }]);
-  }
-  const { file: sweepFile, done: resumed } = SweepFile.open(csvPath, columns, axes, points, Boolean(flags.resume));
-  const rows: RowOutcome[] = [...resumed];
-  const bar = progress(io, flags.quiet, 'sweep');
+  const identityPath = join(out, 'sweep.json');
+  const shardPath = join(out, 'shard.json');
+  let wroteAnything = false;
+  let keep = false;
+  const rows: RowOutcome[] = [];
+  const messages = new Map<number, string>();
+  let resumed: RowOutcome[] = [];
   try {
-    await runSweep(points.slice(resumed.length), {
-      file: resolve(file),
-      set: flags.set,
-      seed: flags.seed,
-      replications: flags.replications ?? 0,
-      workers: flags.workers,
-      keepRunsDir: flags.keepRuns ? join(out, 'runs') : null,
-      onOutcome: (point, outcome) => {
-        const line = rowLine(columns, sweepRecord(axes, point, outcome));
-        sweepFile.append(line);
-        rows.push(rowOutcome(columns, axes.length, point.index, parseCsvLine(line.slice(0, -1))));
-      },
-      onProgress: (finished, total) => bar.update(`${resumed.length + finished}/${resumed.length + total} points`),
-    });
+    if (flags.resume && hasRows(csvPath)) checkResumeIdentity(identityPath, readIfExists(identityPath), identity);
+    const sets = [{ path: identityPath, content: toJson(identity) }];
+    if (shard !== null) {
+      const manifest: ShardManifest = {
+        capsim_version: VERSION,
+        shard: shard.index,
+        of: shard.count,
+        points: grid.length,
+        indices: points.map((p) => p.index),
+        columns,
+        grid: axes.map((a) => ({ key: a.key, values: a.values })),
+        sweep: identity,
+      };
+      sets.push({ path: shardPath, content: toJson(manifest) });
+    }
+    const opened = SweepFile.open(csvPath, columns, axes, points, Boolean(flags.resume));
+    wroteAnything = true;
+    writeFilesAtomically(sets);
+    const sweepFile = opened.file;
+    resumed = opened.done;
+    rows.push(...resumed);
+    const bar = progress(io, flags.quiet, 'sweep');
+    try {
+      await runSweep(points.slice(resumed.length), {
+        file: resolve(file),
+        set: flags.set,
+        seed: flags.seed,
+        replications: flags.replications ?? 0,
+        workers: flags.workers,
+        keepRunsDir: flags.keepRuns ? join(out, 'runs') : null,
+        onOutcome: (point, outcome) => {
+          const line = rowLine(columns, sweepRecord(axes, point, outcome));
+          sweepFile.append(line);
+          if (!outcome.ok) messages.set(point.index, outcome.message);
+          rows.push(rowOutcome(columns, axes.length, point.index, parseCsvLine(line.slice(0, -1))));
+        },
+        onProgress: (finished, total) => bar.update(`${resumed.length + finished}/${resumed.length + total} points`),
+      });
+    } finally {
+      bar.end();
+      sweepFile.close();
+    }
+    // A sweep whose every point fails on input (or on the output location) is bad input: like any
+    // exit 2, it leaves no files.
+    const allBad = resumed.length === 0 && rows.length > 0 && rows.every((r) => r.error === 'input');
+    if (allBad) {
+      for (const path of [csvPath, identityPath, shardPath]) rmSync(path, { force: true });
+      if (flags.keepRuns) rmSync(join(out, 'runs'), { recursive: true, force: true });
+      wroteAnything = false;
+      const first = rows[0];
+      throw inputError(`no point of the sweep could be simulated (${rows.length} of ${rows.length} failed); the first, point ${first.index} (${grid[first.index].set.join(', ')}): ${messages.get(first.index) ?? 'see above'}`);
+    }
+    keep = true;
   } finally {
-    bar.end();
-    sweepFile.close();
+    folder.release({ abandon: !keep && !wroteAnything });
   }
 
   const meeting = rows.filter((r) => r.meetsSlo);
@@ -175,4 +225,17 @@ async function sweepCommand(io: Io, file: string, flags: SweepFlags): Promise<Ex
   if (internalErrors > 0) return EXIT.internal;
   if (inputErrors > 0) return EXIT.badInput;
   return flags.failOnSlo && meeting.length === 0 ? EXIT.sloMissed : EXIT.ok;
+}
+
+/** Does a sweep.csv hold anything past a header (rows that --resume would keep)? */
+function hasRows(path: string): boolean {
+  try {
+    return statSync(path).size > 0 && readFileSync(path, 'utf8').split('\n').length > 2;
+  } catch {
+    return false;
+  }
+}
+
+function readIfExists(path: string): string | null {
+  return existsSync(path) ? readFileSync(path, 'utf8') : null;
 }
