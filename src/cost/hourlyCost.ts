@@ -33,7 +33,7 @@ export function hourSeconds(h: number, horizonS: number): number {
  *
  * Class split (hourly_by_class.csv): api, per-request, per-lookup and retrieval costs go to the
  * class that caused them; each pool's fleet costs (gpu, energy) to the classes it serves, by their
- * share of its GPU-served tokens;
+ * share of its GPU-served tokens (a pool that serves no class: like the fixed costs);
  * fixed hourly costs by the class's share of all tokens (by arrivals when there are none).
  */
 export function hourlyCost(
@@ -87,6 +87,15 @@ export function hourlyCost(
   const poolTokens = scenario.pools.map((_, p) => sum(tallies.map((t, c) => (poolOfClass[c] === p ? t.gpuTokens : 0))));
   const poolArrivals = scenario.pools.map((_, p) => sum(tallies.map((t, c) => (poolOfClass[c] === p ? t.arrivals : 0))));
   const poolClasses = scenario.pools.map((_, p) => poolOfClass.filter((q) => q === p).length);
+  // A pool that serves no class still bills: its costs are shared like the fixed costs, so that
+  // the class rows of an hour add up to the hour's row.
+  let idleGpu = 0;
+  let idleEnergy = 0;
+  poolClasses.forEach((count, p) => {
+    if (count > 0) return;
+    idleGpu += poolGpu[p];
+    idleEnergy += poolEnergy[p];
+  });
   const byClass = tallies.map((t, c): CostParts => {
     const p = poolOfClass[c];
     // Fleet costs: the class's pool's, by its share of that pool's GPU-served tokens.
@@ -94,8 +103,8 @@ export function hourlyCost(
     const fixedShare = share(t.inputTokens + t.outputTokens, allTokens, t.arrivals, arrivals, n);
     const lookupShare = share(t.arrivals, arrivals, 0, 0, n);
     return {
-      gpu: p < 0 ? 0 : poolGpu[p] * fleetShare,
-      energy: p < 0 ? 0 : poolEnergy[p] * fleetShare,
+      gpu: (p < 0 ? 0 : poolGpu[p] * fleetShare) + idleGpu * fixedShare,
+      energy: (p < 0 ? 0 : poolEnergy[p] * fleetShare) + idleEnergy * fixedShare,
       api: api ? (t.apiInputTokens * api.inputPerMillion + t.apiOutputTokens * api.outputPerMillion) / 1e6 : 0,
       cache: response ? cacheFixed * lookupShare + t.arrivals * response.pricePerLookup : 0,
       other: fixedOther * fixedShare + t.arrivals * perRequest + retrievalSpend(scenario, c, t),

@@ -223,10 +223,11 @@ export function buildResult(
 
   const sumOf = (k: keyof HourRow) => money(hourly.reduce((s, r) => s + (r[k] as number), 0));
   const totalCost = sumOf('total_cost');
-  const classes: Record<string, ClassSummary> = {};
-  scenario.classes.forEach((c, i) => {
+  // Built with Object.fromEntries (own data properties), never `classes[name] = ...`: a class
+  // named `__proto__` would set the object's prototype instead and vanish from summary.json.
+  const classes: Record<string, ClassSummary> = Object.fromEntries(scenario.classes.map((c, i) => {
     const t = classTotals[i];
-    classes[c.name] = {
+    return [c.name, {
       ...figures(t),
       total_cost: money(classCost[i]),
       cost_per_1k_requests: t.completed > 0 ? money((classCost[i] / t.completed) * 1000) : null,
@@ -239,8 +240,8 @@ export function buildResult(
       slo_attainment: t.arrivals > 0 ? ratio(t.sloMet / t.arrivals) : null,
       meets_slo: hoursMissed[i].length === 0,
       hours_missed: hoursMissed[i],
-    };
-  });
+    }];
+  }));
 
   const summary: Summary = {
     name: scenario.name,
@@ -267,21 +268,35 @@ export function buildResult(
         spot: money(byPricing.spot),
         custom: money(byPricing.custom),
       },
-      other_by_item: { ...otherItems(scenario, horizonS, all), ...(scenario.costs.storage ? { storage_growth: money(storageSpend) } : {}) },
+      other_by_item: otherItems(scenario, horizonS, all, classTotals, storageSpend),
     },
     slo_attainment: all.arrivals > 0 ? ratio(all.sloMet / all.arrivals) : null,
-    meets_slo: Object.values(classes).every((c) => c.meets_slo),
+    meets_slo: hoursMissed.every((missed) => missed.length === 0),
     classes,
   };
   return { hourly, hourlyByClass, summary };
 }
 
-/** other_cost by item over the whole run: hourly items, amortized items, per-request items, retrieval. */
-function otherItems(scenario: Scenario, horizonS: number, all: Tally): Record<string, number> {
+/**
+ * other_cost by item over the whole run: hourly items (by their name), `amortized:<name>`,
+ * `per_request:<name>`, `storage_growth`, `retrieval:<class>`. The items add up to other_cost
+ * (up to the rounding of each hour to 1e-6 USD). A name taken twice (a user's hourly item called
+ * `storage_growth` or `per_request:logging`) gets `#2`, `#3`... rather than overwriting the other.
+ */
+function otherItems(scenario: Scenario, horizonS: number, all: Tally, classTotals: readonly Tally[], storageSpend: number): Record<string, number> {
   const hours = horizonS / 3600;
-  const items: Record<string, number> = {};
-  for (const [k, v] of Object.entries(scenario.costs.hourly)) items[k] = money(v * hours);
-  for (const [k, v] of Object.entries(scenario.costs.amortizedPerHour)) items[`amortized:${k}`] = money(v * hours);
-  for (const [k, v] of Object.entries(scenario.costs.perRequest)) items[`per_request:${k}`] = money(v * all.arrivals);
-  return items;
+  const items = new Map<string, number>();
+  const add = (key: string, value: number) => {
+    let k = key;
+    for (let n = 2; items.has(k); n++) k = `${key}#${n}`;
+    items.set(k, money(value));
+  };
+  for (const [k, v] of Object.entries(scenario.costs.hourly)) add(k, v * hours);
+  for (const [k, v] of Object.entries(scenario.costs.amortizedPerHour)) add(`amortized:${k}`, v * hours);
+  for (const [k, v] of Object.entries(scenario.costs.perRequest)) add(`per_request:${k}`, v * all.arrivals);
+  if (scenario.costs.storage) add('storage_growth', storageSpend);
+  scenario.classes.forEach((c, i) => {
+    if (c.retrieval) add(`retrieval:${c.name}`, (classTotals[i].arrivals - classTotals[i].cacheHits) * c.retrieval.costPerQuery);
+  });
+  return Object.fromEntries(items);
 }
