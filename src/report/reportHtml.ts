@@ -196,7 +196,11 @@ function slosOf(r: Results): { name: string; ttftMs: number | null; e2eMs: numbe
 function runSections(r: Results): Section[] {
   const hourly = r.hourly as CsvRow[];
   const hours = hourly.map((row, i) => cellNumber(row, 'hour') ?? i);
-  const line = (column: string) => hours.map((h, i) => [h, numbers(hourly, column)[i]] as const);
+  // Each column is read once (linear in hours: the report of a 20,000-hour run takes a second).
+  const line = (column: string) => {
+    const ys = numbers(hourly, column);
+    return hours.map((h, i) => [h, ys[i]] as const);
+  };
   const has = (column: string) => hourly.some((row) => cellNumber(row, column) !== null);
   const traffic: string[] = [];
   if (has('arrivals')) {
@@ -219,14 +223,18 @@ function runSections(r: Results): Section[] {
 
   const latency: string[] = [];
   const slos = slosOf(r);
+  const rowsOfClass = new Map<string, CsvRow[]>();
+  for (const row of r.hourlyByClass ?? []) {
+    const rows = rowsOfClass.get(row.class);
+    if (rows) rows.push(row);
+    else rowsOfClass.set(row.class, [row]);
+  }
   for (const [metric, label, sloKey] of [['ttft', 'Time to first token', 'ttftMs'], ['e2e', 'End-to-end latency', 'e2eMs']] as const) {
     const series: Series[] = [];
     const references: ReferenceLine[] = [];
-    const byClass = r.hourlyByClass ?? [];
-    const classNames = [...new Set(byClass.map((row) => row.class))];
-    if (classNames.length > 0) {
-      classNames.forEach((cls, i) => {
-        const rows = byClass.filter((row) => row.class === cls);
+    if (rowsOfClass.size > 0) {
+      [...rowsOfClass.keys()].forEach((cls, i) => {
+        const rows = rowsOfClass.get(cls) as CsvRow[];
         const color = PALETTE[i % PALETTE.length];
         const pts = (col: string) => rows.map((row) => [cellNumber(row, 'hour') ?? 0, cellNumber(row, col)] as const);
         series.push({ name: `${cls} p99`, points: pts(`${metric}_p99_ms`), color });
@@ -251,10 +259,23 @@ function runSections(r: Results): Section[] {
     sections.push({
       title: 'GPU utilization',
       intro: 'The busy share of the GPU time paid for in each hour. Low utilization means money spent on idle GPUs: a smaller fleet or autoscaling may serve the same traffic.',
-      body: [figure('GPU utilization per hour (%)', lineChart({ title: 'GPU utilization per hour', xLabel: 'hour', yLabel: 'utilization (%)', width: WIDE, height: 260, series: [{ name: 'utilization', points: hours.map((h, i) => [h, mul(numbers(hourly, 'gpu_utilization')[i], 100)] as const), color: PALETTE[2] }], references: [{ y: 100, label: 'fully busy', color: '#6b7280' }] }))],
+      body: [figure('GPU utilization per hour (%)', lineChart({ title: 'GPU utilization per hour', xLabel: 'hour', yLabel: 'utilization (%)', width: WIDE, height: 260, series: [{ name: 'utilization', points: line('gpu_utilization').map(([h, y]) => [h, mul(y, 100)] as const), color: PALETTE[2] }], references: [{ y: 100, label: 'fully busy', color: '#6b7280' }] }))],
     });
   }
   return sections;
+}
+
+/** Min and max without spreading into arguments (which overflows the stack past ~100k values). */
+function minOf(xs: readonly number[]): number {
+  let m = Infinity;
+  for (const x of xs) if (x < m) m = x;
+  return m;
+}
+
+function maxOf(xs: readonly number[]): number {
+  let m = -Infinity;
+  for (const x of xs) if (x > m) m = x;
+  return m;
 }
 
 function mul(x: number | null, k: number): number | null {
@@ -350,7 +371,7 @@ function gridSection(rows: CsvRow[], kind: 'sweep' | 'plan', slos: ReturnType<ty
     const title = p99Column === 'peak_hour_ttft_p99_ms' ? 'Peak-hour p99 time to first token' : 'p99 time to first token';
     // Latencies of an undersized fleet are often 100x those of an adequate one: a log axis keeps both readable.
     const ys = p99Series.flatMap((s) => s.points.map(([, y]) => y)).filter((y): y is number => y !== null && y > 0).concat(references.map((r) => r.y));
-    const yScale = ys.length > 0 && Math.max(...ys) / Math.min(...ys) > 20 ? 'log' : 'linear';
+    const yScale = ys.length > 0 && maxOf(ys) / minOf(ys) > 20 ? 'log' : 'linear';
     figures.push(figure(`${title}${yScale === 'log' ? ' (log scale)' : ''}`, lineChart({ title, xLabel, yLabel: 'latency', width: HALF, series: p99Series, references, marker: marker(p99Column), yScale, yFormat: (y) => duration(y).replace(' ', '') })));
   }
   const shown = ['cost_per_hour', 'cost_per_1k_requests', 'peak_hour_ttft_p99_ms', 'peak_hour_e2e_p99_ms', 'slo_attainment', 'meets_slo'].filter((c) => c in rows[0]);

@@ -143,12 +143,13 @@ interface Scale {
 }
 
 function scale(frame: ChartFrame, xs: number[], ys: number[], width: number, height: number, xPad = 0): Scale {
-  const xMin = xs.length ? Math.min(...xs) : 0;
-  const xMax = xs.length ? Math.max(...xs) : 1;
+  // Loops, not Math.min(...xs): spreading a 100k-hour series into arguments overflows the stack.
+  const xMin = xs.length ? xs.reduce((a, b) => (b < a ? b : a)) : 0;
+  const xMax = xs.length ? xs.reduce((a, b) => (b > a ? b : a)) : 1;
   const log = frame.yScale === 'log';
   const positive = log ? ys.filter((y) => y > 0) : ys;
-  let yMin = positive.length ? Math.min(...positive) : log ? 1 : 0;
-  const yMax = positive.length ? Math.max(...positive) : log ? 10 : 1;
+  let yMin = positive.length ? positive.reduce((a, b) => (b < a ? b : a)) : log ? 1 : 0;
+  const yMax = positive.length ? positive.reduce((a, b) => (b > a ? b : a)) : log ? 10 : 1;
   if (!log && (frame.yFromZero ?? true)) yMin = Math.min(0, yMin);
   // x spans the data (plus `xPad`), not the nice ticks: hours 0..23 should not stretch to 25.
   const x0 = xMin - (xMax === xMin ? Math.max(xPad, 1) : xPad);
