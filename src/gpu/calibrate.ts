@@ -21,6 +21,7 @@
  * calibrated roofline on a standard grid of shapes instead, and flagged.
  */
 import { linearRegression } from 'simple-statistics';
+import { inputError } from '../errors.js';
 import type { GpuSpec, ModelSpec, PerfSpec } from '../workload/scenario.js';
 import { rooflineCoefficients, rooflineLinearLayersS, rooflineTerms, type RooflineFactors } from './roofline.js';
 
@@ -55,6 +56,8 @@ export interface CalibrationResult {
   readonly maxErrorPct: number;
   /** One linear `perf:` block per (model, GPU, TP) among the whole-step rows. */
   readonly perf: readonly PerfBlock[];
+  /** What the user should know about the fit: factors left unfitted for lack of rows, or clamped to their physical range. */
+  readonly warnings: readonly string[];
 }
 
 export interface PerfBlock {
@@ -89,6 +92,26 @@ export interface CalibrateOptions {
 // ------------------------------------------------------------------------------------------
 // Fit
 
+/**
+ * Physical ranges of the factors: an efficiency is a fraction of a peak (above 1 is impossible,
+ * below 1% is a broken measurement), an overhead is non-negative and well below a step. A fit
+ * that lands outside (e.g. compute_eff 1.5e68 from two rows) is clamped and reported.
+ */
+export const FACTOR_BOUNDS: Readonly<Record<keyof RooflineFactors, readonly [number, number]>> = {
+  weightBandwidthEff: [0.01, 1],
+  kvBandwidthEff: [0.01, 1],
+  computeEff: [0.01, 1],
+  attentionComputeEff: [0.01, 1],
+  layerOverheadS: [0, 0.01],
+  iterationOverheadS: [0, 1],
+};
+
+/** A factor as the CLI prints it: `computeEff` -> `compute_eff`, `layerOverheadS` -> `layer_overhead`. */
+const label = (k: keyof RooflineFactors): string => k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`).replace(/_s$/, '');
+
+/** Rows that must exercise a factor's term before it is fitted (else it keeps its start value). */
+export const MIN_ROWS_PER_TERM = 2;
+
 const FACTOR_KEYS: readonly (keyof RooflineFactors)[] = [
   'weightBandwidthEff', 'kvBandwidthEff', 'computeEff', 'attentionComputeEff', 'layerOverheadS', 'iterationOverheadS',
 ];
@@ -102,7 +125,14 @@ export function predictSteps(steps: readonly MeasuredStep[], factors: RooflineFa
   });
 }
 
-/** Fits the roofline factors and a linear perf block to `steps` (see the file doc). */
+/**
+ * Fits the roofline factors and a linear perf block to `steps` (see the file doc). A factor is
+ * fitted only when at least MIN_ROWS_PER_TERM rows exercise its term, and only when there are
+ * more rows than fitted factors (an exactly determined fit reports a meaningless 0% error);
+ * fitted values outside FACTOR_BOUNDS are clamped. Each such case adds a warning.
+ *
+ * @throws InputError when there are fewer rows than factors to fit plus one
+ */
 export function calibrate(steps: readonly MeasuredStep[], options: CalibrateOptions = {}): CalibrationResult {
   const start = options.start ?? START_FACTORS;
   const keys = FACTOR_KEYS.filter((k) => k !== 'iterationOverheadS' || options.fitIterationOverhead);
@@ -116,10 +146,26 @@ export function calibrate(steps: readonly MeasuredStep[], options: CalibrateOpti
 
   // A start of 0 (e.g. no iteration overhead) cannot be moved in log space: start from 0.1 ms.
   const x0 = keys.map((k) => Math.log(start[k] > 0 ? start[k] : 1e-4));
-  const { x, identifiable } = levenbergMarquardt(residuals, x0);
+  const { x, identifiable, rowsUsing } = levenbergMarquardt(residuals, x0, MIN_ROWS_PER_TERM);
   const fitted = keys.filter((_, i) => identifiable[i]);
+  const warnings: string[] = [];
+  keys.forEach((k, i) => {
+    if (rowsUsing[i]! > 0 && !identifiable[i]) warnings.push(`${label(k)}: only ${rowsUsing[i]} row(s) exercise it (at least ${MIN_ROWS_PER_TERM} needed): not fitted, kept at ${start[k]}`);
+  });
+  if (fitted.length > 0 && steps.length < fitted.length + 1) {
+    throw inputError(`${steps.length} measurement(s) cannot calibrate ${fitted.length} factors (${fitted.map(label).join(', ')}): give at least ${fitted.length + 1} rows, with several shapes (prefill and decode, small and large batches)`);
+  }
   const final = factorsOf(x.map((v, i) => (identifiable[i] ? v : x0[i]!)));
-  const factors: RooflineFactors = Object.freeze({ ...final, ...Object.fromEntries(keys.filter((_, i) => !identifiable[i]).map((k) => [k, start[k]])) });
+  const bounded: Partial<Record<keyof RooflineFactors, number>> = {};
+  for (const k of fitted) {
+    const [lo, hi] = FACTOR_BOUNDS[k];
+    const v = final[k];
+    if (v < lo || v > hi || !Number.isFinite(v)) {
+      bounded[k] = Math.min(hi, Math.max(lo, Number.isFinite(v) ? v : hi));
+      warnings.push(`${label(k)}: the fit gave ${Number(v.toPrecision(3))}, outside its physical range ${lo}..${hi}: clamped to ${bounded[k]} (measured steps faster than the GPU peak allows, or a factor the rows do not pin down: check the units, add rows of other shapes)`);
+    }
+  }
+  const factors: RooflineFactors = Object.freeze({ ...final, ...Object.fromEntries(keys.filter((_, i) => !identifiable[i]).map((k) => [k, start[k]])), ...bounded });
 
   const predicted = predictSteps(steps, factors);
   const rows = steps.map((s, i) => ({
@@ -138,11 +184,18 @@ export function calibrate(steps: readonly MeasuredStep[], options: CalibrateOpti
   const perf = [...groups.values()]
     .filter((g) => g.some((s) => s.scope !== 'linear'))
     .map((g) => ({ model: g[0]!.model.name, gpu: g[0]!.gpu.name, tp: g[0]!.tp, ...fitPerf(g, factors) }));
-  return { factors, fitted, rows, rmsErrorPct, maxErrorPct, perf };
+  return { factors, fitted, rows, rmsErrorPct, maxErrorPct, perf, warnings };
 }
 
-/** Levenberg-Marquardt on sum(r^2); returns the minimiser and which parameters the data moves. */
-function levenbergMarquardt(residuals: (x: readonly number[]) => number[], x0: readonly number[]): { x: number[]; identifiable: boolean[] } {
+/**
+ * Levenberg-Marquardt on sum(r^2); returns the minimiser, which parameters the data moves in at
+ * least `minRows` rows (the others stay put), and in how many rows each one appears.
+ */
+function levenbergMarquardt(
+  residuals: (x: readonly number[]) => number[],
+  x0: readonly number[],
+  minRows: number,
+): { x: number[]; identifiable: boolean[]; rowsUsing: number[] } {
   const k = x0.length;
   let x = [...x0];
   let r = residuals(x);
@@ -150,7 +203,8 @@ function levenbergMarquardt(residuals: (x: readonly number[]) => number[], x0: r
   let lambda = 1e-3;
   // A parameter is identifiable when the data depends on it at the start (its terms are present).
   const J0 = jacobian(residuals, x, r);
-  const identifiable = x0.map((_, a) => dot(J0, a, a) > 1e-12);
+  const rowsUsing = x0.map((_, a) => J0.filter((row) => row[a]! * row[a]! > 1e-14).length);
+  const identifiable = x0.map((_, a) => dot(J0, a, a) > 1e-12 && rowsUsing[a]! >= minRows);
   for (let iter = 0; iter < 200; iter++) {
     const J = jacobian(residuals, x, r);
     const JtJ = Array.from({ length: k }, (_, a) => Array.from({ length: k }, (_, b) => dot(J, a, b)));
@@ -169,12 +223,12 @@ function levenbergMarquardt(residuals: (x: readonly number[]) => number[], x0: r
         cost = costNext;
         lambda = Math.max(lambda / 3, 1e-9);
         improved = true;
-        if (gain < 1e-14) return { x, identifiable };
+        if (gain < 1e-14) return { x, identifiable, rowsUsing };
       } else lambda *= 4;
     }
     if (!improved) break;
   }
-  return { x, identifiable };
+  return { x, identifiable, rowsUsing };
 }
 
 function jacobian(f: (x: readonly number[]) => number[], x: readonly number[], r: readonly number[]): number[][] {

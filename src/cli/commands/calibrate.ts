@@ -71,6 +71,7 @@ Examples:
           }
           const steps = files.flatMap((file) => readSteps(file, flags));
           const result = calibrate(steps, { fitIterationOverhead: Boolean(flags.fitIterationOverhead) });
+          for (const w of result.warnings) io.err(`capsim: warning: ${w}\n`);
           io.out(flags.json ? `${JSON.stringify(toJson(result), null, 2)}\n` : formatResult(result, steps.length));
           return EXIT.ok;
         }),
@@ -175,6 +176,7 @@ function toJson(r: CalibrationResult): unknown {
       ]),
     ),
     fitted: r.fitted.map((k) => FACTOR_LABELS[k][0]),
+    warnings: r.warnings,
     perf: r.perf.map((b) => ({
       model: b.model,
       gpu: b.gpu,
