@@ -18,6 +18,8 @@ import { ResponseCache } from './levers/responseCache.js';
 import { ApiBackend } from './levers/apiBackend.js';
 import { OverflowRule } from './levers/overflow.js';
 import { fleetHours } from './cost/fleetBilling.js';
+import { FleetWork } from './metrics/FleetWork.js';
+import { iterationWork } from './gpu/iterationWork.js';
 import { startFleetControllers } from './fleet/controllers.js';
 
 export interface SimulateOptions {
@@ -56,6 +58,7 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
   const sim = new Simulation();
   const metrics = new HourlyMetrics(scenario, hours);
   const busyByPool = scenario.pools.map(() => new Float64Array(hours));
+  const workByPool: FleetWork[] = [];
   const seed = scenario.seed;
   const classes = scenario.classes;
 
@@ -70,6 +73,8 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
     }
     const capacity = kvCapacityTokens(spec.model, spec.gpu, spec.gpusPerReplica, scenario.serving.gpuMemoryUtilization);
     const busy = busyByPool[p];
+    const peaks = iterationWork(spec.model, spec.gpu, spec.gpusPerReplica);
+    const work = (workByPool[p] = new FleetWork(hours, horizonS, peaks.peakFlopsPerGpu, peaks.peakBytesPerGpu, capacity));
     return new Pool(
       spec,
       sim,
@@ -80,6 +85,7 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
         completed: (r) => end(r, 'gpu'),
         dropped: (r) => end(r, 'dropped'),
         busy: (gpus, s, e) => splitByHour(busy, gpus, s, Math.min(e, horizonS)),
+        ran: (s, e, flops, bytes, seqS, kvS) => work.add(s, e, flops, bytes, seqS, kvS),
       },
       stream(seed, `router:${spec.name}`),
       fastForward,
@@ -178,6 +184,7 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
     fleets,
     requeued: pools.reduce((n, p) => n + p.requeued, 0),
     failures: pools.reduce((n, p) => n + p.failures, 0),
+    work: workByPool,
   });
   return { ...result, stats: { events: sim.eventsRun, requests, simulatedS: sim.now } };
 }

@@ -1,3 +1,4 @@
+import { headroomAdvice } from '../metrics/headroom.js';
 import type { Scenario } from '../workload/scenario.js';
 import type { HourRow, Summary } from '../metrics/results.js';
 import { count, duration as msText, HOURS_PER_MONTH, percent, usd } from '../report/format.js';
@@ -6,11 +7,12 @@ export interface SummaryTextOptions {
   /** Files written beside the four of every run (e.g. report.html). */
   extraFiles?: readonly string[];
   /** hourly_by_class rows: lets the advice name the class, metric and hour that missed. */
-  hourlyByClass?: readonly HourRow[];
+  hourlyByClass?: readonly ClassLatencies[];
 }
 
-/** Below this share of busy GPU time over the run, the summary suggests a smaller or autoscaled fleet. */
-export const IDLE_UTILIZATION = 0.3;
+/** What the advice reads of an hourly_by_class row. */
+type ClassLatencies = Pick<HourRow, 'hour' | 'class' | 'ttft_p99_ms' | 'tpot_p99_ms' | 'e2e_p99_ms'>;
+
 
 /**
  * The human summary `capsim run` prints: a cost table (per hour, day, month of 730 h and per 1k
@@ -93,9 +95,9 @@ function classTable(s: Summary): string[] {
 
 /**
  * One line of advice: the worst SLO miss (the class, metric and hour where p99 / limit is
- * largest), else an idle fleet (busy share of GPU time under 30%), else nothing.
+ * largest), else spare capacity from the mean batch per hour (see metrics/headroom.ts), else nothing.
  */
-export function adviceLine(s: Summary, hourly: readonly HourRow[], hourlyByClass: readonly HourRow[]): string | null {
+export function adviceLine(s: Summary, hourly: readonly HourRow[], hourlyByClass: readonly ClassLatencies[]): string | null {
   if (!s.meets_slo) {
     let worst: { ratio: number; text: string } | null = null;
     for (const r of hourlyByClass) {
@@ -120,16 +122,7 @@ export function adviceLine(s: Summary, hourly: readonly HourRow[], hourlyByClass
       return `${name} misses its SLO in hour${c.hours_missed.length === 1 ? '' : 's'} ${compactHours(c.hours_missed)}${dropped > 0 ? ` (${percent(dropped)} dropped)` : ''}: try \`capsim plan\``;
     }
   }
-  let busy = 0;
-  let gpus = 0;
-  for (const r of hourly) {
-    busy += r.gpus * r.gpu_utilization;
-    gpus += r.gpus;
-  }
-  if (gpus > 0 && busy / gpus < IDLE_UTILIZATION) {
-    return `the fleet is idle ${percent(1 - busy / gpus, 0)} of the time: try \`capsim plan\` or autoscaling`;
-  }
-  return null;
+  return headroomAdvice(hourly);
 }
 
 function compactHours(hours: readonly number[]): string {

@@ -3,6 +3,7 @@ import { hourlyCost, hourSeconds, storageCost, type CostParts } from '../cost/ho
 import { Tally, type HourlyMetrics } from './HourlyMetrics.js';
 import type { Samples } from './Samples.js';
 import type { FleetHours } from '../cost/fleetBilling.js';
+import type { FleetWork } from './FleetWork.js';
 
 /** One row of hourly.csv (and, with `class`, of hourly_by_class.csv). Keys are the CSV columns. */
 export interface HourRow {
@@ -18,6 +19,10 @@ export interface HourRow {
   gpus: number;
   replicas_ready: number;
   gpu_utilization: number;
+  kv_utilization: number;
+  batch_size_mean: number;
+  mfu: number;
+  mbu: number;
   ttft_p50_ms: number | null;
   ttft_p99_ms: number | null;
   tpot_p99_ms: number | null;
@@ -35,11 +40,20 @@ export interface HourRow {
 
 export const HOURLY_COLUMNS: readonly (keyof HourRow)[] = [
   'hour', 'arrivals', 'completed', 'dropped', 'cache_hits', 'api_requests', 'input_tokens',
-  'output_tokens', 'gpus', 'replicas_ready', 'gpu_utilization', 'ttft_p50_ms', 'ttft_p99_ms', 'tpot_p99_ms',
+  'output_tokens', 'gpus', 'replicas_ready', 'gpu_utilization', 'kv_utilization', 'batch_size_mean', 'mfu', 'mbu', 'ttft_p50_ms', 'ttft_p99_ms', 'tpot_p99_ms',
   'e2e_p50_ms', 'e2e_p99_ms', 'slo_attainment', 'gpu_cost', 'energy_cost', 'api_cost',
   'cache_cost', 'other_cost', 'total_cost', 'cost_per_1k_requests',
 ];
-export const HOURLY_BY_CLASS_COLUMNS: readonly (keyof HourRow)[] = ['hour', 'class', ...HOURLY_COLUMNS.slice(1)];
+/** The fleet-wide columns of hourly.csv. */
+export type FleetColumn = 'gpus' | 'replicas_ready' | 'gpu_utilization' | 'kv_utilization' | 'batch_size_mean' | 'mfu' | 'mbu';
+
+/**
+ * A row of hourly_by_class.csv: fleet-wide columns are empty (null) there, so that summing class
+ * rows in a pivot table never counts the fleet once per class (costs are apportioned by tokens).
+ */
+export type ClassHourRow = Omit<HourRow, FleetColumn> & { class: string } & { [K in FleetColumn]: null };
+
+export const HOURLY_BY_CLASS_COLUMNS: readonly (keyof ClassHourRow)[] = ['hour', 'class', ...HOURLY_COLUMNS.slice(1)];
 
 export interface LatencyStats { mean: number | null; p50: number | null; p90: number | null; p99: number | null; max: number | null }
 
@@ -106,12 +120,14 @@ export interface Summary extends RequestFigures {
   };
   slo_attainment: number | null;
   meets_slo: boolean;
+  /** Fleet-wide figures over the whole run (time-weighted like the hourly columns). */
+  fleet: FleetFigures;
   classes: Record<string, ClassSummary>;
 }
 
 export interface RunResult {
   hourly: HourRow[];
-  hourlyByClass: HourRow[];
+  hourlyByClass: ClassHourRow[];
   summary: Summary;
 }
 
@@ -126,7 +142,46 @@ function latencyStats(s: Samples): LatencyStats {
   return { mean: ms(s.mean()), p50: ms(s.quantile(0.5)), p90: ms(s.quantile(0.9)), p99: ms(s.quantile(0.99)), max: ms(s.max()) };
 }
 
-function row(hour: number, t: Tally, cost: CostParts, gpus: number, ready: number, utilization: number, cls?: string): HourRow {
+/** The fleet-wide figures of one hour (see fleetFigures). */
+export interface FleetFigures {
+  gpus: number;
+  replicas_ready: number;
+  gpu_utilization: number;
+  kv_utilization: number;
+  batch_size_mean: number;
+  mfu: number;
+  mbu: number;
+}
+
+const NO_FLEET: { [K in FleetColumn]: null } = { gpus: null, replicas_ready: null, gpu_utilization: null, kv_utilization: null, batch_size_mean: null, mfu: null, mbu: null };
+
+/**
+ * Fleet-wide figures from GPU-seconds provisioned, replica-seconds ready, GPU-seconds busy and the
+ * work sums (FleetWork) of one hour or of the whole run:
+ * - gpus: provisioned GPU-seconds / seconds; replicas_ready likewise;
+ * - gpu_utilization: busy GPU-seconds / provisioned GPU-seconds (a replica is busy whenever an
+ *   iteration runs, whatever its batch: under continuous batching a lightly loaded fleet reads high);
+ * - mfu, mbu: FLOPs and HBM bytes of the iterations run / (provisioned GPU-seconds x peak);
+ * - batch_size_mean: running sequences integrated over time / ready replica-seconds;
+ * - kv_utilization: KV held by running sequences over time / (capacity x ready replica-seconds),
+ *   at most 1 (a draining replica's work counts while its time is no longer "ready").
+ */
+export function fleetFigures(seconds: number, provisionedGpuS: number, readyReplicaS: number, busyGpuS: number, peakFlopS: number, peakByteS: number, seqS: number, kvShareS: number): FleetFigures {
+  const per = (x: number, d: number, digits: number) => (d > 0 ? Math.round((x / d) * 10 ** digits) / 10 ** digits : 0);
+  return {
+    gpus: per(provisionedGpuS, seconds, 4),
+    replicas_ready: per(readyReplicaS, seconds, 4),
+    gpu_utilization: per(Math.min(busyGpuS, provisionedGpuS), provisionedGpuS, 6),
+    kv_utilization: per(Math.min(kvShareS, readyReplicaS), readyReplicaS, 6),
+    batch_size_mean: per(seqS, readyReplicaS, 4),
+    mfu: per(peakFlopS, provisionedGpuS, 6),
+    mbu: per(peakByteS, provisionedGpuS, 6),
+  };
+}
+
+function row(hour: number, t: Tally, cost: CostParts, fleet: FleetFigures): HourRow;
+function row(hour: number, t: Tally, cost: CostParts, fleet: null, cls: string): ClassHourRow;
+function row(hour: number, t: Tally, cost: CostParts, fleet: FleetFigures | null, cls?: string): HourRow | ClassHourRow {
   const parts = { gpu_cost: money(cost.gpu), energy_cost: money(cost.energy), api_cost: money(cost.api), cache_cost: money(cost.cache), other_cost: money(cost.other) };
   const total = money(parts.gpu_cost + parts.energy_cost + parts.api_cost + parts.cache_cost + parts.other_cost);
   return {
@@ -139,9 +194,7 @@ function row(hour: number, t: Tally, cost: CostParts, gpus: number, ready: numbe
     api_requests: t.apiRequests,
     input_tokens: t.inputTokens,
     output_tokens: t.outputTokens,
-    gpus: Math.round(gpus * 1e4) / 1e4,
-    replicas_ready: Math.round(ready * 1e4) / 1e4,
-    gpu_utilization: Math.round(utilization * 1e6) / 1e6,
+    ...(fleet ?? NO_FLEET),
     ttft_p50_ms: ms(t.ttftMs.quantile(0.5)),
     ttft_p99_ms: ms(t.ttftMs.quantile(0.99)),
     tpot_p99_ms: ms(t.tpotMs.quantile(0.99)),
@@ -151,7 +204,7 @@ function row(hour: number, t: Tally, cost: CostParts, gpus: number, ready: numbe
     ...parts,
     total_cost: total,
     cost_per_1k_requests: t.completed > 0 ? money((total / t.completed) * 1000) : null,
-  };
+  } as HourRow | ClassHourRow;
 }
 
 /** Did this tally (one class, one hour or the whole run) meet the class's SLO? */
@@ -170,6 +223,8 @@ export interface FleetOutcome {
   fleets: FleetHours[];
   requeued: number;
   failures: number;
+  /** Per pool, what its replicas did (mfu, mbu, batch sizes, KV). */
+  work: FleetWork[];
 }
 
 export function buildResult(
@@ -180,7 +235,7 @@ export function buildResult(
   fleet: FleetOutcome,
 ): RunResult {
   const hourly: HourRow[] = [];
-  const hourlyByClass: HourRow[] = [];
+  const hourlyByClass: ClassHourRow[] = [];
   const fleets = fleet.fleets;
   const byPricing = { reserved: 0, on_demand: 0, spot: 0, custom: 0 };
   const classTotals = scenario.classes.map(() => new Tally());
@@ -189,17 +244,23 @@ export function buildResult(
   const hoursMissed: number[][] = scenario.classes.map(() => []);
   let arrivalsSoFar = 0;
   let storageSpend = 0;
+  const runFleet = [0, 0, 0, 0, 0, 0, 0];
+  let runSeconds = 0;
 
   for (let h = 0; h < metrics.hours; h++) {
     const tallies = metrics.tallies[h];
     const busy = busyByPool.map((b) => b[h]);
     const { total, byClass } = hourlyCost(scenario, h, horizonS, tallies, busy, fleets, arrivalsSoFar);
     const seconds = hourSeconds(h, horizonS);
-    const provisioned = fleets.reduce((a, f) => a + f.provisionedGpuS[h], 0);
-    const gpus = seconds > 0 ? provisioned / seconds : 0;
-    const ready = seconds > 0 ? fleets.reduce((a, f) => a + f.readyReplicaS[h], 0) / seconds : 0;
-    const busyAll = busy.reduce((a, b) => a + b, 0);
-    const utilization = provisioned > 0 ? Math.min(1, busyAll / provisioned) : 0;
+    const sum = (pick: (i: number) => number) => fleets.reduce((a, _, i) => a + pick(i), 0);
+    const hourFleet = [
+      sum((i) => fleets[i].provisionedGpuS[h]), sum((i) => fleets[i].readyReplicaS[h]), sum((i) => busy[i]),
+      sum((i) => fleet.work[i].peakFlopS[h]), sum((i) => fleet.work[i].peakByteS[h]), sum((i) => fleet.work[i].seqS[h]), sum((i) => fleet.work[i].kvShareS[h]),
+    ];
+    for (let i = 0; i < hourFleet.length; i++) runFleet[i] += hourFleet[i];
+    runSeconds += seconds;
+    const [provisioned, ready, busyAll, flopS, byteS, seqS, kvS] = hourFleet;
+    const fleetNow = fleetFigures(seconds, provisioned, ready, busyAll, flopS, byteS, seqS, kvS);
     for (const f of fleets) {
       byPricing.reserved += f.reserved[h];
       byPricing.on_demand += f.onDemand[h];
@@ -210,7 +271,7 @@ export function buildResult(
     tallies.forEach((t, c) => {
       hourTally.addAll(t);
       classTotals[c].addAll(t);
-      const r = row(h, t, byClass[c], gpus, ready, utilization, scenario.classes[c].name);
+      const r = row(h, t, byClass[c], null, scenario.classes[c].name);
       classCost[c] += r.total_cost;
       hourlyByClass.push(r);
       if (!tallyMeetsSlo(scenario, c, t)) hoursMissed[c].push(h);
@@ -218,7 +279,7 @@ export function buildResult(
     all.addAll(hourTally);
     storageSpend += storageCost(scenario, seconds / 3600, arrivalsSoFar, hourTally.arrivals);
     arrivalsSoFar += hourTally.arrivals;
-    hourly.push(row(h, hourTally, total, gpus, ready, utilization));
+    hourly.push(row(h, hourTally, total, fleetNow));
   }
 
   const sumOf = (k: keyof HourRow) => money(hourly.reduce((s, r) => s + (r[k] as number), 0));
@@ -272,6 +333,7 @@ export function buildResult(
     },
     slo_attainment: all.arrivals > 0 ? ratio(all.sloMet / all.arrivals) : null,
     meets_slo: hoursMissed.every((missed) => missed.length === 0),
+    fleet: fleetFigures(runSeconds, runFleet[0], runFleet[1], runFleet[2], runFleet[3], runFleet[4], runFleet[5], runFleet[6]),
     classes,
   };
   return { hourly, hourlyByClass, summary };

@@ -4,6 +4,7 @@
  * request class met its latency target, and for a sweep or plan which fleet size is cheapest
  * while meeting the targets. Every part is drawn only when its data file is present.
  */
+import { headroomAdvice } from '../metrics/headroom.js';
 import { basename } from 'node:path';
 import type { ClassSummary, Summary } from '../metrics/results.js';
 import { cellFlag, cellNumber, type CsvRow } from './readCsv.js';
@@ -141,7 +142,14 @@ function headlineSection(s: Summary, hourly: CsvRow[] | null): Section {
     card('Latency targets (SLOs)', s.meets_slo ? 'PASS' : 'FAIL', s.meets_slo ? 'every class, every hour' : 'see the per-class table', s.meets_slo ? 'pass' : 'fail'),
     card('Requests within SLO', percent(s.slo_attainment), 'dropped requests count as misses'),
   ];
-  if (util !== null) cards.push(card('GPU utilization', percent(util, 0), util < 0.3 ? 'the fleet is mostly idle' : 'busy share of paid GPU time'));
+  if (util !== null) cards.push(card('GPU busy time', percent(util, 0), 'share of paid GPU time with any iteration running: not how full the batches are'));
+  const fleet = (s as { fleet?: { batch_size_mean: number; kv_utilization: number; mfu: number; mbu: number } }).fleet;
+  if (fleet) {
+    cards.push(card('Mean batch', String(fleet.batch_size_mean), `running sequences per ready replica; KV memory ${percent(fleet.kv_utilization, 0)} in use`));
+    cards.push(card('MFU / MBU', `${percent(fleet.mfu, 0)} / ${percent(fleet.mbu, 0)}`, 'achieved FLOP/s and HBM bytes/s over paid GPU time, against peak'));
+  }
+  const advice = hourly ? headroomAdvice(hourly.map((r) => ({ hour: cellNumber(r, 'hour') ?? 0, batch_size_mean: cellNumber(r, 'batch_size_mean'), kv_utilization: cellNumber(r, 'kv_utilization') }))) : null;
+  if (advice) cards.push(card('Headroom', 'spare off-peak', advice));
   const b = s.cost_breakdown;
   const total = s.total_cost || 1;
   const horizonHours = s.cost_per_hour > 0 ? s.total_cost / s.cost_per_hour : s.hours;
@@ -255,10 +263,18 @@ function runSections(r: Results): Section[] {
   }
   if (latency.length) sections.push({ title: 'Latency against the targets', intro: 'Each class\'s 99th percentile (the latency 99% of its requests beat) should stay under its dashed SLO line in every hour.', body: [`<div class="charts">${latency.join('')}</div>`] });
 
+  if (has('kv_utilization')) {
+    const pctSeries = (column: string, name: string, color: string) => ({ name, points: line(column).map(([h, y]) => [h, mul(y, 100)] as const), color });
+    sections.push({
+      title: 'Headroom',
+      intro: 'How full the fleet really is, hour by hour: the share of KV-cache memory held by running sequences, and the FLOPs (MFU) and HBM bytes (MBU) of the iterations run against the peak of the GPUs paid for. Off-peak hours far below the peak hour are capacity an hourly schedule would not buy.',
+      body: [figure('KV utilization, MFU and MBU per hour (%)', lineChart({ title: 'Headroom per hour', xLabel: 'hour', yLabel: 'share of peak (%)', width: WIDE, height: 260, series: [pctSeries('kv_utilization', 'KV memory', PALETTE[0]), pctSeries('mfu', 'MFU', PALETTE[1]), pctSeries('mbu', 'MBU', PALETTE[3])], references: [] }))],
+    });
+  }
   if (has('gpu_utilization')) {
     sections.push({
-      title: 'GPU utilization',
-      intro: 'The busy share of the GPU time paid for in each hour. Low utilization means money spent on idle GPUs: a smaller fleet or autoscaling may serve the same traffic.',
+      title: 'GPU busy time',
+      intro: 'The share of the GPU time paid for in each hour during which an iteration was running. Under continuous batching a replica iterates whenever it holds one sequence, so this reads near 100% for a mostly empty fleet too: see Headroom for how full the batches are.',
       body: [figure('GPU utilization per hour (%)', lineChart({ title: 'GPU utilization per hour', xLabel: 'hour', yLabel: 'utilization (%)', width: WIDE, height: 260, series: [{ name: 'utilization', points: line('gpu_utilization').map(([h, y]) => [h, mul(y, 100)] as const), color: PALETTE[2] }], references: [{ y: 100, label: 'fully busy', color: '#6b7280' }] }))],
     });
   }

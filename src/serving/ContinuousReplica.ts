@@ -65,6 +65,9 @@ export class ContinuousReplica implements Replica {
   private runSteady = false;
   /** false while a prefill-only iteration runs (`serving.scheduler: prefill_first`): decodes wait. */
   private runDecodes = true;
+  /** Prompt tokens and prefill-attention pairs of the current run (k = 1 when there are any). */
+  private runPrefillTokens = 0;
+  private runPrefillAttention = 0;
   /** End time of each iteration of the current steady run (its first `iterations` entries). */
   private runEnds = new Float64Array(64);
   private readonly chunkOf: Request[] = [];
@@ -159,6 +162,7 @@ export class ContinuousReplica implements Replica {
     const now = host.sim.now;
     const k = this.iterations;
     host.busy(this.index, this.runStart, now);
+    this.reportWork(k, now);
 
     if (this.decodeSeqs > 0 && this.runDecodes) {
       this.step += k;
@@ -186,6 +190,39 @@ export class ContinuousReplica implements Replica {
 
     while (this.completions.peekKey() <= this.step) this.complete(this.completions.pop(), now);
     if (this.running.length > 2 * this.runningCount + 64) this.running = this.running.filter((r) => r.onReplica);
+  }
+
+  /**
+   * Reports the work of the run that just ended (k iterations, the batch unchanged): KV held by
+   * the running sequences grows by one token per decoding sequence per iteration; resident
+   * prefixes no sequence uses (evictable) are not counted as held.
+   */
+  private reportWork(k: number, now: number): void {
+    const n = this.runDecodes ? this.decodeSeqs : 0; // prefill_first: decodes waited
+
+    const p = this.runPrefillTokens;
+    const kv0 = this.kvUsed - this.prefixes.evictable;
+    const decodeKvSum = k * this.decodeKv + (n * k * (k - 1)) / 2;
+    let kvS: number;
+    if (k === 1) kvS = kv0 * (now - this.runStart);
+    else {
+      kvS = 0;
+      let prev = this.runStart;
+      for (let j = 0; j < k; j++) {
+        const end = j === k - 1 ? now : this.runEnds[j];
+        kvS += (kv0 + n * j) * (end - prev);
+        prev = end;
+      }
+    }
+    const work = this.host.work;
+    this.host.ran(
+      this.runStart,
+      now,
+      work.flops(k, p + n, n + (p > 0 ? 1 : 0), this.runPrefillAttention, decodeKvSum),
+      work.bytes(k, p + n, decodeKvSum),
+      this.runningCount * (now - this.runStart),
+      kvS,
+    );
   }
 
   private complete(r: Request, now: number): void {
@@ -310,6 +347,8 @@ export class ContinuousReplica implements Replica {
     const n = this.runDecodes ? this.decodeSeqs : 0;
     this.runStart = sim.now;
     this.runSteady = prefillTokens === 0;
+    this.runPrefillTokens = prefillTokens;
+    this.runPrefillAttention = prefillAttention;
     let k = 1;
     if (this.runSteady && host.fastForward) {
       const remaining = this.completions.peekKey() - this.step;

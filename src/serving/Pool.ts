@@ -9,12 +9,15 @@ import { PRIORITY, type Replica, type ReplicaHost } from './Replica.js';
 import { RequestQueue } from './RequestQueue.js';
 import type { Request } from './request.js';
 import type { StepModel } from './stepModel.js';
+import { iterationWork } from '../gpu/iterationWork.js';
 
 /** What a pool reports to the run: the metrics hooks. */
 export interface PoolListener {
   completed(request: Request): void;
   dropped(request: Request): void;
   busy(gpus: number, startS: number, endS: number): void;
+  /** A replica's iterations over [startS, endS): see ReplicaHost.ran. */
+  ran(startS: number, endS: number, flops: number, bytes: number, seqS: number, kvS: number): void;
 }
 
 /**
@@ -91,6 +94,7 @@ export class Pool {
       sim,
       serving,
       stepModel,
+      work: iterationWork(spec.model, spec.gpu, gpusPerReplica),
       kvCapacityTokens,
       fastForward,
       prefixCache,
@@ -110,6 +114,7 @@ export class Pool {
       },
       drained: (replica) => this.stop(this.byReplica.get(replica)!),
       busy: (_replica, startS, endS) => listener.busy(gpusPerReplica, startS, endS),
+      ran: (startS, endS, flops, bytes, seqS, kvS) => listener.ran(startS, endS, flops, bytes, seqS, kvS),
     };
     this.shared = serving.router === 'shared_queue' ? new RequestQueue() : null;
     this.Batcher = serving.batching === 'static' ? StaticReplica : ContinuousReplica;

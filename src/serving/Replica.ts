@@ -3,6 +3,7 @@ import type { ServingSpec } from '../workload/scenario.js';
 import type { Request } from './request.js';
 import type { RequestQueue } from './RequestQueue.js';
 import type { StepModel } from './stepModel.js';
+import type { IterationWork } from '../gpu/iterationWork.js';
 
 /** Same-time order: arrivals and routing first, then batch formation at iteration boundaries. */
 export const PRIORITY = { arrival: 0, boundary: 1 } as const;
@@ -12,6 +13,8 @@ export interface ReplicaHost {
   readonly sim: Simulation;
   readonly serving: ServingSpec;
   readonly stepModel: StepModel;
+  /** FLOPs and HBM bytes of iterations (for `mfu`, `mbu`). */
+  readonly work: IterationWork;
   /** KV-cache capacity of one replica, tokens. */
   readonly kvCapacityTokens: number;
   /** Keep shared prefixes resident and skip their prefill (`cache.prefix`). */
@@ -30,6 +33,12 @@ export interface ReplicaHost {
   preempted(request: Request): void;
   /** The replica's GPUs were busy over [startS, endS). */
   busy(replica: number, startS: number, endS: number): void;
+  /**
+   * The replica ran iterations over [startS, endS) that did `flops` FLOPs and moved `bytes` HBM
+   * bytes, with on average `seqS / (endS - startS)` sequences running and `kvS / (endS - startS)`
+   * KV tokens held by them (for `mfu`, `mbu`, `batch_size_mean`, `kv_utilization`).
+   */
+  ran(startS: number, endS: number, flops: number, bytes: number, seqS: number, kvS: number): void;
 }
 
 /** A model replica with its batcher: continuous or static. */

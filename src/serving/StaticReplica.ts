@@ -18,6 +18,10 @@ export class StaticReplica implements Replica {
   private running = false;
   private batch: Request[] = [];
   private batchStart = 0;
+  /** Work of the batch in flight: FLOPs, HBM bytes, KV tokens reserved. */
+  private batchFlops = 0;
+  private batchBytes = 0;
+  private batchKv = 0;
   accepting = true;
 
   constructor(
@@ -80,6 +84,9 @@ export class StaticReplica implements Replica {
 
     // Prefill: the prompts in order, cut into iterations of at most maxBatchTokens tokens.
     const model = host.stepModel;
+    const work = host.work;
+    let flops = 0;
+    let bytes = 0;
     let t = sim.now;
     let iterationTokens = 0;
     let iterationAttention = 0;
@@ -93,13 +100,19 @@ export class StaticReplica implements Replica {
         done += chunk;
         if (iterationTokens === maxBatchTokens) {
           t += model.iterationS(iterationTokens, iterationAttention, 0, 0);
+          flops += work.flops(1, iterationTokens, 1, iterationAttention, 0);
+          bytes += work.bytes(1, iterationTokens, 0);
           iterationTokens = 0;
           iterationAttention = 0;
         }
       }
       contextTokens += r.promptTokens + 1;
     }
-    if (iterationTokens > 0) t += model.iterationS(iterationTokens, iterationAttention, 0, 0);
+    if (iterationTokens > 0) {
+      t += model.iterationS(iterationTokens, iterationAttention, 0, 0);
+      flops += work.flops(1, iterationTokens, 1, iterationAttention, 0);
+      bytes += work.bytes(1, iterationTokens, 0);
+    }
 
     // Decode: every slot steps until the longest output is done.
     const n = batch.length;
@@ -111,11 +124,16 @@ export class StaticReplica implements Replica {
       while (next < n && byOutput[next].outputTokens <= decoded) byOutput[next++].finishedAt = t;
       if (next === n) break;
       t += model.iterationS(0, 0, n, contextTokens + n * (decoded - 1));
+      flops += work.flops(1, n, n, 0, contextTokens + n * (decoded - 1));
+      bytes += work.bytes(1, n, contextTokens + n * (decoded - 1));
       decoded++;
     }
 
     this.batch = batch;
     this.batchStart = sim.now;
+    this.batchFlops = flops;
+    this.batchBytes = bytes;
+    this.batchKv = reserved;
     this.running = true;
     this.event = sim.at(t, this.finish, PRIORITY.boundary);
   };
@@ -124,7 +142,10 @@ export class StaticReplica implements Replica {
     this.event = null;
     this.running = false;
     const host = this.host;
-    host.busy(this.index, this.batchStart, host.sim.now);
+    const now = host.sim.now;
+    host.busy(this.index, this.batchStart, now);
+    const span = now - this.batchStart;
+    host.ran(this.batchStart, now, this.batchFlops, this.batchBytes, this.batch.length * span, this.batchKv * span);
     for (const r of this.batch) {
       r.generated = r.outputTokens;
       r.kvTokens = 0;

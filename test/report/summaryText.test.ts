@@ -30,7 +30,7 @@ function summary(over: Partial<Summary> = {}, chat: { meets: boolean; ttftP99: n
 function hour(h: number, over: Partial<HourRow> = {}): HourRow {
   return <HourRow>{
     hour: h, arrivals: 100 + h, completed: 100 + h, dropped: 0, cache_hits: 0, api_requests: 0, input_tokens: 0, output_tokens: 0,
-    gpus: 4, gpu_utilization: 0.8, ttft_p50_ms: 100, ttft_p99_ms: 400, tpot_p99_ms: 20, e2e_p50_ms: 1000, e2e_p99_ms: 5000,
+    gpus: 4, gpu_utilization: 0.8, batch_size_mean: 10, kv_utilization: 0.2, ttft_p50_ms: 100, ttft_p99_ms: 400, tpot_p99_ms: 20, e2e_p50_ms: 1000, e2e_p99_ms: 5000,
     slo_attainment: 1, gpu_cost: 8, energy_cost: 1, api_cost: 0, cache_cost: 0, other_cost: 1, total_cost: 10, cost_per_1k_requests: 1,
     ...over,
   };
@@ -60,10 +60,17 @@ describe('the run summary', () => {
     expect(text).toContain('verdict: FAIL');
   });
 
-  it('advises a smaller or autoscaled fleet when it is busy under 30% of the time', () => {
-    const idle = [hour(0, { gpu_utilization: 0.2 }), hour(1, { gpu_utilization: 0.3 })];
-    expect(adviceLine(summary(), idle, [])).toBe('the fleet is idle 75% of the time: try `capsim plan` or autoscaling');
-    expect(adviceLine(summary(), [hour(0, { gpu_utilization: 0.31 })], [])).toBeNull();
+  it('advises a schedule from the mean batch, not from busy time (busy reads 100% under continuous batching)', () => {
+    const night = hour(3, { gpu_utilization: 1, batch_size_mean: 3, kv_utilization: 0.02 });
+    const peak = hour(11, { gpu_utilization: 1, batch_size_mean: 24, kv_utilization: 0.1 });
+    expect(adviceLine(summary(), [night, peak], [])).toBe(
+      "1 hour run under a third of the peak hour's batch (hour 3: 3 sequences per replica, KV 2%; peak hour 11: 24, KV 10%): an hourly schedule from `capsim plan` needs fewer GPUs off-peak",
+    );
+    // 9 >= 24 / 3: no off-peak headroom, and replicas hold more than one sequence
+    expect(adviceLine(summary(), [hour(3, { batch_size_mean: 9 }), peak], [])).toBeNull();
+    expect(adviceLine(summary(), [hour(0, { batch_size_mean: 0.4 }), hour(1, { batch_size_mean: 0.5 })], [])).toBe(
+      'the fleet is mostly idle: 0.45 running sequences per replica on average: try `capsim plan`',
+    );
   });
 
   it('lists extra files it wrote', () => {

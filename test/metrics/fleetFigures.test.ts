@@ -1,0 +1,117 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { resolveWorkload } from '../../src/workload/load.js';
+import { simulate } from '../../src/simulate.js';
+import { kvCapacityTokens } from '../../src/gpu/memory.js';
+import { iterationWork } from '../../src/gpu/iterationWork.js';
+
+/**
+ * kv_utilization, batch_size_mean, mfu and mbu against hand-computed cases.
+ *
+ * A toy dense model small enough to count by hand: 2 layers, hidden 4, 2 heads of dim 2 (q dim 4),
+ * 1 KV head (kv dim 2), MLP 8, vocabulary 10, BF16. Per layer: attention 4 x (2x4 + 2x2) = 48
+ * weights, gated MLP 3 x 4 x 8 = 96; with the tied 10 x 4 embedding, params = 2 x 144 + 40 = 328.
+ *   FLOPs per token (linear layers) = 2 x 2 x 144 = 576; LM head per sampled token = 2 x 40 = 80;
+ *   attention per token pair or KV token read = 4 x 4 x 2 = 32.
+ *   Weight bytes per iteration = (288 + 40) x 2 = 656; activation bytes per token
+ *   = 2 layers x 2 bytes x (7x4 + 2x(4+2) + 3x8) = 256; KV bytes per token = 2 x 2 x 1 x 2 x 2 = 16.
+ */
+const model = { name: 'toy', params: 328, layers: 2, hidden_size: 4, attention_heads: 2, kv_heads: 1, head_dim: 2, mlp_size: 8, vocab_size: 10 };
+
+describe('iterationWork: FLOPs and bytes of an iteration', () => {
+  it('counts the toy model by hand', () => {
+    const s = resolveWorkload({ name: 't', duration: '1h', traffic: { rate: 1 }, classes: [{ name: 'c', prompt_tokens: 10, output_tokens: 10 }], model, gpu: 'h100-sxm', fleet: { gpus: 1 } });
+    const w = iterationWork(s.pools[0].model, s.pools[0].gpu, 1);
+    // 3 tokens, 1 sample, 5 prefill pairs, 7 KV tokens read: 576x3 + 80 + 32x12
+    expect(w.flops(1, 3, 1, 5, 7)).toBe(2192);
+    // 656 + (256 + 16) x 3 + 16 x 7
+    expect(w.bytes(1, 3, 7)).toBe(1584);
+    // k iterations repeat the per-iteration part; the KV part is a total over the iterations
+    expect(w.flops(4, 2, 2, 0, 100)).toBe(4 * (576 * 2 + 160) + 3200);
+    expect(w.bytes(4, 2, 100)).toBe(4 * (656 + 272 * 2) + 1600);
+  });
+});
+
+describe('fleet figures of a run, by hand', () => {
+  // Three requests alone on one replica (arrivals 1200 s apart, each done in 1000 s), every
+  // iteration exactly 1 s (a perf block with equal bases and no per-token terms).
+  const P = 2000;
+  const O = 1000;
+  const dir = mkdtempSync(join(tmpdir(), 'capsim-fleet-'));
+  const trace = join(dir, 'three.csv');
+  writeFileSync(trace, `t,prompt,output\n0,${P},${O}\n1200,${P},${O}\n2400,${P},${O}\n`);
+  const scenario = resolveWorkload({
+    name: 'fleet-figures',
+    duration: '1h',
+    traffic: { arrival: 'trace', trace: { file: trace, format: 'csv', columns: { time: 't', time_unit: 's', prompt: 'prompt', output: 'output' } } },
+    classes: [{ name: 'c' }],
+    model,
+    gpu: { memory_gb: 1.194, bf16_tflops: 2.4e-7, bandwidth_tbps: 6.8e-8, tdp_w: 700, idle_w: 100, price_per_hour: 1 },
+    fleet: { gpus: 1 },
+    perf: { prefill: { base: '1s', per_token: 0 }, decode: { base: '1s', per_seq: 0, per_kv_token: 0 } },
+    serving: { max_queue_time: '1h' },
+  });
+  const run = simulate(scenario);
+  const row = run.hourly[0];
+  const capacity = kvCapacityTokens(scenario.pools[0].model, scenario.pools[0].gpu, 1, scenario.serving.gpuMemoryUtilization);
+
+  it('each request runs one prefill and O - 1 decode iterations of 1 s', () => {
+    expect(run.summary.completed).toBe(3);
+    expect(run.summary.latency.e2e_ms.max).toBeCloseTo(O * 1000, 3);
+  });
+
+  it('batch_size_mean: 3 requests x O s running / 3600 ready replica-seconds', () => {
+    expect(row.batch_size_mean).toBeCloseTo((3 * O) / 3600, 4);
+  });
+
+  it('kv_utilization: KV held P during prefill, P + j during decode iteration j, over capacity x 3600 s', () => {
+    // memory 1.194 GB x 0.9 less 1 GiB reserve and activations: about 20k tokens of 16 bytes
+    expect(capacity).toBeGreaterThan(P + O);
+    expect(capacity).toBeLessThan(40_000);
+    const perRequest = P * 1 + (O - 1) * P + ((O - 1) * (O - 2)) / 2; // token-seconds
+    const expected = (3 * perRequest) / (capacity * 3600);
+    expect(expected).toBeGreaterThan(0.01);
+    expect(row.kv_utilization).toBeCloseTo(expected, 6);
+  });
+
+  it('mfu and mbu: FLOPs and bytes of the iterations run / (3600 GPU-seconds x peak)', () => {
+    // prefill: P tokens, 1 sample, P^2/2 attention pairs; decode j = 0..O-2: 1 token, 1 sample, P + j KV tokens
+    const decodeKv = (O - 1) * P + ((O - 1) * (O - 2)) / 2;
+    const flops = 576 * P + 80 + 32 * (P * P) / 2 + (O - 1) * (576 + 80) + 32 * decodeKv;
+    const bytes = 656 + 272 * P + (O - 1) * (656 + 272) + 16 * decodeKv;
+    const mfu = (3 * flops) / (3600 * 2.4e-7 * 1e12);
+    const mbu = (3 * bytes) / (3600 * 6.8e-8 * 1e12);
+    expect(mfu).toBeGreaterThan(0.1);
+    expect(mbu).toBeGreaterThan(0.1);
+    expect(row.mfu).toBeCloseTo(mfu, 6);
+    expect(row.mbu).toBeCloseTo(mbu, 6);
+    expect(run.summary.fleet.mfu).toBeCloseTo(mfu, 6);
+  });
+
+  it('gpu_utilization stays the busy share: 3 x O s of 3600 s', () => {
+    expect(row.gpu_utilization).toBeCloseTo((3 * O) / 3600, 6);
+  });
+});
+
+describe('batch_size_mean is Little\'s law on the replicas', () => {
+  it('equals the sum of the requests\' time on a replica over ready replica-seconds', () => {
+    // L = sum of residence times / T: a sequence runs from admission (startedAt) to its last token.
+    let residence = 0;
+    const H = 1800;
+    const run = simulate(
+      resolveWorkload({
+        name: 'little', seed: 3, duration: '30m', traffic: { rate: 4 },
+        classes: [{ name: 'c', prompt_tokens: { dist: 'uniform', min: 100, max: 900 }, output_tokens: { dist: 'uniform', min: 20, max: 300 } }],
+        model: 'llama-3.1-8b', gpu: 'l4', fleet: { gpus: 3 }, serving: { max_queue_time: '1h' },
+      }),
+      { onRequestEnd: (r, outcome) => { if (outcome === 'gpu') residence += Math.max(0, Math.min(r.finishedAt, H) - r.startedAt); } },
+    );
+    expect(run.summary.preemptions).toBe(0);
+    const expected = residence / (3 * H);
+    expect(expected).toBeGreaterThan(1);
+    // 4 decimals kept in the output
+    expect(run.summary.fleet.batch_size_mean).toBeCloseTo(expected, 3);
+  });
+});
