@@ -22,6 +22,7 @@
 import type { GpuSpec, ModelSpec } from '../workload/scenario.js';
 import { replicaKvBytesPerToken } from './memory.js';
 import { architectureScale } from './roofline.js';
+import { gemmPath, layerBytesPerParam } from './precision.js';
 
 export interface IterationWork {
   /**
@@ -31,7 +32,7 @@ export interface IterationWork {
   flops(iterations: number, tokens: number, samples: number, prefillAttention: number, decodeKvTokens: number): number;
   /** HBM bytes moved by the same iterations. */
   bytes(iterations: number, tokens: number, decodeKvTokens: number): number;
-  /** Peak dense FLOP/s of one GPU at the weights' precision (as the roofline uses). */
+  /** Datasheet dense FLOP/s of one GPU: FP8 when the GEMMs run on FP8 tensor cores, else BF16. */
   readonly peakFlopsPerGpu: number;
   /** Peak HBM bytes/s of one GPU. */
   readonly peakBytesPerGpu: number;
@@ -40,7 +41,8 @@ export interface IterationWork {
 export function iterationWork(model: ModelSpec, gpu: GpuSpec, tp: number): IterationWork {
   const h = model.hiddenSize;
   const L = model.layers;
-  const bytesPerParam = model.bytesPerParam;
+  // Precision as the roofline reads it: quantized layer weights, the LM head at bytes_per_param.
+  const bytesPerParam = layerBytesPerParam(model);
   const qDim = model.attentionHeads * model.headDim;
   const kvDim = model.kvHeads * model.headDim;
   const scale = architectureScale(model);
@@ -52,7 +54,7 @@ export function iterationWork(model: ModelSpec, gpu: GpuSpec, tp: number): Itera
   const linearFlopsPerToken = 2 * L * (attnParams + routerParams + model.expertsPerToken * expertParams);
   const lmHeadFlopsPerSample = 2 * lmHeadParams;
   const attentionFlopsPerPair = 4 * qDim * L;
-  const fixedWeightBytes = (L * (attnParams + routerParams + (moe ? 0 : expertParams)) + lmHeadParams) * bytesPerParam;
+  const fixedWeightBytes = L * (attnParams + routerParams + (moe ? 0 : expertParams)) * bytesPerParam + lmHeadParams * model.bytesPerParam;
   const expertBytes = L * expertParams * bytesPerParam;
   const missRate = moe ? 1 - model.expertsPerToken / model.experts : 0;
   // The roofline's per-GPU elementwise traffic summed over the tp GPUs (norms are replicated).
@@ -66,7 +68,7 @@ export function iterationWork(model: ModelSpec, gpu: GpuSpec, tp: number): Itera
       const weights = moe ? fixedWeightBytes + expertBytes * model.experts * (1 - Math.pow(missRate, tokens)) : fixedWeightBytes;
       return iterations * (weights + (activationBytesPerToken + kvBytes) * tokens) + kvBytes * decodeKvTokens;
     },
-    peakFlopsPerGpu: (bytesPerParam <= 1 && gpu.fp8Tflops ? gpu.fp8Tflops : gpu.bf16Tflops) * 1e12,
+    peakFlopsPerGpu: (gemmPath(model, gpu) === 'fp8' ? (gpu.fp8Tflops as number) : gpu.bf16Tflops) * 1e12,
     peakBytesPerGpu: gpu.bandwidthTbps * 1e12,
   };
 }

@@ -18,6 +18,7 @@ export interface HeadroomHour {
 export const OFF_PEAK_SHARE = 1 / 3;
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
+const one = (x: number) => Math.round(x * 10) / 10;
 
 export function headroomAdvice(hours: readonly HeadroomHour[]): string | null {
   const rows = hours.filter((h): h is HeadroomHour & { batch_size_mean: number } => h.batch_size_mean !== null);
@@ -27,7 +28,7 @@ export function headroomAdvice(hours: readonly HeadroomHour[]): string | null {
   const quiet = rows.filter((h) => h.batch_size_mean < OFF_PEAK_SHARE * peak.batch_size_mean);
   if (quiet.length > 0) {
     const low = quiet.reduce((a, b) => (b.batch_size_mean < a.batch_size_mean ? b : a));
-    return `${quiet.length} hour${quiet.length === 1 ? '' : 's'} run under a third of the peak hour's batch (hour ${low.hour}: ${low.batch_size_mean} sequences per replica, KV ${pct(low.kv_utilization ?? 0)}; peak hour ${peak.hour}: ${peak.batch_size_mean}, KV ${pct(peak.kv_utilization ?? 0)}): an hourly schedule from \`capsim plan\` needs fewer GPUs off-peak`;
+    return `${quiet.length} hour${quiet.length === 1 ? '' : 's'} run under a third of the peak hour's batch (hour ${low.hour}: ${one(low.batch_size_mean)} sequences per replica, KV ${pct(low.kv_utilization ?? 0)}; peak hour ${peak.hour}: ${one(peak.batch_size_mean)}, KV ${pct(peak.kv_utilization ?? 0)}): an hourly schedule from \`capsim plan\` needs fewer GPUs off-peak`;
   }
   const mean = rows.reduce((s, h) => s + h.batch_size_mean, 0) / rows.length;
   if (mean < 1) return `the fleet is mostly idle: ${Math.round(mean * 100) / 100} running sequences per replica on average: try \`capsim plan\``;
