@@ -47,13 +47,25 @@ describe('the repository is self-contained', () => {
     expect(hits, `these lines refer to ${OUTSIDE.join(' or ')}; copy what they use into data/reference/ and point there:\n${hits.join('\n')}`).toEqual([]);
   });
 
-  it('every reference-data folder has its README and licence', () => {
+  it('every reference-data file has a README and a licence in its folder or a parent source folder', () => {
     const root = path.join(repoRoot, 'data/reference');
-    const folders = ['traces/azure_llm_2023', 'traces/mooncake', 'vidur'];
-    for (const f of folders) {
-      const names = readdirSync(path.join(root, f));
-      expect(names, `data/reference/${f}`).toContain('README.md');
-      expect(names.some((n) => n.startsWith('LICENSE')), `data/reference/${f} has no LICENSE file`).toBe(true);
-    }
+    const lacking: string[] = [];
+    const visit = (dir: string, inherited: { readme: boolean; licence: boolean }) => {
+      const entries = readdirSync(path.join(root, dir), { withFileTypes: true });
+      const here = {
+        readme: inherited.readme || (dir !== '' && entries.some((e) => e.name === 'README.md')),
+        licence: inherited.licence || (dir !== '' && entries.some((e) => e.name.startsWith('LICENSE'))),
+      };
+      for (const e of entries) {
+        const rel = dir === '' ? e.name : `${dir}/${e.name}`;
+        if (e.isDirectory()) visit(rel, here);
+        else if (dir !== '' && !(here.readme && here.licence)) {
+          const missing = [here.readme ? null : 'README.md', here.licence ? null : 'LICENSE'].filter((m) => m !== null);
+          lacking.push(`data/reference/${rel}: no ${missing.join(' and ')} beside it or above it`);
+        }
+      }
+    };
+    visit('', { readme: false, licence: false });
+    expect(lacking, `each source folder under data/reference needs README.md (source, date, used by) and its LICENSE:\n${lacking.join('\n')}`).toEqual([]);
   });
 });
