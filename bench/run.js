@@ -29,6 +29,7 @@ const SCENARIOS = [
   { name: 'static', about: '24 h chatbot day, static batching, 16 GPUs', run: runWorkload('static.yaml') },
   { name: 'chatbot', about: 'the bundled default workload (workloads/chatbot.yaml)', run: runWorkload('../../workloads/chatbot.yaml') },
   { name: 'trace', about: 'Azure 2023 conv trace, 4x, looped 24 h, 8 GPUs', run: runWorkload('trace.yaml') },
+  { name: 'weeks-4', about: '28 d, weekly profile + 5%/month growth, 4 GPUs (--quick: 2 d)', quickLabel: ' (2 d)', run: runWorkload('weeks-4.yaml', ['duration=2d']) },
 ];
 
 const args = process.argv.slice(2);

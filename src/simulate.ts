@@ -56,7 +56,7 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
   const horizonS = scenario.durationS ?? traceSpanS(scenario);
   const hours = Math.ceil(horizonS / 3600);
   const sim = new Simulation();
-  const metrics = new HourlyMetrics(scenario, hours);
+  const metrics = new HourlyMetrics(scenario, hours, horizonS);
   const busyByPool = scenario.pools.map(() => new Float64Array(hours));
   const workByPool: FleetWork[] = [];
   const seed = scenario.seed;

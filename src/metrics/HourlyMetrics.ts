@@ -59,13 +59,25 @@ export class HourlyMetrics {
   readonly hours: number;
   /** tallies[hour][classIndex] */
   readonly tallies: Tally[][];
+  /**
+   * Throughput: requests completed (by any backend) and their output tokens, by the hour their
+   * last token came (not their arrival hour), `[hour * classes + classIndex]`. Completions after
+   * the horizon (the drain) fall in no hour.
+   */
+  readonly finished: Float64Array;
+  readonly finishedOutputTokens: Float64Array;
+  private readonly horizonS: number;
   private readonly limits: { ttftMs: number; tpotMs: number; e2eMs: number }[];
 
   constructor(
     private readonly scenario: Scenario,
     hours: number,
+    horizonS = hours * HOUR_S,
   ) {
     this.hours = hours;
+    this.horizonS = horizonS;
+    this.finished = new Float64Array(hours * scenario.classes.length);
+    this.finishedOutputTokens = new Float64Array(hours * scenario.classes.length);
     this.tallies = Array.from({ length: hours }, () => scenario.classes.map(() => new Tally()));
     this.limits = scenario.classes.map((c) => ({
       ttftMs: (c.slo.ttftS ?? Infinity) * 1000,
@@ -96,6 +108,11 @@ export class HourlyMetrics {
       return;
     }
     t.completed++;
+    if (r.finishedAt < this.horizonS) {
+      const i = Math.floor(r.finishedAt / HOUR_S) * this.scenario.classes.length + r.classIndex;
+      this.finished[i]++;
+      this.finishedOutputTokens[i] += r.outputTokens;
+    }
     if (outcome === 'cache') t.cacheHits++;
     else if (outcome === 'api') {
       t.apiRequests++;

@@ -16,6 +16,10 @@ export interface HourRow {
   api_requests: number;
   input_tokens: number;
   output_tokens: number;
+  /** Requests completed during the hour (by when their last token came) per second of the hour. */
+  throughput_rps: number;
+  /** Output tokens of those requests per second of the hour. */
+  output_tokens_per_s: number;
   gpus: number;
   replicas_ready: number;
   gpu_utilization: number;
@@ -40,7 +44,7 @@ export interface HourRow {
 
 export const HOURLY_COLUMNS: readonly (keyof HourRow)[] = [
   'hour', 'arrivals', 'completed', 'dropped', 'cache_hits', 'api_requests', 'input_tokens',
-  'output_tokens', 'gpus', 'replicas_ready', 'gpu_utilization', 'kv_utilization', 'batch_size_mean', 'mfu', 'mbu', 'ttft_p50_ms', 'ttft_p99_ms', 'tpot_p99_ms',
+  'output_tokens', 'throughput_rps', 'output_tokens_per_s', 'gpus', 'replicas_ready', 'gpu_utilization', 'kv_utilization', 'batch_size_mean', 'mfu', 'mbu', 'ttft_p50_ms', 'ttft_p99_ms', 'tpot_p99_ms',
   'e2e_p50_ms', 'e2e_p99_ms', 'slo_attainment', 'gpu_cost', 'energy_cost', 'api_cost',
   'cache_cost', 'other_cost', 'total_cost', 'cost_per_1k_requests',
 ];
@@ -123,6 +127,46 @@ export interface Summary extends RequestFigures {
   /** Fleet-wide figures over the whole run (time-weighted like the hourly columns). */
   fleet: FleetFigures;
   classes: Record<string, ClassSummary>;
+  /** Runs longer than a day only: totals per day of 24 hourly rows (the last day may be shorter). */
+  by_day?: DayTotals[];
+}
+
+/** One day of a multi-day run, from its hourly.csv rows. */
+export interface DayTotals {
+  /** 0-based day index; day 0 is a Monday for `weekly_profile`. */
+  day: number;
+  hours: number;
+  requests: number;
+  completed: number;
+  dropped: number;
+  output_tokens: number;
+  total_cost: number;
+  /** The highest hourly ttft_p99_ms / e2e_p99_ms of the day (null: no request completed). */
+  worst_hour_ttft_p99_ms: number | null;
+  worst_hour_e2e_p99_ms: number | null;
+}
+
+/** Sums the hourly rows by day of 24 hours. */
+export function dayTotals(hourly: readonly HourRow[]): DayTotals[] {
+  const days: DayTotals[] = [];
+  const worst = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+  for (const r of hourly) {
+    const d = Math.floor(r.hour / 24);
+    let day = days[d];
+    if (day === undefined) {
+      day = { day: d, hours: 0, requests: 0, completed: 0, dropped: 0, output_tokens: 0, total_cost: 0, worst_hour_ttft_p99_ms: null, worst_hour_e2e_p99_ms: null };
+      days[d] = day;
+    }
+    day.hours++;
+    day.requests += r.arrivals;
+    day.completed += r.completed;
+    day.dropped += r.dropped;
+    day.output_tokens += r.output_tokens;
+    day.total_cost = money(day.total_cost + r.total_cost);
+    day.worst_hour_ttft_p99_ms = worst(day.worst_hour_ttft_p99_ms, r.ttft_p99_ms);
+    day.worst_hour_e2e_p99_ms = worst(day.worst_hour_e2e_p99_ms, r.e2e_p99_ms);
+  }
+  return days;
 }
 
 export interface RunResult {
@@ -141,6 +185,9 @@ const ratio = (x: number) => Math.round(x * 1e6) / 1e6;
 function latencyStats(s: Samples): LatencyStats {
   return { mean: ms(s.mean()), p50: ms(s.quantile(0.5)), p90: ms(s.quantile(0.9)), p99: ms(s.quantile(0.99)), max: ms(s.max()) };
 }
+
+/** Completions and their output tokens in one hour's seconds, as rates. */
+interface Throughput { requests: number; outputTokens: number; seconds: number }
 
 /** The fleet-wide figures of one hour (see fleetFigures). */
 export interface FleetFigures {
@@ -179,9 +226,9 @@ export function fleetFigures(seconds: number, provisionedGpuS: number, readyRepl
   };
 }
 
-function row(hour: number, t: Tally, cost: CostParts, fleet: FleetFigures): HourRow;
-function row(hour: number, t: Tally, cost: CostParts, fleet: null, cls: string): ClassHourRow;
-function row(hour: number, t: Tally, cost: CostParts, fleet: FleetFigures | null, cls?: string): HourRow | ClassHourRow {
+function row(hour: number, t: Tally, thr: Throughput, cost: CostParts, fleet: FleetFigures): HourRow;
+function row(hour: number, t: Tally, thr: Throughput, cost: CostParts, fleet: null, cls: string): ClassHourRow;
+function row(hour: number, t: Tally, thr: Throughput, cost: CostParts, fleet: FleetFigures | null, cls?: string): HourRow | ClassHourRow {
   const parts = { gpu_cost: money(cost.gpu), energy_cost: money(cost.energy), api_cost: money(cost.api), cache_cost: money(cost.cache), other_cost: money(cost.other) };
   const total = money(parts.gpu_cost + parts.energy_cost + parts.api_cost + parts.cache_cost + parts.other_cost);
   return {
@@ -194,6 +241,8 @@ function row(hour: number, t: Tally, cost: CostParts, fleet: FleetFigures | null
     api_requests: t.apiRequests,
     input_tokens: t.inputTokens,
     output_tokens: t.outputTokens,
+    throughput_rps: thr.seconds > 0 ? ratio(thr.requests / thr.seconds) : 0,
+    output_tokens_per_s: thr.seconds > 0 ? Math.round((thr.outputTokens / thr.seconds) * 1e4) / 1e4 : 0,
     ...(fleet ?? NO_FLEET),
     ttft_p50_ms: ms(t.ttftMs.quantile(0.5)),
     ttft_p99_ms: ms(t.ttftMs.quantile(0.99)),
@@ -268,10 +317,15 @@ export function buildResult(
       byPricing.custom += f.custom[h];
     }
     const hourTally = new Tally();
+    const hourThr: Throughput = { requests: 0, outputTokens: 0, seconds };
     tallies.forEach((t, c) => {
       hourTally.addAll(t);
       classTotals[c].addAll(t);
-      const r = row(h, t, byClass[c], null, scenario.classes[c].name);
+      const i = h * tallies.length + c;
+      const thr: Throughput = { requests: metrics.finished[i], outputTokens: metrics.finishedOutputTokens[i], seconds };
+      hourThr.requests += thr.requests;
+      hourThr.outputTokens += thr.outputTokens;
+      const r = row(h, t, thr, byClass[c], null, scenario.classes[c].name);
       classCost[c] += r.total_cost;
       hourlyByClass.push(r);
       if (!tallyMeetsSlo(scenario, c, t)) hoursMissed[c].push(h);
@@ -279,7 +333,7 @@ export function buildResult(
     all.addAll(hourTally);
     storageSpend += storageCost(scenario, seconds / 3600, arrivalsSoFar, hourTally.arrivals);
     arrivalsSoFar += hourTally.arrivals;
-    hourly.push(row(h, hourTally, total, fleetNow));
+    hourly.push(row(h, hourTally, hourThr, total, fleetNow));
   }
 
   const sumOf = (k: keyof HourRow) => money(hourly.reduce((s, r) => s + (r[k] as number), 0));
@@ -335,6 +389,7 @@ export function buildResult(
     meets_slo: hoursMissed.every((missed) => missed.length === 0),
     fleet: fleetFigures(runSeconds, runFleet[0], runFleet[1], runFleet[2], runFleet[3], runFleet[4], runFleet[5], runFleet[6]),
     classes,
+    ...(horizonS > 24 * 3600 ? { by_day: dayTotals(hourly) } : {}),
   };
   return { hourly, hourlyByClass, summary };
 }

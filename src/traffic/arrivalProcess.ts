@@ -1,6 +1,7 @@
 import type { TrafficSpec } from '../workload/scenario.js';
 import type { Uniform } from '../random/streams.js';
 import { exponential, gamma } from '../random/sample.js';
+import { rateByHour } from './rateByHour.js';
 
 const HOUR_S = 3600;
 
@@ -9,18 +10,18 @@ const HOUR_S = 3600;
  * variation), made non-homogeneous by the daily profile through a time change.
  *
  * Gaps of mean 1 are drawn in "operational time" u; real time t solves Λ(t) = u, where
- * Λ(t) = ∫ rate(s) ds and rate is piecewise constant per hour (rate x profile[hour of day]).
+ * Λ(t) = ∫ rate(s) ds and rate is piecewise constant per hour (`rateByHour`: rate x daily and
+ * weekly profile x growth).
  * For Poisson gaps this is the exact non-homogeneous Poisson process (Çinlar's time-change
  * theorem); no gap is truncated. Hours with zero weight receive no arrivals.
  *
  * @returns a function giving the next arrival time in seconds, or Infinity past `horizonS`
  */
 export function arrivalProcess(traffic: TrafficSpec, horizonS: number, u: Uniform): () => number {
-  const profile = traffic.dailyProfile;
   const cv = traffic.arrival === 'gamma' ? traffic.burstiness : 1;
   const shape = 1 / (cv * cv);
   const gap = cv === 1 ? () => exponential(u, 1) : () => gamma(u, shape, 1 / shape);
-  const rateAt = (hour: number) => traffic.ratePerS * (profile ? profile[hour % 24] : 1);
+  const rateAt = rateByHour(traffic);
 
   let operational = 0; // Λ of the latest arrival
   let hour = 0; // the hour the latest arrival fell in

@@ -35,11 +35,24 @@ export function resolveTraffic(doc: WorkloadDoc, ctx: TrafficContext, problems: 
     if (sum <= 0) problems.add(['traffic', 'daily_profile'], 'must not be all zero');
     else dailyProfile = t.daily_profile.map((w) => (w * 24) / sum);
   }
+  if (arrival === 'trace') {
+    for (const key of ['weekly_profile', 'growth'] as const) {
+      if (t[key] !== undefined) problems.add(['traffic', key], 'applies only to synthetic arrivals (poisson or gamma); a trace with times keeps its own');
+    }
+  }
+  let weeklyProfile: number[] | null = null;
+  if (t.weekly_profile) {
+    const sum = t.weekly_profile.reduce((a, b) => a + b, 0);
+    if (sum <= 0) problems.add(['traffic', 'weekly_profile'], 'must not be all zero');
+    else weeklyProfile = t.weekly_profile.map((w) => (w * 7) / sum);
+  }
   return {
     ratePerS: t.rate ?? 0,
     arrival,
     burstiness: t.burstiness ?? 1,
     dailyProfile,
+    weeklyProfile,
+    growth: t.growth ? { perS: t.growth.per, rate: t.growth.rate } : null,
     trace: t.trace ? resolveTrace(t.trace, ctx, problems) : null,
   };
 }

@@ -214,6 +214,10 @@ export interface TrafficSpec {
   readonly burstiness: number;
   /** 24 weights normalised to mean 1, or null for a flat day. */
   readonly dailyProfile: readonly number[] | null;
+  /** 7 weights (Monday first; hour 0 of the run is Monday 00:00) normalised to mean 1, or null. */
+  readonly weeklyProfile: readonly number[] | null;
+  /** Compound growth of the arrival rate: x (1 + rate) every `perS` seconds, or null. */
+  readonly growth: { readonly perS: number; readonly rate: number } | null;
   readonly trace: TraceSpec | null;
 }
 

@@ -111,6 +111,11 @@ const trafficSchema = strict({
   arrival: z.enum(['poisson', 'gamma', 'trace']).optional(),
   burstiness: positive.optional(),
   daily_profile: z.array(nonNegative).length(24).optional(),
+  weekly_profile: z.array(nonNegative).length(7).optional(),
+  growth: strict({
+    per: duration('positive'),
+    rate: z.number().finite().gt(-1, 'must be > -1 (a decline of less than 100% per period)'),
+  }).optional(),
   trace: traceSchema.optional(),
 });
 
