@@ -14,10 +14,10 @@ import * as z from 'zod';
 export const SCHEMA_FILE = fileURLToPath(new URL('../workloads/workload.schema.json', import.meta.url));
 
 const DURATION = {
-  description: 'a duration: a number of seconds, or a string with a unit (250ms, 2s, 5m, 1h, 24h, 180d)',
+  description: 'a duration: a number of seconds, or a string with a unit (250ms, 2s, 5m, 1h, 24h, 180d, 3y)',
   anyOf: [
     { type: 'number', minimum: 0 },
-    { type: 'string', pattern: '^\\s*[0-9]*\\.?[0-9]+(?:e[+-]?[0-9]+)?\\s*(us|µs|ms|s|m|h|d)\\s*$' },
+    { type: 'string', pattern: '^\\s*[0-9]*\\.?[0-9]+(?:e[+-]?[0-9]+)?\\s*(us|µs|ms|s|m|h|d|y)\\s*$' },
   ],
 };
 const PARAM_COUNT = {

@@ -16,9 +16,29 @@ export interface InputProblem {
 }
 
 export function formatProblem(p: InputProblem): string {
-  const where = [p.file ?? '', p.line !== null ? `:${p.line}` : ''].join('');
-  const path = p.path ? `${p.path}: ` : '';
-  return where ? `${where}: ${path}${p.message}` : `${path}${p.message}`;
+  const where = [printable(p.file ?? ''), p.line !== null ? `:${p.line}` : ''].join('');
+  const path = p.path ? `${printable(p.path)}: ` : '';
+  return where ? `${where}: ${path}${printable(p.message)}` : `${path}${printable(p.message)}`;
+}
+
+// C0 and C1 control characters, DEL, line/paragraph separators and bidirectional overrides.
+// eslint-disable-next-line no-control-regex
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufffe\uffff]/g;
+
+/**
+ * `text` with every non-printable character written as an escape (`\x00`, `\n`, `\u202e`), so
+ * that a message quoting hostile input never sends control characters to a terminal.
+ * `keepNewlines` leaves line breaks (between the lines of a multi-line message).
+ */
+export function printable(text: string, keepNewlines = false): string {
+  return text.replace(UNPRINTABLE, (c) => {
+    if (keepNewlines && c === '\n') return c;
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === '\t') return '\\t';
+    const code = c.charCodeAt(0);
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
 }
 
 export class InputError extends Error {

@@ -1,7 +1,7 @@
 import type { ClassSpec, PoolSpec, ResponseCacheSpec, Scenario } from './workload/scenario.js';
 import { Simulation } from './engine/Simulation.js';
 import { stream } from './random/streams.js';
-import { HourlyMetrics, type Outcome } from './metrics/HourlyMetrics.js';
+import { HourlyMetrics, type DropReason, type Outcome } from './metrics/HourlyMetrics.js';
 import { buildResult, type RunResult } from './metrics/results.js';
 import { Pool } from './serving/Pool.js';
 import { newRequest, type Request } from './serving/request.js';
@@ -13,7 +13,6 @@ import { rooflineStepModel } from './gpu/roofline.js';
 import { factorsFor } from './gpu/efficiency.js';
 import { kvCapacityTokens } from './gpu/memory.js';
 import { PRIORITY } from './serving/Replica.js';
-import { inputError } from './errors.js';
 import { ResponseCache } from './levers/responseCache.js';
 import { ApiBackend } from './levers/apiBackend.js';
 import { OverflowRule } from './levers/overflow.js';
@@ -62,15 +61,12 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
   const seed = scenario.seed;
   const classes = scenario.classes;
 
-  const end = (r: Request, outcome: Outcome) => {
-    metrics.onEnd(r, outcome);
+  const end = (r: Request, outcome: Outcome, reason?: DropReason) => {
+    metrics.onEnd(r, outcome, reason);
     options.onRequestEnd?.(r, outcome);
   };
 
   const pools = scenario.pools.map((spec, p) => {
-    if (scenario.serving.maxBatchTokens < scenario.serving.maxBatchSize && scenario.serving.batching === 'continuous') {
-      throw inputError(`must be at least serving.max_batch_size (${scenario.serving.maxBatchSize}): every decoding sequence needs a token of the iteration budget`, { path: 'serving.max_batch_tokens', file: scenario.sourceFile });
-    }
     const capacity = kvCapacityTokens(spec.model, spec.gpu, spec.gpusPerReplica, scenario.serving.gpuMemoryUtilization);
     const busy = busyByPool[p];
     const peaks = iterationWork(spec.model, spec.gpu, spec.gpusPerReplica);
@@ -83,7 +79,10 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
       capacity,
       {
         completed: (r) => end(r, 'gpu'),
-        dropped: (r) => end(r, 'dropped'),
+        // Replicas drop a waiting request past its queue-time limit on its first admission,
+        // else one that cannot fit in an empty replica's KV memory (ContinuousReplica,
+        // StaticReplica): the same test tells the two apart here.
+        dropped: (r) => end(r, 'dropped', Number.isNaN(r.startedAt) && sim.now - r.queuedAt > r.maxQueueS ? 'queue_time' : 'kv_memory'),
         busy: (gpus, s, e) => splitByHour(busy, gpus, s, Math.min(e, horizonS)),
         ran: (s, e, flops, bytes, seqS, kvS) => work.add(s, e, flops, bytes, seqS, kvS),
       },
@@ -121,7 +120,7 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
   const progressEvery = options.progressEvery ?? 100_000;
 
   const serveByApi = (r: Request) => {
-    end(r, (apiBackend as ApiBackend).serve(r, sim.now));
+    end(r, (apiBackend as ApiBackend).serve(r, sim.now), 'api_limit');
   };
 
   /** After retrieval and compression: the hosted API, or the class's pool (overflow may divert). */
@@ -194,7 +193,7 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
  * pass before the run (so that hours and billing are known up front).
  */
 function traceSpanS(scenario: Scenario): number {
-  const reader = openTrace(scenario.traffic.trace!, {});
+  const reader = openTrace(scenario.traffic.trace!, { skipBadRows: scenario.traffic.trace!.skipBadRows === true });
   let last = 0;
   let rows = 0;
   for (let row = reader.next(); row !== null; row = reader.next()) {

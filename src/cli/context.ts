@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError, printable } from '../errors.js';
 
 /** What a command action returns: the process exit code (docs/cli.md: 0, 1, 2, 3). */
 export type ExitCode = 0 | 1 | 2 | 3;
@@ -32,7 +32,7 @@ export async function guarded(io: Io, debug: boolean, body: () => Promise<ExitCo
       return EXIT.badInput;
     }
     const err = error as Error;
-    io.err(`capsim: internal error: ${err?.message ?? String(error)}\n`);
+    io.err(`capsim: internal error: ${printable(err?.message ?? String(error))}\n`);
     if (debug && err?.stack) io.err(`${err.stack}\n`);
     else io.err('(this is a bug in capsim; run again with --debug for the stack trace)\n');
     return EXIT.internal;

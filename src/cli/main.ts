@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT, processIo, type ExitCode, type Io } from './context.js';
 import { commands } from './commands/index.js';
 import { VERSION } from '../version.js';
+import { printable } from '../errors.js';
 
 /**
  * The capsim command line: a thin shell over the library. Each command lives in
@@ -17,9 +18,14 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.out(s),
-      writeErr: (s) => io.err(s),
+      writeErr: (s) => io.err(printable(s, true)),
     });
   for (const register of commands) register(program, io, (code) => (state.code = code));
+  if (argv.length === 0) {
+    // No command is a usage mistake (exit 2), like any other bad flag: say what there is.
+    io.err(printable(program.helpInformation(), true));
+    return EXIT.badInput;
+  }
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
   } catch (error) {

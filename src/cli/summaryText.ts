@@ -30,7 +30,7 @@ export function formatRunSummary(
   const fleet = scenario.pools.map((p) => `${p.gpus} x ${p.gpu.name} (${p.model.name}, ${p.gpusPerReplica} GPU${p.gpusPerReplica === 1 ? '' : 's'}/replica)`).join(' + ');
   lines.push(`capsim: ${scenario.name} — ${s.hours} h, seed ${s.seed}${fleet ? `, ${fleet}` : ''}`);
   lines.push(
-    `requests ${count(s.requests)}: completed ${count(s.completed)}, dropped ${count(s.dropped)}` +
+    `requests ${count(s.requests)}: completed ${count(s.completed)}, dropped ${count(s.dropped)}${dropReasons(s)}` +
       (s.cache_hits ? `, cache hits ${count(s.cache_hits)}` : '') +
       (s.api_requests ? `, via API ${count(s.api_requests)}` : '') +
       (s.preemptions ? `, preemptions ${count(s.preemptions)}` : ''),
@@ -99,6 +99,12 @@ function classTable(s: Summary): string[] {
  */
 export function adviceLine(s: Summary, hourly: readonly HourRow[], hourlyByClass: readonly ClassLatencies[]): string | null {
   if (!s.meets_slo) {
+    // Requests too large for a replica's KV memory: more GPUs of the same kind never help.
+    const tooLarge = Object.entries(s.classes).find(([, c]) => (c.dropped_by_reason?.kv_memory ?? 0) > 0);
+    if (tooLarge) {
+      const [name, c] = tooLarge;
+      return `${name}: ${count(c.dropped_by_reason.kv_memory)} requests dropped because prompt + output do not fit in one replica's KV memory; more GPUs of this kind cannot help: use a GPU with more memory, a larger gpus_per_replica, or cap the class's prompt_tokens/output_tokens (max)`;
+    }
     let worst: { ratio: number; text: string } | null = null;
     for (const r of hourlyByClass) {
       const c = r.class === undefined ? undefined : s.classes[r.class];
@@ -123,6 +129,18 @@ export function adviceLine(s: Summary, hourly: readonly HourRow[], hourlyByClass
     }
   }
   return headroomAdvice(hourly);
+}
+
+/** ` (queue time 3, KV memory 2)`: why requests were dropped, when any were. */
+function dropReasons(s: Summary): string {
+  const by = s.dropped_by_reason;
+  if (!by || s.dropped === 0) return '';
+  const parts = [
+    by.queue_time > 0 ? `queue time ${count(by.queue_time)}` : null,
+    by.kv_memory > 0 ? `too large for KV memory ${count(by.kv_memory)}` : null,
+    by.api_limit > 0 ? `API rate limit ${count(by.api_limit)}` : null,
+  ].filter((p) => p !== null);
+  return ` (${parts.join(', ')})`;
 }
 
 function compactHours(hours: readonly number[]): string {

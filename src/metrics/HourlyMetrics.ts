@@ -5,11 +5,21 @@ import { Samples } from './Samples.js';
 /** How a request ended. */
 export type Outcome = 'gpu' | 'cache' | 'api' | 'dropped';
 
+/**
+ * Why a request was dropped: it waited longer than its limit (`max_queue_time`, or a batch
+ * class's deadline); its prompt and output never fit in a replica's KV memory; or the hosted
+ * API's rate limit refused it.
+ */
+export type DropReason = 'queue_time' | 'kv_memory' | 'api_limit';
+
 /** Counts and latency samples of the requests of one class that arrived in one hour. */
 export class Tally {
   arrivals = 0;
   completed = 0;
   dropped = 0;
+  droppedQueueTime = 0;
+  droppedKvMemory = 0;
+  droppedApiLimit = 0;
   cacheHits = 0;
   apiRequests = 0;
   inputTokens = 0;
@@ -31,6 +41,9 @@ export class Tally {
     this.arrivals += o.arrivals;
     this.completed += o.completed;
     this.dropped += o.dropped;
+    this.droppedQueueTime += o.droppedQueueTime;
+    this.droppedKvMemory += o.droppedKvMemory;
+    this.droppedApiLimit += o.droppedApiLimit;
     this.cacheHits += o.cacheHits;
     this.apiRequests += o.apiRequests;
     this.inputTokens += o.inputTokens;
@@ -98,13 +111,16 @@ export class HourlyMetrics {
     t.outputTokens += r.outputTokens;
   }
 
-  onEnd(r: Request, outcome: Outcome): void {
+  onEnd(r: Request, outcome: Outcome, reason: DropReason = 'queue_time'): void {
     const t = this.tally(r);
     t.preemptions += r.preemptions;
     t.prefixHitTokens += r.prefixHitTokens;
     t.prefixHitBlocks += r.prefixHitBlocks;
     if (outcome === 'dropped') {
       t.dropped++;
+      if (reason === 'queue_time') t.droppedQueueTime++;
+      else if (reason === 'kv_memory') t.droppedKvMemory++;
+      else t.droppedApiLimit++;
       return;
     }
     t.completed++;

@@ -66,6 +66,8 @@ export interface RequestFigures {
   requests: number;
   completed: number;
   dropped: number;
+  /** `dropped` by reason (HourlyMetrics.DropReason); the three sum to `dropped`. */
+  dropped_by_reason: { queue_time: number; kv_memory: number; api_limit: number };
   cache_hits: number;
   api_requests: number;
   input_tokens: number;
@@ -78,6 +80,7 @@ function figures(t: Tally): RequestFigures {
     requests: t.arrivals,
     completed: t.completed,
     dropped: t.dropped,
+    dropped_by_reason: { queue_time: t.droppedQueueTime, kv_memory: t.droppedKvMemory, api_limit: t.droppedApiLimit },
     cache_hits: t.cacheHits,
     api_requests: t.apiRequests,
     input_tokens: t.inputTokens,

@@ -42,8 +42,14 @@ export function fromCsvText(cell: string): string {
   return cell.startsWith("'") && FORMULA_START.test(cell.slice(1)) && !PLAIN_NUMBER.test(cell.slice(1)) ? cell.slice(1) : cell;
 }
 
-function plainNumber(x: number): string {
+/**
+ * A finite number without an exponent: `1e21` is written `1000000000000000000000` (every double
+ * that large is a whole number, exact through BigInt), `1e-7` as `0.0000001` (12 decimals at most).
+ */
+export function plainNumber(x: number): string {
   const s = String(x);
   if (!s.includes('e')) return s;
-  return x.toFixed(12).replace(/\.?0+$/, '');
+  if (Math.abs(x) >= 1e21) return BigInt(x).toString();
+  const fixed = x.toFixed(12).replace(/\.?0+$/, '');
+  return fixed === '-0' ? '0' : fixed;
 }

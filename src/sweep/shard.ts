@@ -4,6 +4,7 @@
  */
 import { inputError } from '../errors.js';
 import type { SweepIdentity } from './sweepIdentity.js';
+import { MAX_GRID_POINTS } from './grid.js';
 
 export interface Shard {
   readonly index: number;
@@ -19,6 +20,7 @@ export function parseShard(text: string, env: NodeJS.ProcessEnv = process.env): 
   if (!m) throw inputError(`--shard ${text}: expected I/N (e.g. 0/4) or auto/N`);
   const count = Number(m[2]);
   if (count < 1) throw inputError(`--shard ${text}: N must be >= 1`);
+  if (count > MAX_GRID_POINTS) throw inputError(`--shard ${text}: N must be at most ${MAX_GRID_POINTS} (the largest grid)`);
   let indexText = m[1];
   if (indexText === 'auto') {
     const fromEnv = env.JOB_COMPLETION_INDEX;

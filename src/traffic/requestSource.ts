@@ -47,11 +47,21 @@ export function syntheticSource(scenario: Scenario, horizonS: number): ArrivalSo
  * Trace replay: arrival times and token counts from the file (streamed, one row at a time); the
  * class from the trace's class column through `class_map` (an unmapped value, or no column, goes
  * to the default class). A class with its own length distribution overrides the trace's counts.
- * Length-only traces (no times) take their times from the synthetic arrival process.
+ *
+ * With `arrival: poisson | gamma` (or a length-only trace, which has no times), arrival times come
+ * from the synthetic process at `rate` until the horizon, and the trace supplies only the rows'
+ * lengths and classes, in file order, starting over at the first row whenever the file (or its
+ * window) is exhausted: a 30-row trace at `rate: 100` for 30 s gives about 3,000 requests.
  */
-export function traceSource(scenario: Scenario, horizonS: number, skipBadRows = false): ArrivalSource {
+export function traceSource(scenario: Scenario, horizonS: number, skipBadRowsFlag = false): ArrivalSource {
   const spec = scenario.traffic.trace!;
-  const reader = openTrace(spec, { durationS: scenario.durationS, skipBadRows });
+  const skipBadRows = skipBadRowsFlag || spec.skipBadRows === true;
+  const synthetic = scenario.traffic.arrival !== 'trace';
+  const open = () =>
+    synthetic
+      ? openTrace({ ...spec, loop: false }, { durationS: null, skipBadRows })
+      : openTrace(spec, { durationS: scenario.durationS, skipBadRows });
+  let reader = open();
   const seed = scenario.seed;
   const classIndex = new Map(scenario.classes.map((c, i) => [c.name, i] as const));
   const defaultIndex = classIndex.get(spec.defaultClass) ?? 0;
@@ -68,10 +78,14 @@ export function traceSource(scenario: Scenario, horizonS: number, skipBadRows = 
   };
   const prompt = scenario.classes.map((c) => (c.promptTokens ? tokenSampler(c.promptTokens, stream(seed, `prompt:${c.name}`)) : null));
   const output = scenario.classes.map((c) => (c.outputTokens ? tokenSampler(c.outputTokens, stream(seed, `output:${c.name}`)) : null));
-  const syntheticTime = reader.hasTimes ? null : arrivalProcess(scenario.traffic, horizonS, stream(seed, 'arrivals'));
+  const syntheticTime = reader.hasTimes && !synthetic ? null : arrivalProcess(scenario.traffic, horizonS, stream(seed, 'arrivals'));
 
   return () => {
-    const row = reader.next();
+    let row = reader.next();
+    if (row === null && syntheticTime !== null && synthetic && reader.rows > 0) {
+      reader = open(); // lengths only: start over at the first row
+      row = reader.next();
+    }
     if (row === null) return null;
     const time = syntheticTime ? syntheticTime() : row.timeS;
     if (time === Infinity || time >= horizonS) {

@@ -1,8 +1,9 @@
 import type { TokenDist } from '../workload/scenario.js';
 import type { Uniform } from '../random/streams.js';
 import { exponential, standardNormal } from '../random/sample.js';
+import { LIMITS } from '../workload/schema.js';
 
-/** Draws whole token counts: rounded to the nearest integer, at least 1, at most `max`. */
+/** Draws whole token counts: rounded to the nearest integer, at least 1, at most `max` and LIMITS.tokens. */
 export type TokenSampler = () => number;
 
 const MAX_NORMAL_REDRAWS = 1000;
@@ -17,7 +18,7 @@ function whole(x: number, max: number): number {
  * every other distribution draws a fixed number of uniforms per sample (normal: redraws below 1).
  */
 export function tokenSampler(dist: TokenDist, u: Uniform): TokenSampler {
-  const max = Math.floor(dist.max);
+  const max = Math.min(Math.floor(dist.max), LIMITS.tokens);
   switch (dist.dist) {
     case 'fixed': {
       const value = whole(dist.value, max);

@@ -127,6 +127,9 @@ function message(issue: Issue, found: unknown): string {
 
 function unknownKey(path: readonly PropertyKey[], allowed: readonly string[]): string {
   const name = String(path[path.length - 1]);
+  if (name === '<<') {
+    return 'unknown key `<<`: YAML merge keys are not supported; write the keys out, or anchor and alias the whole value (key: *name)';
+  }
   const hint = didYouMean(name, allowed);
   if (hint) return `unknown key \`${name}\`; ${hint}`;
   const near = closest(name, allowed, 3);

@@ -5,10 +5,10 @@
  * Every problem of the document is reported at once, as one `InputError` whose problems each
  * name the file, the key path and the line.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, extname, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { type Document, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLError } from 'yaml';
 import { InputError, type InputProblem } from '../errors.js';
 import { problemsFromIssues } from './issues.js';
 import { type Locator, noLines, yamlLocator } from './locate.js';
@@ -16,9 +16,19 @@ import { applyOverride, type Override, parseOverride } from './overrides.js';
 import { formatPath, isPrefixOf, type PathKey } from './path.js';
 import { type Problem, Problems } from './problems.js';
 import { resolveScenario } from './resolve.js';
+import { runBoundsProblem } from './estimate.js';
 import { workloadSchema } from './schema.js';
 import type { Scenario } from './scenario.js';
 import { describeValue } from './units.js';
+
+/** A workload file is at most this many bytes (1 MiB); bulk data belongs in trace files. */
+export const MAX_WORKLOAD_BYTES = 1024 * 1024;
+/** Mappings and lists nest at most this deep (a workload needs about 6 levels). */
+export const MAX_WORKLOAD_DEPTH = 32;
+/** A mapping or list holds at most this many entries. */
+export const MAX_ENTRIES = 10_000;
+/** At most this many problems are listed; the rest are counted. */
+export const MAX_PROBLEMS_SHOWN = 50;
 
 /** The bundled default workload (`workloads/chatbot.yaml` at the package root). */
 export const DEFAULT_WORKLOAD_FILE = fileURLToPath(new URL('../../workloads/chatbot.yaml', import.meta.url));
@@ -64,50 +74,191 @@ export function resolveWorkload(
   });
 }
 
+/**
+ * Reads a workload file: a regular file (not a device, FIFO or folder) of at most
+ * MAX_WORKLOAD_BYTES, in UTF-8. Never blocks on a FIFO and never reads more than the limit.
+ */
 function readWorkloadText(shown: string, absolute: string): string {
+  const fail = (why: string, line: number | null = null) =>
+    new InputError({ file: shown, path: '', line, message: `cannot read the workload file: ${why}` });
+  let bytes: Buffer;
   try {
-    return readFileSync(absolute, 'utf8');
+    const kind = statSync(absolute);
+    if (kind.isDirectory()) throw fail('it is a directory, not a workload file');
+    if (!kind.isFile()) throw fail('it is not a regular file (a device, FIFO or socket); save the workload to a file');
+    if (kind.size > MAX_WORKLOAD_BYTES) throw fail(`it is ${kind.size} bytes; a workload file is at most ${MAX_WORKLOAD_BYTES} bytes (1 MiB)`);
+    const fd = openSync(absolute, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    try {
+      if (!fstatSync(fd).isFile()) throw fail('it is not a regular file');
+      bytes = Buffer.alloc(MAX_WORKLOAD_BYTES + 1);
+      let length = 0;
+      for (let n = 1; n > 0 && length < bytes.length; length += n) n = readSync(fd, bytes, length, bytes.length - length, null);
+      if (length > MAX_WORKLOAD_BYTES) throw fail(`it is larger than ${MAX_WORKLOAD_BYTES} bytes (1 MiB), the most a workload file may hold`);
+      bytes = bytes.subarray(0, length);
+    } finally {
+      closeSync(fd);
+    }
   } catch (error) {
+    if (error instanceof InputError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const why =
       code === 'ENOENT' ? 'no such file'
       : code === 'EISDIR' ? 'it is a directory, not a workload file'
       : code === 'EACCES' ? 'permission denied'
       : (error as Error).message;
-    throw new InputError({ file: shown, path: '', line: null, message: `cannot read the workload file: ${why}` });
+    throw fail(why);
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const bad = firstInvalidUtf8(bytes);
+    const line = bytes.subarray(0, bad).reduce((n, b) => n + (b === 10 ? 1 : 0), 1);
+    throw fail(`it is not UTF-8 text (byte 0x${bytes[bad]?.toString(16).padStart(2, '0') ?? '??'} at line ${line}); save it as UTF-8`, line);
   }
 }
 
-/** Parses YAML (or strict JSON for `.json` files); syntax errors become problems with lines. */
+/** Offset of the first byte that does not start or continue a valid UTF-8 sequence. */
+function firstInvalidUtf8(bytes: Buffer): number {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let lo = 0;
+  let hi = bytes.length;
+  // The longest valid prefix, by bisection (decoding is O(n), so O(n log n) in all).
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    try {
+      decoder.decode(bytes.subarray(0, mid));
+      lo = mid;
+    } catch {
+      hi = mid - 1;
+    }
+  }
+  return lo;
+}
+
+/**
+ * Parses YAML (or strict JSON for `.json` files); syntax errors become problems with lines.
+ * Nesting is bounded before parsing (flow brackets) and after (any structure), so a hostile file
+ * never exhausts the stack; duplicate keys are found in one pass (the parser's own check is
+ * quadratic in the keys of a mapping).
+ */
 function parseWorkloadText(text: string, file: string, json: boolean): { data: unknown; locate: Locator } {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   const lineAt = (offset: number): number => lines.linePos(offset).line;
+  const tooDeep = (line: number | null) =>
+    new InputError({ file, path: '', line, message: `nested more than ${MAX_WORKLOAD_DEPTH} levels deep; a workload needs a handful of levels` });
+  const deepAt = flowDepthExceeded(text, MAX_WORKLOAD_DEPTH);
+  if (deepAt >= 0) throw tooDeep(text.slice(0, deepAt).split('\n').length);
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
+  } catch (error) {
+    if (error instanceof RangeError) throw tooDeep(null);
+    throw error;
+  }
+  if (doc.errors.some((e) => /call stack/i.test(e.message))) throw tooDeep(lineAt(doc.errors[0].pos[0]));
   if (json) {
+    let data: unknown;
     try {
-      return { data: JSON.parse(text) as unknown, locate: yamlLocator(doc, lines) };
+      data = JSON.parse(text) as unknown;
     } catch (error) {
       const message = (error as Error).message;
       const position = /position (\d+)/.exec(message);
       const line = position ? lineAt(Number(position[1])) : doc.errors[0] ? lineAt(doc.errors[0].pos[0]) : null;
       throw new InputError({ file, path: '', line, message: `JSON syntax error: ${message.replace(/ in JSON at position \d+.*$/s, '')}` });
     }
+    const duplicate = duplicateKeys(doc, MAX_WORKLOAD_DEPTH)[0];
+    if (duplicate !== undefined) {
+      throw new InputError({ file, path: '', line: lineAt(duplicate), message: 'JSON error: duplicate key (a key may appear once in an object; JSON.parse would keep the last silently)' });
+    }
+    return { data, locate: yamlLocator(doc, lines) };
   }
-  if (doc.errors.length > 0) {
-    throw new InputError(doc.errors.map((e) => ({ file, path: '', line: lineAt(e.pos[0]), message: yamlMessage(e) })));
-  }
+  const errors = [
+    ...doc.errors.map((e) => ({ file, path: '', line: lineAt(e.pos[0]), message: yamlMessage(e) })),
+    ...duplicateKeys(doc, MAX_WORKLOAD_DEPTH).map((offset) => ({ file, path: '', line: lineAt(offset), message: DUPLICATE_KEY })),
+  ];
+  if (errors.length > 0) throw new InputError(errors.sort((a, b) => a.line - b.line));
   try {
     return { data: doc.toJS({ maxAliasCount: 1000 }) as unknown, locate: yamlLocator(doc, lines) };
   } catch (error) {
+    if (error instanceof RangeError) throw tooDeep(null);
     throw new InputError({ file, path: '', line: null, message: `YAML error: ${(error as Error).message}` });
   }
 }
 
+const DUPLICATE_KEY = 'YAML syntax error: duplicate key (a key may appear once in a mapping)';
+
 function yamlMessage(error: YAMLError): string {
   const first = error.message.split('\n')[0];
   if (error.code === 'TAB_AS_INDENT') return `YAML syntax error: ${first}; indent with spaces`;
-  if (error.code === 'DUPLICATE_KEY') return 'YAML syntax error: duplicate key (a key may appear once in a mapping)';
-  return `YAML syntax error: ${first}`;
+  if (error.code === 'DUPLICATE_KEY') return DUPLICATE_KEY;
+  if (error.code === 'MULTIPLE_DOCS') return 'YAML error: the file holds more than one document (a `---` line after content); a workload is one document';
+  return `YAML syntax error: ${first.replace(/ at line \d+, column \d+:?$/, '')}`;
+}
+
+/**
+ * Offset in `text` where flow brackets (`[`, `{`) outside quotes and comments first nest deeper
+ * than `max`, or -1. One pass, O(n): catches deep JSON before any recursive parser sees it.
+ */
+function flowDepthExceeded(text: string, max: number): number {
+  let depth = 0;
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote !== '') {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = '';
+      continue;
+    }
+    if (c === '"' || (c === "'" && !/[A-Za-z0-9]/.test(text[i - 1] ?? ''))) quote = c;
+    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]))) while (i < text.length && text[i] !== '\n') i++;
+    else if (c === '[' || c === '{') {
+      if (++depth > max) return i;
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+  }
+  return -1;
+}
+
+/** Offsets of keys that repeat an earlier key of the same mapping (one Set per mapping: O(keys)). */
+function duplicateKeys(doc: Document, maxDepth: number): number[] {
+  const found: number[] = [];
+  const stack: { node: unknown; depth: number }[] = [{ node: doc.contents, depth: 0 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (depth > maxDepth) continue;
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? `s:${String(pair.key.value)}` : null;
+        if (key !== null) {
+          if (seen.has(key)) found.push((pair.key as Node).range?.[0] ?? 0);
+          seen.add(key);
+        }
+        stack.push({ node: pair.value, depth: depth + 1 });
+      }
+    } else if (isSeq(node)) {
+      for (const item of node.items) stack.push({ node: item, depth: depth + 1 });
+    }
+  }
+  return found.sort((a, b) => a - b);
+}
+
+/**
+ * What is wrong with the shape of plain data, or null: nesting deeper than MAX_WORKLOAD_DEPTH or
+ * a mapping or list with more than MAX_ENTRIES entries. Iterative: no recursion on hostile data.
+ */
+function structureProblem(value: unknown): string | null {
+  const stack: { v: unknown; depth: number }[] = [{ v: value, depth: 0 }];
+  while (stack.length > 0) {
+    const { v, depth } = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= MAX_WORKLOAD_DEPTH) return `nested more than ${MAX_WORKLOAD_DEPTH} levels deep; a workload needs a handful of levels`;
+    const children = Object.values(v);
+    if (children.length > MAX_ENTRIES) {
+      return `a ${Array.isArray(v) ? 'list' : 'mapping'} with ${children.length} entries; at most ${MAX_ENTRIES} are accepted (put bulk data in a trace file)`;
+    }
+    for (const child of children) stack.push({ v: child, depth: depth + 1 });
+  }
+  return null;
 }
 
 interface DocumentSource extends WorkloadOptions {
@@ -128,6 +279,8 @@ function resolveDocument(document: unknown, source: DocumentSource): Scenario {
   }
   if (source.seed !== undefined) overrides.push({ path: ['seed'], value: source.seed, label: `--seed ${source.seed}` });
 
+  const shape = structureProblem(document);
+  if (shape !== null) throw new InputError({ file, path: '', line: null, message: shape });
   const data = plainCopy(document);
   if (data === null || data === undefined) {
     throw new InputError({ file, path: '', line: null, message: 'the workload is empty; it needs at least traffic and classes' });
@@ -141,13 +294,14 @@ function resolveDocument(document: unknown, source: DocumentSource): Scenario {
     });
   }
   for (const override of overrides) {
+    if (override.label === `--set ${SKIP_BAD_ROWS}=true` && !hasTrace(data)) continue; // --skip-bad-rows without a trace
     const problem = applyOverride(data as Record<string, unknown>, override);
     if (problem) flagProblems.push({ file: null, path: '', line: null, message: problem });
   }
   if (flagProblems.length > 0) throw new InputError(flagProblems);
 
   const place = (problems: readonly Problem[]): InputProblem[] =>
-    problems
+    capped(problems
       .map((p) => {
         const override = [...overrides].reverse().find((o) => isPrefixOf(o.path, p.path));
         return {
@@ -157,7 +311,7 @@ function resolveDocument(document: unknown, source: DocumentSource): Scenario {
           message: override ? `${p.message} (from ${override.label})` : p.message,
         };
       })
-      .sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER));
+      .sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER)), file);
 
   const protoKeys = takeProtoKeys(data, []).map((path) => ({ path, message: 'unknown key `__proto__`' }));
   const parsed = workloadSchema.safeParse(data);
@@ -171,7 +325,25 @@ function resolveDocument(document: unknown, source: DocumentSource): Scenario {
     defaultName: source.absolute === null ? 'workload' : basename(source.absolute, extname(source.absolute)),
   }, problems);
   if (!problems.empty) throw new InputError([...place(problems.list), ...problems.located]);
+  const tooBig = runBoundsProblem(scenario);
+  if (tooBig !== null) throw new InputError({ file, path: '', line: null, message: tooBig });
   return deepFreeze(scenario);
+}
+
+/** The key `--skip-bad-rows` sets (cli/options.ts); ignored when the workload has no trace. */
+const SKIP_BAD_ROWS = 'traffic.trace.skip_bad_rows';
+
+function hasTrace(data: unknown): boolean {
+  const traffic = (data as { traffic?: unknown }).traffic;
+  const trace = traffic !== null && typeof traffic === 'object' ? (traffic as { trace?: unknown }).trace : undefined;
+  return trace !== null && typeof trace === 'object' && !Array.isArray(trace);
+}
+
+/** The first MAX_PROBLEMS_SHOWN problems, and a count of the rest. */
+function capped(problems: InputProblem[], file: string | null): InputProblem[] {
+  if (problems.length <= MAX_PROBLEMS_SHOWN) return problems;
+  const rest = problems.length - MAX_PROBLEMS_SHOWN;
+  return [...problems.slice(0, MAX_PROBLEMS_SHOWN), { file, path: '', line: null, message: `... and ${rest} more problem${rest === 1 ? '' : 's'}` }];
 }
 
 /** A deep copy of plain data (mappings, lists, scalars), so overrides never touch the input. */

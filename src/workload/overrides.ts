@@ -29,7 +29,12 @@ export function parseOverride(flag: string): Override | string {
   if (doc.errors.length > 0) {
     return `${label}: the value is not valid YAML (${doc.errors[0].message.split('\n')[0]})`;
   }
-  return { path, value: doc.toJS(), label };
+  try {
+    return { path, value: doc.toJS({ maxAliasCount: 100 }), label };
+  } catch (error) {
+    const why = error instanceof RangeError ? 'it nests too deeply' : (error as Error).message.split('\n')[0];
+    return `${label}: the value is not valid here (${why}); a YAML alias (*name) has no anchor in a --set value: quote the value if it is text`;
+  }
 }
 
 /**

@@ -46,7 +46,7 @@ export function resolveScenario(doc: WorkloadDoc, ctx: ResolveContext, problems:
   const classNames = doc.classes.map((c) => c.name);
   const traffic = resolveTraffic(doc, { classNames, folder: ctx.folder }, problems);
   const classes = resolveClasses(doc.classes, traffic.trace !== null, ctx.folder, problems);
-  const serving = resolveServing(doc);
+  const serving = resolveServing(doc, problems);
   const api = resolveApi(doc, classNames, problems);
   const apiServes = new Set(api === null ? [] : api.useFor === 'all' ? classNames : api.useFor === 'overflow' ? [] : api.useFor);
   const pools = resolvePools(doc, { classNames, apiServes, gpuMemoryUtilization: serving.gpuMemoryUtilization }, problems);
@@ -118,9 +118,20 @@ function resolveClasses(docs: readonly ClassDoc[], traced: boolean, folder: stri
   });
 }
 
-function resolveServing(doc: WorkloadDoc): ServingSpec {
+function resolveServing(doc: WorkloadDoc, problems: Problems): ServingSpec {
   const s = doc.serving ?? {};
   const d = SERVING_DEFAULTS;
+  const batching = s.batching ?? d.batching;
+  const maxBatchSize = s.max_batch_size ?? d.maxBatchSize;
+  const maxBatchTokens = s.max_batch_tokens ?? d.maxBatchTokens;
+  if (batching === 'continuous' && maxBatchTokens < maxBatchSize) {
+    const why = 'every decoding sequence needs a token of the iteration budget (continuous batching)';
+    if (s.max_batch_tokens !== undefined) {
+      problems.add(['serving', 'max_batch_tokens'], `must be at least serving.max_batch_size (${maxBatchSize}), got ${maxBatchTokens}: ${why}`);
+    } else {
+      problems.add(['serving', 'max_batch_size'], `must be at most serving.max_batch_tokens (${maxBatchTokens}, the default), got ${maxBatchSize}: ${why}`);
+    }
+  }
   return {
     batching: s.batching ?? d.batching,
     maxBatchSize: s.max_batch_size ?? d.maxBatchSize,

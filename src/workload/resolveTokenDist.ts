@@ -73,16 +73,25 @@ function lognormalParams(doc: LognormalDoc, path: KeyPath, problems: Problems): 
       problems.add([...path, 'p99'], `must be > median (${doc.median}), got ${doc.p99}`);
       return placeholder;
     }
-    return lognormalFromQuantiles(doc.median, doc.p99);
+    return boundedSpread(lognormalFromQuantiles(doc.median, doc.p99), [...path, 'p99'], problems);
   }
   if (byMoments) {
     if (doc.mean === undefined) problems.add([...path, 'mean'], 'is required with sd');
     if (doc.sd === undefined) problems.add([...path, 'sd'], 'is required with mean');
     if (doc.mean === undefined || doc.sd === undefined) return placeholder;
-    return lognormalFromMoments(doc.mean, doc.sd);
+    return boundedSpread(lognormalFromMoments(doc.mean, doc.sd), [...path, 'sd'], problems);
   }
   problems.add(path, 'a lognormal needs median and p99 (e.g. {dist: lognormal, median: 900, p99: 6000}), or mean and sd');
   return placeholder;
+}
+
+/** The widest lognormal accepted: sigma = 10 (its p99 is e^23 = 1e10 times its median). */
+export const MAX_LOGNORMAL_SIGMA = 10;
+
+function boundedSpread(params: { mu: number; sigma: number }, path: KeyPath, problems: Problems): { mu: number; sigma: number } {
+  if (Number.isFinite(params.mu) && params.sigma <= MAX_LOGNORMAL_SIGMA) return params;
+  problems.add(path, `makes the lognormal too wide (sigma ${params.sigma.toPrecision(3)}, at most ${MAX_LOGNORMAL_SIGMA}); no real token-count distribution spreads so far`);
+  return { mu: 0, sigma: 0 };
 }
 
 function readValues(file: string, column: string, path: KeyPath, problems: Problems): number[] {

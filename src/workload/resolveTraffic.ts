@@ -118,5 +118,6 @@ function resolveTrace(doc: TraceDoc, ctx: TrafficContext, problems: Problems): T
     classColumn,
     classMap: doc.class_map ? { ...doc.class_map } : null,
     defaultClass,
+    ...(doc.skip_bad_rows ? { skipBadRows: true as const } : {}),
   };
 }

@@ -204,6 +204,8 @@ export interface TraceSpec {
   readonly classColumn: string | null;
   readonly classMap: Readonly<Record<string, string>> | null;
   readonly defaultClass: string;
+  /** `skip_bad_rows: true` (or `--skip-bad-rows`): malformed rows are skipped and counted; absent otherwise. */
+  readonly skipBadRows?: true;
 }
 
 export interface TrafficSpec {

@@ -7,7 +7,45 @@
  * (`params.allowed`), so the message can suggest the closest one.
  */
 import * as z from 'zod';
-import { parseDuration, parseParamCount } from './units.js';
+import { MAX_DURATION_S, parseDuration, parseParamCount } from './units.js';
+
+/**
+ * Upper bounds of the workload's numbers (docs/workload.md, "Ranges"): every number that reaches
+ * the model is finite and within these, so no product of them overflows to Infinity.
+ */
+export const LIMITS = {
+  /** Any plain number not bounded more tightly below (prices, costs, weights, rates). */
+  number: 1e12,
+  /** Token counts and token-distribution parameters. */
+  tokens: 1e8,
+  /** GPUs of a fleet or pool, spares, autoscale bounds and schedule entries. */
+  gpus: 100_000,
+  /** The simulated horizon (`duration`): 10 years. */
+  horizonS: 10 * 365 * 86_400,
+  /** Any other duration: 100 years. */
+  durationS: MAX_DURATION_S,
+  /** Distinct prompts of the response cache's popularity model (its Zipf table is O(distinct)). */
+  cacheDistinct: 1_000_000,
+  /** Coefficient of variation of gamma inter-arrival gaps. */
+  burstiness: { min: 0.01, max: 10 },
+  /** Trace time compression. */
+  speedup: { min: 1e-6, max: 1e6 },
+  /** Failures: mean time between failures per GPU, and repair time. */
+  mtbfS: 3600,
+  repairS: 1,
+  /** Parameters of an inline model. */
+  params: 1e15,
+} as const;
+
+/** A workload `name` becomes a folder name (results/<name>/): no separators, no `.`/`..`, no control characters. */
+export function unsafeNameReason(name: string): string | null {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) return 'must not contain control characters (it names the output folder)';
+  if (/[/\\]/.test(name)) return "must not contain '/' or '\\' (it names the output folder results/<name>/)";
+  if (name === '.' || name === '..') return `must not be '${name}' (it names the output folder results/<name>/)`;
+  if (name.length > 200) return `must be at most 200 characters long (it names the output folder), got ${name.length}`;
+  return null;
+}
 
 /** Marks an issue raised for a key the schema does not know; see `unknownKeyIssue`. */
 export const UNKNOWN_KEY = 'capsim.unknown_key';
@@ -29,13 +67,19 @@ function oneOf<const T extends readonly [z.ZodType, ...z.ZodType[]]>(what: strin
 }
 
 const text = z.string().trim().min(1);
-const positive = z.number().positive();
-const nonNegative = z.number().min(0);
+const positive = z.number().positive().max(LIMITS.number);
+const nonNegative = z.number().min(0).max(LIMITS.number);
 const fraction = z.number().min(0).max(1);
-const whole = (min: number) => z.number().int().min(min);
+/** A whole number from `min` to `max` (default: the token bound). */
+const whole = (min: number, max: number = LIMITS.tokens) => z.number().int().min(min).max(max);
+const gpuCount = (min: number) => whole(min, LIMITS.gpus);
+const tokenParam = z.number().positive().max(LIMITS.tokens);
 
-/** A duration in seconds: a number, or a string with a unit (units.ts). */
-function duration(rule: 'positive' | 'non-negative') {
+/**
+ * A duration in seconds: a number, or a string with a unit (units.ts), at most 100 years;
+ * `bounds` narrows it (the horizon, failure times).
+ */
+function duration(rule: 'positive' | 'non-negative', bounds: { minS?: number; maxS?: number } = {}) {
   return z.unknown().transform((value, ctx) => {
     const parsed = parseDuration(value);
     if (!parsed.ok) {
@@ -44,6 +88,14 @@ function duration(rule: 'positive' | 'non-negative') {
     }
     if (rule === 'positive' ? parsed.value <= 0 : parsed.value < 0) {
       ctx.addIssue({ code: 'custom', message: `must be ${rule === 'positive' ? '> 0' : '>= 0'}, got ${String(value)}` });
+      return z.NEVER;
+    }
+    if (bounds.minS !== undefined && parsed.value < bounds.minS) {
+      ctx.addIssue({ code: 'custom', message: `must be at least ${bounds.minS} s, got ${String(value)}` });
+      return z.NEVER;
+    }
+    if (bounds.maxS !== undefined && parsed.value > bounds.maxS) {
+      ctx.addIssue({ code: 'custom', message: `must be at most ${bounds.maxS / 86_400 / 365}y (${bounds.maxS} s), got ${String(value)}` });
       return z.NEVER;
     }
     return parsed.value;
@@ -61,6 +113,10 @@ const paramCount = z.unknown().transform((value, ctx) => {
     ctx.addIssue({ code: 'custom', message: `must be > 0, got ${String(value)}` });
     return z.NEVER;
   }
+  if (parsed.value > LIMITS.params) {
+    ctx.addIssue({ code: 'custom', message: `must be at most ${LIMITS.params}, got ${String(value)}` });
+    return z.NEVER;
+  }
   return parsed.value;
 });
 
@@ -74,14 +130,14 @@ export const tokenDistSchema = oneOf('a whole number of tokens or a distribution
     strict({ dist: z.literal('fixed'), value: tokens, max: cap }),
     strict({
       dist: z.literal('lognormal'),
-      median: positive.optional(),
-      p99: positive.optional(),
-      mean: positive.optional(),
-      sd: positive.optional(),
+      median: tokenParam.optional(),
+      p99: tokenParam.optional(),
+      mean: tokenParam.optional(),
+      sd: tokenParam.optional(),
       max: cap,
     }),
-    strict({ dist: z.literal('exponential'), mean: positive, max: cap }),
-    strict({ dist: z.literal('normal'), mean: positive, sd: nonNegative, max: cap }),
+    strict({ dist: z.literal('exponential'), mean: tokenParam, max: cap }),
+    strict({ dist: z.literal('normal'), mean: tokenParam, sd: z.number().min(0).max(LIMITS.tokens), max: cap }),
     strict({ dist: z.literal('uniform'), min: tokens, max: tokens }),
     strict({ dist: z.literal('empirical'), file: text, column: text, max: cap }),
   ]),
@@ -90,7 +146,7 @@ export const tokenDistSchema = oneOf('a whole number of tokens or a distribution
 const traceSchema = strict({
   file: text,
   format: z.enum(['azure', 'mooncake', 'vidur', 'burstgpt', 'csv']),
-  speedup: positive.optional(),
+  speedup: z.number().min(LIMITS.speedup.min).max(LIMITS.speedup.max).optional(),
   loop: z.boolean().optional(),
   start: duration('non-negative').optional(),
   end: duration('positive').optional(),
@@ -104,12 +160,13 @@ const traceSchema = strict({
   class_column: text.optional(),
   class_map: z.record(z.string(), text).optional(),
   class: text.optional(),
+  skip_bad_rows: z.boolean().optional(),
 });
 
 const trafficSchema = strict({
   rate: positive.optional(),
   arrival: z.enum(['poisson', 'gamma', 'trace']).optional(),
-  burstiness: positive.optional(),
+  burstiness: z.number().min(LIMITS.burstiness.min).max(LIMITS.burstiness.max).optional(),
   daily_profile: z.array(nonNegative).length(24).optional(),
   weekly_profile: z.array(nonNegative).length(7).optional(),
   growth: strict({
@@ -155,7 +212,7 @@ const inlineModelSchema = strict({
   head_dim: whole(1).optional(),
   mlp_size: whole(1).optional(),
   vocab_size: whole(1).optional(),
-  bytes_per_param: positive.optional(),
+  bytes_per_param: z.number().positive().max(64).optional(),
   experts: whole(1).optional(),
   experts_per_token: whole(1).optional(),
   active_params: paramCount.optional(),
@@ -197,9 +254,9 @@ const precisionSchema = strict({
 
 const pricingSchema = oneOf('on_demand, spot, reserved, a price in USD per GPU-hour, or a mix {reserved, on_demand, spot}', [
   z.enum(['on_demand', 'spot', 'reserved']),
-  positive,
+  nonNegative,
   strict({
-    reserved: strict({ gpus: whole(1), price_per_hour: nonNegative.optional() }).optional(),
+    reserved: strict({ gpus: gpuCount(1), price_per_hour: nonNegative.optional() }).optional(),
     on_demand: strict({ price_per_hour: nonNegative.optional() }).optional(),
     spot: strict({
       price_per_hour: nonNegative.optional(),
@@ -210,9 +267,9 @@ const pricingSchema = oneOf('on_demand, spot, reserved, a price in USD per GPU-h
 ]);
 
 const autoscaleSchema = strict({
-  schedule: z.array(whole(0)).length(24).optional(),
-  min: whole(0).optional(),
-  max: whole(1).optional(),
+  schedule: z.array(gpuCount(0)).length(24).optional(),
+  min: gpuCount(0).optional(),
+  max: gpuCount(1).optional(),
   metric: z.enum(['queue_time', 'utilization']).optional(),
   /** queue_time: a duration; utilization: a fraction. Interpreted in resolve.ts. */
   target: oneOf('a duration (metric queue_time) or a fraction (metric utilization)', [z.number(), z.string()]).optional(),
@@ -221,13 +278,16 @@ const autoscaleSchema = strict({
 });
 
 const fleetShape = {
-  gpus: whole(1).optional(),
-  gpus_per_replica: whole(1).optional(),
+  gpus: gpuCount(1).optional(),
+  gpus_per_replica: whole(1, 64).optional(),
   pricing: pricingSchema.optional(),
   billing: z.enum(['per_second', 'per_hour']).optional(),
   autoscale: autoscaleSchema.optional(),
-  failures: strict({ mtbf: duration('positive'), repair: duration('positive') }).optional(),
-  spares: whole(0).optional(),
+  failures: strict({
+    mtbf: duration('positive', { minS: LIMITS.mtbfS }),
+    repair: duration('positive', { minS: LIMITS.repairS }),
+  }).optional(),
+  spares: gpuCount(0).optional(),
 };
 
 const fleetSchema = strict(fleetShape);
@@ -268,9 +328,9 @@ const perfSchema = strict({
 const cacheSchema = strict({
   response: strict({
     hit_rate: fraction.optional(),
-    distinct: whole(1).optional(),
-    zipf: positive.optional(),
-    capacity: whole(1).optional(),
+    distinct: whole(1, LIMITS.cacheDistinct).optional(),
+    zipf: z.number().positive().max(100).optional(),
+    capacity: whole(1, LIMITS.cacheDistinct).optional(),
     ttl: duration('positive').optional(),
     latency: duration('non-negative').optional(),
     price_per_hour: nonNegative.optional(),
@@ -297,7 +357,7 @@ const apiSchema = strict({
 
 const costsSchema = strict({
   electricity_per_kwh: nonNegative.optional(),
-  pue: z.number().min(1).optional(),
+  pue: z.number().min(1).max(10).optional(),
   hourly: z.record(z.string(), nonNegative).optional(),
   per_request: z.record(z.string(), nonNegative).optional(),
   amortized: z.record(z.string(), strict({ cost: nonNegative, over: duration('positive') })).optional(),
@@ -310,9 +370,12 @@ const costsSchema = strict({
 
 /** The whole workload file. Required keys that depend on other keys are checked in resolve.ts. */
 export const workloadSchema = strict({
-  name: text.optional(),
+  name: text.superRefine((name, ctx) => {
+    const why = unsafeNameReason(name);
+    if (why) ctx.addIssue({ code: 'custom', message: why });
+  }).optional(),
   seed: z.number().int().min(0).max(2 ** 53 - 1).optional(),
-  duration: duration('positive').optional(),
+  duration: duration('positive', { maxS: LIMITS.horizonS }).optional(),
   traffic: trafficSchema,
   classes: z.array(classSchema).min(1),
   model: modelSchema.optional(),

@@ -1,5 +1,5 @@
 /**
- * Units of the workload file: durations (`250ms`, `2s`, `5m`, `1h`, `24h`, `180d`) and parameter
+ * Units of the workload file: durations (`250ms`, `2s`, `5m`, `1h`, `24h`, `180d`, `3y`) and parameter
  * counts (`8b`, `70B`, `1.5t`). Each parser returns the value in base units (seconds, parameters)
  * or, for bad input, a message that says what was expected and what was found.
  */
@@ -12,9 +12,13 @@ const SECONDS_PER_UNIT: Readonly<Record<string, number>> = {
   m: 60,
   h: 3600,
   d: 86_400,
+  y: 365 * 86_400,
 };
 
-const DURATION = /^([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*(us|µs|ms|s|m|h|d)$/;
+/** The longest duration any key accepts: 100 years (documented in docs/workload.md). */
+export const MAX_DURATION_S = 100 * 365 * 86_400;
+
+const DURATION = /^([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*(us|µs|ms|s|m|h|d|y)$/;
 
 /** The outcome of parsing a unit-bearing value: the number, or why it is not one. */
 export type Parsed = { readonly ok: true; readonly value: number } | { readonly ok: false; readonly message: string };
@@ -23,24 +27,36 @@ const EXPECTED_DURATION = 'expected a duration like 250ms, 2s, 5m, 1h';
 
 /**
  * A duration in seconds: a finite number is seconds already; a string is a number and a unit
- * (`us`, `ms`, `s`, `m`, `h`, `d`), optionally separated by a space.
+ * (`us`, `ms`, `s`, `m`, `h`, `d`, `y` = 365 d), optionally separated by a space. Durations
+ * longer than MAX_DURATION_S (100 years; `1e400s` included) are refused.
  *
  * @example parseDuration('250ms') // { ok: true, value: 0.25 }
  * @example parseDuration('5 minutes') // { ok: false, message: "expected a duration like ...; got '5 minutes'" }
  */
 export function parseDuration(input: unknown): Parsed {
   if (typeof input === 'number') {
-    return Number.isFinite(input) ? { ok: true, value: input } : { ok: false, message: `${EXPECTED_DURATION}; got ${input}` };
+    if (!Number.isFinite(input)) return { ok: false, message: `${EXPECTED_DURATION}; got ${input}` };
+    return input > MAX_DURATION_S ? tooLong(String(input)) : { ok: true, value: input };
   }
   if (typeof input !== 'string') return { ok: false, message: `${EXPECTED_DURATION}; got ${describeValue(input)}` };
   const text = input.trim();
   const match = DURATION.exec(text);
-  if (match) return { ok: true, value: Number(match[1]) * SECONDS_PER_UNIT[match[2]] };
-  if (/^-\s*[0-9.]/.test(text)) return { ok: false, message: `must be >= 0, got '${input}'` };
+  if (match) {
+    const value = Number(match[1]) * SECONDS_PER_UNIT[match[2]];
+    return Number.isFinite(value) && value <= MAX_DURATION_S ? { ok: true, value } : tooLong(`'${input}'`);
+  }
+  if (/^-\s*[0-9.]/.test(text)) {
+    const zero = /^-\s*0*\.?0*\s*[a-zµ]*$/.test(text);
+    return { ok: false, message: zero ? `a duration has no sign: write 0s, got '${input}'` : `must be >= 0, got '${input}'` };
+  }
   if (/^[0-9.]+(?:e[+-]?[0-9]+)?$/.test(text)) {
     return { ok: false, message: `${EXPECTED_DURATION}; got '${input}' (a string needs a unit; a bare number means seconds)` };
   }
   return { ok: false, message: `${EXPECTED_DURATION}; got '${input}'` };
+}
+
+function tooLong(shown: string): Parsed {
+  return { ok: false, message: `must be at most 100y (${MAX_DURATION_S} s), got ${shown}` };
 }
 
 const PARAM_SUFFIX: Readonly<Record<string, number>> = { k: 1e3, m: 1e6, b: 1e9, t: 1e12 };
@@ -60,7 +76,9 @@ export function parseParamCount(input: unknown): Parsed {
   const match = PARAM_COUNT.exec(input.trim());
   if (!match) return { ok: false, message: `${expected}; got '${input}'` };
   const scale = match[2] ? PARAM_SUFFIX[match[2].toLowerCase()] : 1;
-  return { ok: true, value: Number(match[1]) * scale };
+  const value = Number(match[1]) * scale;
+  if (!Number.isFinite(value)) return { ok: false, message: `${expected}; got '${input}'` };
+  return { ok: true, value };
 }
 
 /** A short rendering of a found value for error messages: `'5 minutes'`, `-3`, `a list`, `null`. */

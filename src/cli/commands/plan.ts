@@ -12,7 +12,7 @@ import { SCHEDULE_COLUMNS, type ApiPrices } from '../../sweep/planEconomics.js';
 import { plan, type PlanResult } from '../../sweep/plan.js';
 import { rowLine, sweepColumns, sweepRecord } from '../../sweep/sweepCsv.js';
 import type { Scenario } from '../../workload/scenario.js';
-import { addWorkloadOptions, wholeAtLeast } from '../options.js';
+import { addWorkloadOptions, FLAG_LIMITS, wholeAtLeast } from '../options.js';
 import { EXIT, guarded, type ExitCode, type Io } from '../context.js';
 import { GRID_OPTIONS, loadBase, noteWorkerCap, parseAxes, progress, type GridFlags } from './sweep.js';
 import type { RegisterCommand } from './index.js';
@@ -34,7 +34,7 @@ export const registerPlan: RegisterCommand = (program, io, done) => {
   command
     .addOption(new Option('--api <name>', `catalog API to compare against (default: the workload's api, else ${DEFAULT_API})`))
     .addOption(
-      new Option('--max-gpus <n>', 'largest fleet the default search tries').default(1024).argParser(wholeAtLeast('--max-gpus', 1)),
+      new Option('--max-gpus <n>', 'largest fleet the default search tries').default(1024).argParser(wholeAtLeast('--max-gpus', 1, FLAG_LIMITS.maxGpus)),
     )
     .addOption(new Option('--fail-on-slo', 'exit 1 when nothing in the search space meets the SLOs'))
     .addHelpText(

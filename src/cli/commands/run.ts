@@ -1,5 +1,6 @@
 import { Option } from 'commander';
 import { loadWorkload } from '../../workload/load.js';
+import type { Scenario } from '../../workload/scenario.js';
 import { simulate } from '../../simulate.js';
 import { writeRun, toJson } from '../../output/runFiles.js';
 import { claimOutputFolder } from '../../output/outputFolder.js';
@@ -14,6 +15,15 @@ interface RunFlags extends WorkloadFlags {
   failOnSlo?: boolean;
   reference?: boolean;
   report?: boolean;
+}
+
+/** Why a run may have simulated no request at all, for the warning. */
+export function nothingSimulated(scenario: Scenario): string {
+  const trace = scenario.traffic.trace;
+  if (trace !== null) {
+    return `the run simulated no requests: the trace ${trace.file} has no replayable rows${trace.startS !== null || trace.endS !== null ? ' in the window traffic.trace.start/end' : ''} (empty, all rows bad or failed, or the window is past its end)`;
+  }
+  return 'the run simulated no requests: check traffic.rate, daily_profile and duration';
 }
 
 export const registerRun: RegisterCommand = (program, io, done) => {
@@ -56,6 +66,8 @@ Examples:
         } finally {
           folder.release({ abandon: !written });
         }
+        if (run.summary.requests === 0 && !flags.quiet) io.err(`capsim: warning: ${nothingSimulated(scenario)}
+`);
         if (flags.json) io.out(toJson({ ...run.summary, out, ...(report ? { report } : {}) }));
         else if (!flags.quiet) io.out(formatRunSummary(scenario, run.summary, run.hourly, out, { extraFiles: report ? ['report.html'] : [], hourlyByClass: run.hourlyByClass }));
         return flags.failOnSlo && !run.summary.meets_slo ? EXIT.sloMissed : EXIT.ok;

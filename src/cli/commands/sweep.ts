@@ -16,7 +16,7 @@ import { rowLine, rowOutcome, sweepColumns, sweepRecord, parseCsvLine, type RowO
 import { writeFilesAtomically } from '../../output/atomicWrite.js';
 import { toJson } from '../../output/runFiles.js';
 import { VERSION } from '../../version.js';
-import { addWorkloadOptions, collect, wholeAtLeast, type WorkloadFlags } from '../options.js';
+import { addWorkloadOptions, collect, FLAG_LIMITS, wholeAtLeast, type WorkloadFlags } from '../options.js';
 import { EXIT, guarded, type ExitCode, type Io } from '../context.js';
 import type { RegisterCommand } from './index.js';
 
@@ -32,7 +32,7 @@ export interface GridFlags extends WorkloadFlags {
 export const GRID_OPTIONS: readonly (() => Option)[] = [
   () => new Option('--vary <key=values>', 'vary a key: list 4,8,16 | range 1..32 | stepped 10..100:10 (repeatable; first varies slowest)').argParser(collect).default([]),
   () => new Option('--workers <n>', 'worker threads (at most the CPU count, and 512 MB of memory each)').argParser(wholeAtLeast('--workers', 1)).default(availableParallelism(), 'CPU count'),
-  () => new Option('--replications <r>', 'independent seeds per point (common to all points); adds _ci95 columns').argParser(wholeAtLeast('--replications', 1)),
+  () => new Option('--replications <r>', 'independent seeds per point (common to all points); adds _ci95 columns').argParser(wholeAtLeast('--replications', 1, FLAG_LIMITS.replications)),
 ];
 
 export function parseAxes(flags: readonly string[]): VaryAxis[] {

@@ -13,7 +13,7 @@ export const MAX_LINE_CHARS = 16 << 20;
  * trace may have tens of millions of rows.
  *
  * Lines are split on `\n`; a trailing `\r` (CRLF files) and a UTF-8 byte-order mark on the first
- * line are removed; a last line without a newline is returned like any other. UTF-8 sequences cut
+ * line are removed; a file whose first chunk has `\r` but no `\n` (old Mac, CR-only) is split on `\r`; a last line without a newline is returned like any other. UTF-8 sequences cut
  * by a chunk boundary are decoded correctly (StringDecoder). The descriptor is closed at end of
  * file, on `close()`, and if reading fails.
  *
@@ -29,6 +29,8 @@ export class LineReader {
   private pos = 0;
   private bytesRead = 0;
   private eof = false;
+  /** '\n', or '\r' for a CR-only file (decided on the first chunk). */
+  private separator = '\n';
 
   constructor(
     readonly file: string,
@@ -47,7 +49,7 @@ export class LineReader {
   next(): string | null {
     for (;;) {
       const text = this.text;
-      const nl = text.indexOf('\n', this.pos);
+      const nl = text.indexOf(this.separator, this.pos);
       if (nl >= 0) {
         const start = this.pos;
         const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
@@ -112,6 +114,7 @@ export class LineReader {
       this.text = rest + this.decoder.end();
     } else {
       this.text = rest + this.decoder.write(this.buf.subarray(0, n));
+      if (this.bytesRead === n && !this.text.includes('\n') && this.text.includes('\r')) this.separator = '\r';
     }
   }
 }

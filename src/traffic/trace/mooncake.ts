@@ -1,6 +1,6 @@
 import type { TraceSpec } from '../../workload/scenario.js';
 import type { LineReader } from './lineReader.js';
-import { checkCount, clip, KeyInterner, RowProblem, type RawRow, type RowSource } from './rowSource.js';
+import { checkCount, clip, KeyInterner, RowProblem, shownJson, type RawRow, type RowSource } from './rowSource.js';
 
 /**
  * Mooncake (Kimi) traces, JSON Lines: `{"timestamp": ms from the start, "input_length",
@@ -38,7 +38,7 @@ export function mooncakeRows(lines: LineReader, spec: TraceSpec): RowSource {
       const r = row as Record<string, unknown>;
       const t = r.timestamp;
       if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) {
-        const found = t === undefined ? 'nothing' : clip(JSON.stringify(t));
+        const found = t === undefined ? 'nothing' : shownJson(t);
         throw new RowProblem('timestamp', `expected milliseconds >= 0 from the start of the trace, found ${found}`);
       }
       out.timeS = t / 1000;
@@ -52,7 +52,7 @@ export function mooncakeRows(lines: LineReader, spec: TraceSpec): RowSource {
         if (k === undefined) {
           throw new RowProblem(classKey, `the class key "${classKey}" (traffic.trace.class_column) is missing from this row`);
         }
-        out.classKey = k === null ? null : keys.intern(typeof k === 'string' ? k : JSON.stringify(k));
+        out.classKey = k === null ? null : keys.intern(typeof k === 'string' ? k : shownJson(k));
       }
       return true;
     },
@@ -60,11 +60,11 @@ export function mooncakeRows(lines: LineReader, spec: TraceSpec): RowSource {
 }
 
 function checkHashIds(ids: unknown): number[] {
-  if (!Array.isArray(ids)) throw new RowProblem('hash_ids', `expected an array of block ids, found ${clip(JSON.stringify(ids))}`);
+  if (!Array.isArray(ids)) throw new RowProblem('hash_ids', `expected an array of block ids, found ${shownJson(ids)}`);
   for (let i = 0; i < ids.length; i++) {
     const id: unknown = ids[i];
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) {
-      throw new RowProblem('hash_ids', `expected whole block ids >= 0, found ${clip(JSON.stringify(id))} at index ${i}`);
+      throw new RowProblem('hash_ids', `expected whole block ids >= 0, found ${shownJson(id)} at index ${i}`);
     }
   }
   return ids as number[];

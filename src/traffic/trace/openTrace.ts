@@ -104,6 +104,11 @@ class FileTraceReader implements TraceReader {
   private periodS = 0;
   private originEpochS = 0;
   private done = false;
+  /** readInOrder: the record held back, its line, a scratch record, and the last time returned. */
+  private held: RawRow | null = null;
+  private heldLine = 0;
+  private readonly scratch: RawRow = emptyRawRow();
+  private returnedT = -Infinity;
 
   constructor(private readonly spec: TraceSpec, options: TraceReaderOptions) {
     this.file = spec.file;
@@ -143,7 +148,7 @@ class FileTraceReader implements TraceReader {
       }
       let ok: boolean;
       try {
-        ok = source.read(raw);
+        ok = this.skipBad && this.hasTimes ? this.readInOrder(source, raw) : source.read(raw);
       } catch (error) {
         if (error instanceof RowProblem) {
           this.badRow(error, source.line);
@@ -167,10 +172,7 @@ class FileTraceReader implements TraceReader {
 
       const t = raw.timeS;
       if (t < this.lastT) {
-        this.badRow(
-          new RowProblem('', `time goes backwards: ${describeGap(this.lastT - t)} before the previous row (rows must be sorted by time)`),
-          source.line,
-        );
+        this.badRow(backwards(this.lastT - t), source.line);
         continue;
       }
       this.lastT = t;
@@ -192,6 +194,61 @@ class FileTraceReader implements TraceReader {
       if (this.durationS !== null && timeS >= this.durationS) return this.finish();
       this.passLastT = t;
       return this.emit(timeS);
+    }
+  }
+
+  /**
+   * With `skipBadRows`: reads the next record whose time keeps the rows in order, one record
+   * behind the file. A record earlier than the one held back but not earlier than the last one
+   * returned shows that the held one was out of place (e.g. dated in the future): that one is the
+   * bad row, not the ones after it. Failed requests pass through at once (they are only counted).
+   */
+  private readInOrder(source: RowSource, out: RawRow): boolean {
+    for (;;) {
+      const c = this.scratch;
+      let ok: boolean;
+      try {
+        ok = source.read(c);
+      } catch (error) {
+        if (!(error instanceof RowProblem)) throw error;
+        this.badRow(error, source.line);
+        continue;
+      }
+      if (!ok) {
+        const held = this.held;
+        if (held === null) return false;
+        this.held = null;
+        Object.assign(out, held);
+        this.returnedT = held.timeS;
+        return true;
+      }
+      if (c.failed) {
+        Object.assign(out, c);
+        return true;
+      }
+      const held = this.held;
+      if (held === null) {
+        if (c.timeS < this.returnedT) this.badRow(backwards(this.returnedT - c.timeS), source.line);
+        else {
+          this.held = { ...c };
+          this.heldLine = source.line;
+        }
+        continue;
+      }
+      if (c.timeS >= held.timeS) {
+        Object.assign(out, held);
+        this.held = { ...c };
+        this.heldLine = source.line;
+        this.returnedT = out.timeS;
+        return true;
+      }
+      if (c.timeS >= this.returnedT) {
+        this.badRow(new RowProblem('', `out of order: ${describeGap(held.timeS - c.timeS)} after the row that follows it`), this.heldLine);
+        this.held = { ...c };
+        this.heldLine = source.line;
+      } else {
+        this.badRow(backwards(this.returnedT - c.timeS), source.line);
+      }
     }
   }
 
@@ -250,6 +307,8 @@ class FileTraceReader implements TraceReader {
     }
     this.done = false;
     this.lastT = -Infinity;
+    this.held = null;
+    this.returnedT = -Infinity;
     this.passRows = 0;
     return this.source;
   }
@@ -305,6 +364,10 @@ function checkOptions(spec: TraceSpec, durationS: number | null): void {
     problems.push(inputError(`duration must be > 0 seconds, got ${durationS}`, at('duration')));
   }
   if (problems.length > 0) throw new InputError(problems.flatMap((p) => p.problems));
+}
+
+function backwards(seconds: number): RowProblem {
+  return new RowProblem('', `time goes backwards: ${describeGap(seconds)} before the previous row (rows must be sorted by time)`);
 }
 
 function describeGap(seconds: number): string {

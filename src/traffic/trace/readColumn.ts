@@ -2,7 +2,7 @@ import { inputError } from '../../errors.js';
 import { CsvRecordReader, CsvFields, splitCsvRecord } from './csvRecords.js';
 import { LineReader } from './lineReader.js';
 import { parseNumber } from './numbers.js';
-import { clip, columnIndex } from './rowSource.js';
+import { clip, columnIndex, shownJson } from './rowSource.js';
 
 /**
  * Reads one numeric column of a trace: a CSV column by its header name, or a key of a JSON Lines
@@ -84,7 +84,7 @@ function readJsonKey(lines: LineReader, firstLine: string, column: string, keyPa
     }
     first = false;
     if (typeof value !== 'number' || !Number.isFinite(value)) {
-      const found = value === undefined ? 'nothing' : clip(JSON.stringify(value));
+      const found = value === undefined ? 'nothing' : shownJson(value);
       throw inputError(`key "${column}": expected a number, found ${found}`, { file, line: lines.lineNo, path: keyPath });
     }
     values.push(value);

@@ -3,6 +3,7 @@ import type { TraceSpec } from '../../workload/scenario.js';
 import { CsvRecordReader, type CsvFields } from './csvRecords.js';
 import type { LineReader } from './lineReader.js';
 import { parseNumber } from './numbers.js';
+import { LIMITS } from '../../workload/schema.js';
 
 /**
  * The pieces every per-format parser (`azure.ts`, `mooncake.ts`, ...) shares: the row it fills,
@@ -74,19 +75,34 @@ export class KeyInterner {
  */
 export function tokenField(f: CsvFields, i: number, column: string, min: number): number {
   const value = parseNumber(f.text, f.starts[i], f.ends[i]);
-  if (Number.isInteger(value) && value >= min) return value;
+  if (Number.isInteger(value) && value >= min && value <= LIMITS.tokens && digitsOnly(f.text, f.starts[i], f.ends[i])) return value;
   throw new RowProblem(column, describeBadCount(value, f.get(i), min));
+}
+
+/** `text[start, end)` is digits, with spaces around at most: no sign, exponent, point or hex prefix. */
+function digitsOnly(text: string, start: number, end: number): boolean {
+  while (start < end && (text.charCodeAt(start) === 32 || text.charCodeAt(start) === 9)) start++;
+  while (end > start && (text.charCodeAt(end - 1) === 32 || text.charCodeAt(end - 1) === 9)) end--;
+  for (let k = start; k < end; k++) {
+    const c = text.charCodeAt(k);
+    if (c < 48 || c > 57) return false;
+  }
+  return end > start;
 }
 
 /** Checks a token count that came from JSON. */
 export function checkCount(value: unknown, column: string, min: number): number {
-  if (typeof value === 'number' && Number.isInteger(value) && value >= min) return value;
-  const shown = value === undefined ? '' : JSON.stringify(value);
+  if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= LIMITS.tokens) return value;
+  const shown = shownJson(value);
   throw new RowProblem(column, describeBadCount(typeof value === 'number' ? value : NaN, shown ?? '', min));
 }
 
 function describeBadCount(value: number, shown: string, min: number): string {
   if (shown === '') return `expected a whole number of tokens, found nothing`;
+  if (Number.isInteger(value) && value > LIMITS.tokens) return `expected at most ${LIMITS.tokens} tokens, found ${clip(shown)}`;
+  if (Number.isInteger(value) && value >= min && !/^\s*\d+\s*$/.test(shown)) {
+    return `expected a plain whole number of tokens (digits only), found "${clip(shown)}"`;
+  }
   if (Number.isNaN(value) || !Number.isFinite(value)) return `expected a whole number of tokens, found "${clip(shown)}"`;
   if (value < 0) return `expected a whole number of tokens >= ${min}, found a negative count ${shown}`;
   if (!Number.isInteger(value)) return `expected a whole number of tokens, found ${shown}`;
@@ -98,6 +114,17 @@ export function numberField(f: CsvFields, i: number, column: string, what: strin
   const value = parseNumber(f.text, f.starts[i], f.ends[i]);
   if (Number.isFinite(value)) return value;
   throw new RowProblem(column, `expected ${what}, found "${clip(f.get(i))}"`);
+}
+
+/**
+ * A JSON value as shown in a message: scalars as JSON, lists and objects by their kind (never
+ * serialised: a hostile row may nest thousands of levels deep).
+ */
+export function shownJson(value: unknown): string {
+  if (value === undefined) return '';
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (value !== null && typeof value === 'object') return 'an object';
+  return clip(JSON.stringify(value));
 }
 
 export function clip(text: string): string {
