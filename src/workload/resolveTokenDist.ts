@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { InputError } from '../errors.js';
 import { readTraceColumn } from '../traffic/trace/readColumn.js';
@@ -97,6 +97,10 @@ function boundedSpread(params: { mu: number; sigma: number }, path: KeyPath, pro
 function readValues(file: string, column: string, path: KeyPath, problems: Problems): number[] {
   if (!existsSync(file)) {
     problems.add([...path, 'file'], `file not found: ${file}`);
+    return [];
+  }
+  if (!statSync(file).isFile()) {
+    problems.add([...path, 'file'], `is not a regular file (a folder, device or FIFO): ${file}`);
     return [];
   }
   try {

@@ -96,6 +96,12 @@ const CASES: readonly InputCase[] = [
     message: 'not a regular file',
   },
   { name: '13.7 a folder', args: ['validate', '.'], message: 'it is a directory' },
+  {
+    name: '13.7 an empirical distribution read from /dev/zero',
+    args: validate,
+    options: w(edit('prompt_tokens: 100', 'prompt_tokens: { dist: empirical, file: /dev/zero, column: x }')),
+    message: 'classes[0].prompt_tokens.file: is not a regular file',
+  },
   { name: '13.7 a file above 1 MiB', args: validate, options: w(`${BASE}#${'x'.repeat(1024 * 1024)}\n`), message: 'a workload file is at most 1048576 bytes' },
   // --- 13.8 / 20.18: structure
   { name: '13.8 JSON nested 3,000 deep (spawned: the stack)', args: ['validate', 'w.json'], spawn: true, options: { files: { 'w.json': deep(3000) } }, message: 'nested more than 32 levels deep' },
