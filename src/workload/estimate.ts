@@ -7,7 +7,8 @@
  * - waiting requests: at the peak arrival rate, every request of a class may wait up to its
  *   limit (`max_queue_time`, or a batch class's `deadline`) when the fleet cannot keep up, so
  *   the backlog is bounded by peak rate x class weight x that limit (Little's law, L = lambda W);
- * - latency samples: per hour and class, four Samples of up to 65,536 doubles each;
+ * - latency samples: per hour and class, four Samples, each exact up to 65,536 doubles (512 KiB)
+ *   and a sketch of at most 2 x 4,096 counters (64 KiB) beyond (metrics/Samples.ts);
  * - the fleet (per GPU slot) and the response cache's popularity table and entries.
  */
 import type { Scenario } from './scenario.js';
@@ -20,9 +21,11 @@ export const MEMORY_BUDGET_BYTES = 1.5 * 1024 ** 3;
  * pushed on a RequestQueue, Node 20), rounded up for what arrival touches besides.
  */
 export const BYTES_PER_WAITING_REQUEST = 512;
-/** Bytes per hour and class of latency samples at most (4 Samples x 65,536 doubles), and a floor. */
+/** Samples.ts: values kept exactly (8 B each) up to EXACT_LIMIT, then a sketch of at most 64 KiB. */
 const SAMPLES_PER_HOUR_CLASS = 65_536;
-const BYTES_PER_SAMPLE = 4 * 8;
+const SKETCH_BYTES = 2 * 4096 * 8;
+/** Latency figures kept per request: TTFT, TPOT, E2E, queue time. */
+const SAMPLE_KINDS = 4;
 const BYTES_PER_HOUR_CLASS = 2048;
 const BYTES_PER_GPU = 2048;
 
@@ -51,7 +54,8 @@ export function estimateRun(s: Scenario): RunEstimate {
 
   const classes = s.classes.length + 1; // per class, and the whole run
   const perHourClass = requests !== null && hours !== null ? requests / hours / Math.max(1, s.classes.length) : SAMPLES_PER_HOUR_CLASS;
-  const samples = (hours ?? 0) * classes * (BYTES_PER_HOUR_CLASS + BYTES_PER_SAMPLE * Math.min(SAMPLES_PER_HOUR_CLASS, perHourClass));
+  const perSamples = perHourClass <= SAMPLES_PER_HOUR_CLASS ? 8 * perHourClass : SKETCH_BYTES;
+  const samples = (hours ?? 0) * classes * (BYTES_PER_HOUR_CLASS + SAMPLE_KINDS * perSamples);
   const gpus = s.pools.reduce((n, p) => n + p.gpus + p.spares * p.gpusPerReplica + (p.autoscale?.max ?? 0), 0);
   const cache = s.cache.response?.distinct ? s.cache.response.distinct * (8 + 80) : 0;
   const memoryBytes = waitingPeak * BYTES_PER_WAITING_REQUEST + samples + gpus * BYTES_PER_GPU + cache;

@@ -197,7 +197,7 @@ const CASES: readonly InputCase[] = [
     options: { files: { ...azure([]).files, 'trace.csv': `TIMESTAMP,ContextTokens,GeneratedTokens\r${row(0)}\r${row(1)}\r` } },
     code: 0,
   },
-  { name: '20.21 a sweep whose every point is bad writes nothing', args: ['sweep', 'w.yaml', '--vary', 'serving.max_batch_tokens=1,2', '--workers', '1', '--out', 'out'], options: w(BASE), message: 'every point of the sweep is bad input' },
+  { name: '20.21 a sweep whose every point is bad writes nothing', args: ['sweep', 'w.yaml', '--vary', 'serving.max_batch_tokens=1,2', '--workers', '1', '--out', 'out'], options: w(BASE), message: 'no point of the sweep could be simulated' },
   { name: '20.21 capsim with no command: help on stderr, exit 2', args: [], message: 'Usage: capsim' },
   // --- issue 15 item 5 (units are this helper's): pricing 0 and years
   { name: '15.5 pricing: 0 (owned hardware) is valid', args: validate, options: w(edit('gpus: 1', 'gpus: 1\n  pricing: 0')), code: 0 },
