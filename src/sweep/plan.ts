@@ -11,12 +11,41 @@
  *   counts), then the combination of the per-pool answers is simulated to verify it.
  */
 import type { PointDetail } from './figures.js';
-import { buildGrid, gridSize, indexOf, pointAt, type GridPoint, type VaryAxis } from './grid.js';
+import { gridSize, indexOf, pointAt, type AxisValue, type GridPoint, type VaryAxis } from './grid.js';
 import { planEconomics, type ApiPrices, type Economics } from './planEconomics.js';
-import { firstMeeting, gpuAxis, meets, refineHours, searchCheapest } from './planSearch.js';
+import { firstMeeting, meets, refineHours } from './planSearch.js';
 import { createPointRunner } from './pointRunner.js';
 import type { PointOutcome } from './runPoint.js';
 import { pointTask } from './runSweep.js';
+
+/**
+ * One option of the search space: a combination of the varied keys other than the GPU count
+ * (a GPU kind, a tensor-parallel degree, a batch size...), searched on its own GPU counts.
+ */
+export interface PlanOption {
+  /** Its value of each option key (PlanOptions.optionKeys), in order. */
+  readonly values: readonly AxisValue[];
+  /** The `--set KEY=VALUE` overrides that select it. */
+  readonly set: readonly string[];
+  /**
+   * GPU counts to search, ascending: whole replicas of this option (counts that are not a
+   * multiple of its replica size are skipped, never simulated). Empty when `error` is set.
+   */
+  readonly counts: readonly number[];
+  /** Why this option cannot be simulated at all (e.g. the model does not fit), or null. */
+  readonly error: string | null;
+}
+
+/** What the search found for one option. */
+export interface OptionResult {
+  readonly option: PlanOption;
+  /** The fewest GPUs of this option that meet every SLO in every hour, or null. */
+  readonly point: GridPoint | null;
+  /** The largest GPU count simulated for it. */
+  readonly searchedTo: number | null;
+  /** The option's economics at `point` (its hourly schedule), or null. */
+  readonly economics: Economics | null;
+}
 
 export interface PlanOptions {
   readonly file: string;
@@ -25,6 +54,14 @@ export interface PlanOptions {
   readonly replications: number;
   readonly workers: number;
   readonly axes: readonly VaryAxis[];
+  /**
+   * Grid mode: the options (each searched on its own GPU counts), the keys they vary, and the
+   * key of the GPU count (`fleet.gpus`). Pools mode uses `axes` instead.
+   */
+  readonly options?: readonly PlanOption[];
+  readonly optionKeys?: readonly string[];
+  /** null: no GPU count is searched (pools with --vary and no pools[i].gpus): one point per option. */
+  readonly gpuKey?: string | null;
   /**
    * The default doubling space (GPU counts up to a cap): the reported size ends at the first
    * count the doubling found meeting, not at the cap.
@@ -46,6 +83,8 @@ export interface PlanResult {
   /** The range searched on each axis. */
   readonly searched: readonly { key: string; from: number | string; to: number | string; values: number }[];
   readonly economics: Economics | null;
+  /** Grid mode: per option, its cheapest GPU count (in option order). */
+  readonly options: readonly OptionResult[];
 }
 
 export async function plan(options: PlanOptions): Promise<PlanResult> {
@@ -78,39 +117,91 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
     let space: number;
     let searchedTo: number[]; // per axis: how many values were in the searched range
     let economics: Economics | null = null;
+    let optionResults: OptionResult[] = [];
     if (options.pools) {
       ({ chosen, searchedTo } = await searchPools(axes, options.pools, evaluate));
       space = searchedTo.reduce((n, k) => n * k, 1);
       if (chosen !== null) economics = planEconomics(detailAt(chosen)!, new Map(), options.api);
     } else {
-      const grid = buildGrid(axes);
-      const axis = gpuAxis(axes);
-      const found = await searchCheapest(grid, axis, evaluate, outcomes);
+      const found = await searchOptions(options, evaluate, outcomes);
+      optionResults = found.results;
       chosen = found.chosen;
-      space = grid.length;
-      searchedTo = axes.map((a) => a.values.length);
-      if (chosen !== null && found.group !== null) {
-        const group = found.group;
-        const chosenPos = group.indexOf(chosen);
-        if (options.openEnded) {
-          space = Math.max(...group.map((p, pos) => (outcomes.has(p.index) ? pos : 0))) + 1;
-          searchedTo = [space];
-        }
-        const byHourPos = axis === null ? new Map<number, number>() : await refineHours(group, chosenPos, evaluate, outcomes);
-        const byHour = new Map<number, PointDetail>();
-        for (const [hour, pos] of byHourPos) {
-          const d = detailAt(group[pos]);
-          if (d) byHour.set(hour, d);
-        }
-        economics = planEconomics(detailAt(chosen)!, byHour, options.api);
-      }
+      space = found.space;
+      searchedTo = [];
     }
     const evaluated = [...points.values()].filter((p) => outcomes.has(p.index)).sort((a, b) => a.index - b.index);
-    const searched = axes.map((a, i) => ({ key: a.key, from: a.values[0], to: a.values[searchedTo[i] - 1], values: searchedTo[i] }));
-    return { evaluated, outcomes, chosen, space, searched, economics };
+    let searched: { key: string; from: number | string; to: number | string; values: number }[];
+    if (options.pools) searched = axes.map((a, i) => ({ key: a.key, from: a.values[0], to: a.values[searchedTo[i] - 1], values: searchedTo[i] }));
+    else {
+      const keys = options.optionKeys ?? [];
+      searched = keys.map((key, k) => {
+        const values = [...new Set(options.options!.map((o) => o.values[k]))];
+        return { key, from: values[0], to: values[values.length - 1], values: values.length };
+      });
+      const tried = optionResults.flatMap((r) => (r.searchedTo === null ? [] : [r.searchedTo]));
+      const firsts = options.options!.flatMap((o) => o.counts.slice(0, 1));
+      if (firsts.length > 0 && options.gpuKey !== null) {
+        searched.push({ key: options.gpuKey ?? 'fleet.gpus', from: Math.min(...firsts), to: tried.length > 0 ? Math.max(...tried) : Math.min(...firsts), values: space });
+      }
+      if (chosen !== null) economics = optionResults.find((r) => r.point === chosen)?.economics ?? null;
+    }
+    return { evaluated, outcomes, chosen, space, searched, economics, options: optionResults };
   } finally {
     await runner.close();
   }
+}
+
+/**
+ * Grid mode: each option's fewest GPUs (doubling then bisection on its own counts, see
+ * planSearch.ts), its hourly schedule below that count, and the cheapest option overall.
+ */
+async function searchOptions(
+  options: PlanOptions,
+  evaluate: (p: GridPoint) => Promise<PointOutcome>,
+  outcomes: ReadonlyMap<number, PointOutcome>,
+): Promise<{ results: OptionResult[]; chosen: GridPoint | null; space: number }> {
+  const list = options.options ?? [];
+  const gpuKey = options.gpuKey === undefined ? 'fleet.gpus' : options.gpuKey;
+  const stride = Math.max(1, ...list.map((o) => o.counts.length));
+  const groups = list.map((o, i): GridPoint[] => {
+    if (o.error !== null) return [];
+    if (gpuKey === null) return [{ index: i * stride, values: [...o.values], set: [...o.set] }];
+    return o.counts.map((n, pos): GridPoint => ({ index: i * stride + pos, values: [...o.values, n], set: [...o.set, `${gpuKey}=${n}`] }));
+  });
+  const results = await Promise.all(
+    list.map(async (option, i): Promise<OptionResult> => {
+      const group = groups[i];
+      if (group.length === 0) return { option, point: null, searchedTo: null, economics: null };
+      const hit = await firstMeeting(group, evaluate);
+      const tried = group.filter((p) => outcomes.has(p.index));
+      const searchedTo = tried.length > 0 && gpuKey !== null ? Number(tried[tried.length - 1].values.at(-1)) : null;
+      if (hit === null) return { option, point: null, searchedTo, economics: null };
+      const byHourPos = await refineHours(group, hit, evaluate, outcomes);
+      const byHour = new Map<number, PointDetail>();
+      for (const [hour, pos] of byHourPos) {
+        const o = outcomes.get(group[pos].index);
+        if (o?.ok) byHour.set(hour, o.detail);
+      }
+      const o = outcomes.get(group[hit].index)!;
+      return { option, point: group[hit], searchedTo, economics: o.ok ? planEconomics(o.detail, byHour, options.api) : null };
+    }),
+  );
+  let chosen: GridPoint | null = null;
+  let best = Infinity;
+  for (const r of results) {
+    const o = r.point === null ? undefined : outcomes.get(r.point.index);
+    if (!meets(o) || !o!.ok) continue;
+    const cost = o!.figures.cost_per_hour ?? Infinity;
+    if (chosen === null || cost < best) {
+      chosen = r.point;
+      best = cost;
+    }
+  }
+  // Open-ended counts (the default): the space ends at the largest count tried per option.
+  const space = options.openEnded
+    ? groups.reduce((n, g) => n + (g.filter((p) => outcomes.has(p.index)).length === 0 ? 0 : Math.max(...g.map((p, pos) => (outcomes.has(p.index) ? pos + 1 : 0)))), 0)
+    : groups.reduce((n, g) => n + g.length, 0);
+  return { results, chosen, space };
 }
 
 /** Pools mode: each pool's fewest GPUs on its own, then the combination, verified. */

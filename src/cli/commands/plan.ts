@@ -1,15 +1,19 @@
 import { Option } from 'commander';
 import { join, resolve } from 'node:path';
-import { apiNames, findApi } from '../../catalog/catalog.js';
-import { inputError } from '../../errors.js';
+import { apiNames, findApi, findGpu, gpuNames } from '../../catalog/catalog.js';
+import { InputError, inputError } from '../../errors.js';
+import { fitError, validTpDegree } from '../../gpu/memory.js';
+import { HOURS_PER_MONTH } from '../../report/format.js';
+import { loadWorkload } from '../../workload/load.js';
 import { toCsv } from '../../output/csv.js';
 import { writeFilesAtomically } from '../../output/atomicWrite.js';
 import { claimOutputFolder } from '../../output/outputFolder.js';
 import { toJson } from '../../output/runFiles.js';
 import type { PointDetail } from '../../sweep/figures.js';
-import { pointAt, type VaryAxis } from '../../sweep/grid.js';
+import { buildGrid, formatValue, pointAt, type AxisValue, type VaryAxis } from '../../sweep/grid.js';
+import { gpuAxis } from '../../sweep/planSearch.js';
 import { SCHEDULE_COLUMNS, type ApiPrices } from '../../sweep/planEconomics.js';
-import { plan, type PlanResult } from '../../sweep/plan.js';
+import { plan, type OptionResult, type PlanOption, type PlanResult } from '../../sweep/plan.js';
 import { rowLine, sweepColumns, sweepRecord } from '../../sweep/sweepCsv.js';
 import type { Scenario } from '../../workload/scenario.js';
 import { addWorkloadOptions, FLAG_LIMITS, wholeAtLeast } from '../options.js';
@@ -19,6 +23,7 @@ import type { RegisterCommand } from './index.js';
 
 interface PlanFlags extends GridFlags {
   api?: string;
+  gpus?: string;
   maxGpus: number;
   failOnSlo?: boolean;
 }
@@ -36,17 +41,21 @@ export const registerPlan: RegisterCommand = (program, io, done) => {
     .addOption(
       new Option('--max-gpus <n>', 'largest fleet the default search tries').default(1024).argParser(wholeAtLeast('--max-gpus', 1, FLAG_LIMITS.maxGpus)),
     )
+    .addOption(new Option('--gpus <all|list>', 'search every catalog GPU the model fits on (all) or these (h100-sxm,l40s), each at the smallest tensor-parallel degree that fits and the next'))
     .addOption(new Option('--fail-on-slo', 'exit 1 when nothing in the search space meets the SLOs'))
     .addHelpText(
       'after',
       `
 By default plan searches fleet.gpus (in whole replicas, doubling then bisecting, up to --max-gpus);
 with pools, each pool's GPUs on its own (its classes depend only on it), then verifies the whole.
-With --vary it searches that grid, bisecting along fleet.gpus / pools[i].gpus where one is varied.
+With --vary (or --gpus), every combination of the other varied keys is an option searched on its
+own GPU counts: the --vary fleet.gpus values if given (counts that are not whole replicas of the
+option are skipped), else whole replicas up to --max-gpus. Options are ranked by cost.
 
 Examples:
   capsim plan workloads/chatbot.yaml
-  capsim plan my.yaml --vary fleet.gpus=1..32 --vary gpu=h100-sxm,a100-80gb --json`,
+  capsim plan my.yaml --vary gpu=h100-sxm,l40s,a100-80gb --vary fleet.gpus_per_replica=1,2
+  capsim plan my.yaml --gpus all --json`,
     );
   addWorkloadOptions(command).action(async (file: string, flags: PlanFlags) => {
     done(await guarded(io, Boolean(flags.debug), () => planCommand(io, file, flags)));
@@ -92,17 +101,89 @@ function describeLatency(d: PointDetail): string {
   return e2e.length > 0 ? `peak-hour p99 end-to-end ${e2e.join(', ')}` : 'no latency SLOs';
 }
 
+/** Tensor-parallel degrees to try for `gpu`: the smallest that fits the model and the next one. */
+function fittingDegrees(base: Scenario, gpu: string): number[] {
+  const spec = findGpu(gpu);
+  if (!spec) throw inputError(`--gpus ${gpu}: not a catalog GPU; one of ${gpuNames().join(', ')}`);
+  const model = base.pools[0].model;
+  return [1, 2, 3, 4, 5, 6, 7, 8].filter((d) => validTpDegree(model, d) && fitError(model, spec, d, base.serving.gpuMemoryUtilization) === null).slice(0, 2);
+}
+
+interface SearchSpace {
+  options: PlanOption[];
+  optionKeys: string[];
+  gpuKey: string | null;
+  openEnded: boolean;
+}
+
+/**
+ * The options of grid mode: the --gpus list (GPU kind x tensor-parallel degree), or every
+ * combination of the varied keys other than the GPU count. Each option is resolved once here to
+ * learn its replica size (and to say at once when it cannot run, e.g. the model does not fit).
+ */
+function searchSpace(file: string, flags: PlanFlags, base: Scenario, userAxes: readonly VaryAxis[]): SearchSpace {
+  const g = gpuAxis(userAxes);
+  const gpuKey = g !== null ? userAxes[g].key : base.pools.length === 1 ? 'fleet.gpus' : null;
+  const poolIndex = gpuKey === null || gpuKey === 'fleet.gpus' ? 0 : Number(/\d+/.exec(gpuKey)![0]);
+  let optionKeys: string[];
+  let combos: AxisValue[][];
+  if (flags.gpus !== undefined) {
+    if (userAxes.length > 0) throw inputError('--gpus: give either --gpus or --vary, not both (--vary gpu=... --vary fleet.gpus_per_replica=... does the same)');
+    if (base.pools.length > 1) throw inputError('--gpus: the workload has several pools; vary pools[i].gpu with --vary instead');
+    const names = flags.gpus.trim() === 'all' ? gpuNames() : flags.gpus.split(',').map((x) => x.trim()).filter((x) => x !== '');
+    if (names.length === 0) throw inputError("--gpus: expected 'all' or a list of catalog GPUs like h100-sxm,l40s");
+    optionKeys = ['gpu', 'fleet.gpus_per_replica'];
+    combos = names.flatMap((name) => {
+      const degrees = fittingDegrees(base, name);
+      if (degrees.length === 0 && flags.gpus!.trim() !== 'all') return [[name, base.pools[0].gpusPerReplica]];
+      return degrees.map((d): AxisValue[] => [name, d]);
+    });
+  } else {
+    const optionAxes = userAxes.filter((_, i) => i !== g);
+    optionKeys = optionAxes.map((a) => a.key);
+    combos = buildGrid(optionAxes).map((p) => [...p.values]);
+  }
+  const options = combos.map((values): PlanOption => {
+    const set = optionKeys.map((k, i) => `${k}=${formatValue(values[i])}`);
+    let gpr: number;
+    try {
+      const at = loadWorkload(file, { set: [...flags.set, ...set], seed: flags.seed });
+      gpr = at.pools[poolIndex]?.gpusPerReplica ?? 1;
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      // The file's GPU count may not be whole replicas of this option: try one replica.
+      const tp = values[optionKeys.indexOf('fleet.gpus_per_replica')] ?? base.pools[poolIndex]?.gpusPerReplica ?? 1;
+      try {
+        const at = loadWorkload(file, { set: [...flags.set, ...set, ...(gpuKey === null ? [] : [`${gpuKey}=${tp}`])], seed: flags.seed });
+        gpr = at.pools[poolIndex]?.gpusPerReplica ?? 1;
+      } catch (again) {
+        if (!(again instanceof InputError)) throw again;
+        return { values, set, counts: [], error: again.message.split('\n').slice(-1)[0].trim() };
+      }
+    }
+    if (gpuKey === null) return { values, set, counts: [0], error: null };
+    const counts = g !== null
+      ? userAxes[g].values.filter((v): v is number => typeof v === 'number' && Number.isInteger(v) && v >= gpr && v % gpr === 0).sort((a, b) => a - b)
+      : Array.from({ length: Math.floor(Math.max(flags.maxGpus, base.pools[poolIndex].gpus) / gpr) }, (_, k) => (k + 1) * gpr);
+    return { values, set, counts, error: counts.length === 0 ? `no ${gpuKey} value is a whole number of ${gpr}-GPU replicas` : null };
+  });
+  return { options, optionKeys, gpuKey, openEnded: g === null && gpuKey !== null };
+}
+
 async function planCommand(io: Io, file: string, flags: PlanFlags): Promise<ExitCode> {
   const userAxes = parseAxes(flags.vary);
   noteWorkerCap(io, flags);
   const base = loadBase(file, flags, userAxes.length > 0 ? pointAt(userAxes, 0) : undefined);
-  const axes = userAxes.length > 0 ? userAxes : defaultAxes(base, flags.maxGpus);
-  const poolsMode = userAxes.length === 0 && base.pools.length > 1;
+  const poolsMode = userAxes.length === 0 && flags.gpus === undefined && base.pools.length > 1;
+  const space = poolsMode ? null : searchSpace(file, flags, base, userAxes);
+  const axes: VaryAxis[] = poolsMode
+    ? defaultAxes(base, flags.maxGpus)
+    : [...space!.optionKeys.map((key, k) => ({ key, values: [...new Set(space!.options.map((o) => o.values[k]))] })), ...(space!.gpuKey === null ? [] : [{ key: space!.gpuKey, values: [] }])];
   const api = apiPrices(base, flags.api);
   const folder = claimOutputFolder(flags.out ?? `results/${base.name}`);
   let written = false;
   try {
-    const code = await planInto(io, file, flags, folder.dir, { userAxes, base, axes, poolsMode, api });
+    const code = await planInto(io, file, flags, folder.dir, { userAxes, base, axes, poolsMode, api, space });
     written = true;
     return code;
   } finally {
@@ -115,7 +196,7 @@ async function planInto(
   file: string,
   flags: PlanFlags,
   out: string,
-  { userAxes, base, axes, poolsMode, api }: { userAxes: VaryAxis[]; base: Scenario; axes: VaryAxis[]; poolsMode: boolean; api: ApiPrices },
+  { userAxes, base, axes, poolsMode, api, space }: { userAxes: VaryAxis[]; base: Scenario; axes: VaryAxis[]; poolsMode: boolean; api: ApiPrices; space: SearchSpace | null },
 ): Promise<ExitCode> {
   const bar = progress(io, flags.quiet, 'plan');
   let found: PlanResult;
@@ -127,7 +208,10 @@ async function planInto(
       replications: flags.replications ?? 0,
       workers: flags.workers,
       axes,
-      openEnded: userAxes.length === 0,
+      options: space?.options,
+      optionKeys: space?.optionKeys,
+      gpuKey: space?.gpuKey,
+      openEnded: poolsMode || space!.openEnded,
       pools: poolsMode ? base.pools.map((p) => ({ serves: p.serves, fileGpus: p.gpus })) : undefined,
       api,
       onProgress: (n) => bar.update(`${n} points simulated`),
@@ -135,7 +219,7 @@ async function planInto(
   } finally {
     bar.end();
   }
-  const { evaluated, outcomes, chosen, space, economics } = found;
+  const { evaluated, outcomes, chosen, economics } = found;
 
   const failed = (kind: 'input' | 'internal') =>
     evaluated.filter((p) => {
@@ -152,11 +236,13 @@ async function planInto(
       ...chosenOutcome.figures,
       pools: chosenOutcome.detail.pools,
     };
+  const options = ranked(found.options.map((r) => optionEntry(r, space!, outcomes)));
   const result = {
     chosen: chosenJson,
     evaluated: evaluated.length,
-    space,
+    space: found.space,
     search: found.searched,
+    ...(poolsMode ? {} : { options }),
     errors: { input: failed('input'), internal: failed('internal') },
     ...(economics === null ? { schedule: null, per_day: null, api, break_even_rate: null } : economics),
     out,
@@ -172,12 +258,13 @@ async function planInto(
     const spaceText = result.search.map((s) => `${s.key} = ${s.from}..${s.to}`).join(', ');
     if (chosenOutcome?.ok) {
       const d = chosenOutcome.detail;
-      const keys = userAxes.length > 0 ? ` (${axes.map((a, i) => `${a.key}=${chosen!.values[i]}`).join(' ')})` : '';
+      const keys = userAxes.length > 0 || flags.gpus !== undefined ? ` (${axes.map((a, i) => `${a.key}=${chosen!.values[i]}`).join(' ')})` : '';
       io.out(`cheapest: ${describeFleet(d)}${keys}, $${(chosenOutcome.figures.cost_per_hour ?? 0).toFixed(2)}/h, ${describeLatency(d)}\n`);
     } else {
       io.out(`chosen: null: nothing in the search space (${spaceText}) meets every SLO in every hour\n`);
     }
-    io.out(`simulated ${evaluated.length} of ${space} points (${spaceText})\n`);
+    io.out(`simulated ${evaluated.length} of ${found.space} points (${spaceText})\n`);
+    if (options.length > 1) io.out(optionsTable(options));
     if (economics !== null) {
       const e = economics;
       io.out(`per day: static fleet $${e.per_day.static.toFixed(2)}, hourly schedule $${e.per_day.schedule.toFixed(2)}, all on ${e.api.name} $${e.per_day.api.toFixed(2)}\n`);
@@ -197,3 +284,73 @@ async function planInto(
   return flags.failOnSlo && chosen === null ? EXIT.sloMissed : EXIT.ok;
 }
 
+/** One entry of plan.json `options` and of the ranked table. */
+interface OptionEntry {
+  option: Record<string, AxisValue>;
+  label: string;
+  gpus: number | null;
+  gpu: string | null;
+  gpus_per_replica: number | null;
+  cost_per_hour: number | null;
+  cost_per_month: number | null;
+  schedule_cost_per_month: number | null;
+  meets_slo: boolean;
+  /** Peak-hour p99 against each latency SLO, per class. */
+  peak: { class: string; metric: 'ttft' | 'e2e'; p99_ms: number; slo_ms: number }[];
+  /** The largest GPU count simulated for the option (when it found none, the search went this far). */
+  searched_to: number | null;
+  error: string | null;
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+function optionEntry(r: OptionResult, space: SearchSpace, outcomes: PlanResult['outcomes']): OptionEntry {
+  const option = Object.fromEntries(space.optionKeys.map((k, i) => [k, r.option.values[i]]));
+  const label = space.optionKeys.length === 0 ? '(the workload)' : space.optionKeys.map((k, i) => `${k}=${formatValue(r.option.values[i])}`).join(' ');
+  const o = r.point === null ? undefined : outcomes.get(r.point.index);
+  const pointError = r.option.error ?? null;
+  if (!o?.ok) {
+    return { option, label, gpus: null, gpu: null, gpus_per_replica: null, cost_per_hour: null, cost_per_month: null, schedule_cost_per_month: null, meets_slo: false, peak: [], searched_to: r.searchedTo, error: pointError };
+  }
+  const d = o.detail;
+  const perHour = o.figures.cost_per_hour;
+  return {
+    option,
+    label,
+    gpus: d.pools.reduce((n, p) => n + p.gpus, 0),
+    gpu: d.pools.map((p) => p.gpu).join('+'),
+    gpus_per_replica: d.pools[0]?.gpusPerReplica ?? null,
+    cost_per_hour: perHour,
+    cost_per_month: perHour === null ? null : round2(perHour * HOURS_PER_MONTH),
+    schedule_cost_per_month: r.economics === null ? null : round2((r.economics.per_day.schedule / 24) * HOURS_PER_MONTH),
+    meets_slo: o.figures.meets_slo,
+    peak: d.classes.flatMap((c) => [
+      ...(c.ttftSloMs !== null && c.peakTtftP99Ms !== null ? [{ class: c.name, metric: 'ttft' as const, p99_ms: c.peakTtftP99Ms, slo_ms: c.ttftSloMs }] : []),
+      ...(c.e2eSloMs !== null && c.peakE2eP99Ms !== null ? [{ class: c.name, metric: 'e2e' as const, p99_ms: c.peakE2eP99Ms, slo_ms: c.e2eSloMs }] : []),
+    ]),
+    searched_to: r.searchedTo,
+    error: null,
+  };
+}
+
+/** Cheapest first; options with no answer last, in their search order. */
+function ranked(entries: OptionEntry[]): OptionEntry[] {
+  return entries.map((e, i) => ({ e, i })).sort((a, b) => (a.e.cost_per_hour ?? Infinity) - (b.e.cost_per_hour ?? Infinity) || a.i - b.i).map((x) => x.e);
+}
+
+function optionsTable(entries: readonly OptionEntry[]): string {
+  const money = (x: number | null) => (x === null ? '' : `$${x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`);
+  const rows = entries.map((e, i) => [
+    String(i + 1),
+    e.label,
+    e.gpus === null ? (e.error ?? `none up to ${e.searched_to ?? '?'} GPUs`) : String(e.gpus),
+    money(e.cost_per_hour),
+    money(e.cost_per_month),
+    e.peak.map((p) => `${p.metric.toUpperCase()} ${fmtMs(p.p99_ms)} <= ${fmtMs(p.slo_ms)}${new Set(e.peak.map((q) => q.class)).size > 1 ? ` (${p.class})` : ''}`).join(', '),
+    money(e.schedule_cost_per_month),
+  ]);
+  const header = ['#', 'option', 'GPUs', '$/hour', '$/month', 'peak-hour p99 vs SLO', 'schedule $/month'];
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]) => cells.map((x, c) => (c === 1 || c === 5 ? x.padEnd(widths[c]) : x.padStart(widths[c]))).join('  ').trimEnd();
+  return `options, cheapest first (month = ${HOURS_PER_MONTH} h):\n${[header, ...rows].map(line).join('\n')}\n`;
+}
