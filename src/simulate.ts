@@ -6,6 +6,7 @@ import { buildResult, type RunResult } from './metrics/results.js';
 import { Pool } from './serving/Pool.js';
 import { newRequest, type Request } from './serving/request.js';
 import type { StepModel } from './serving/stepModel.js';
+import type { SpeculativeSetup } from './serving/SpeculativeDecoder.js';
 import { syntheticSource, traceSource, type ArrivalSource } from './traffic/requestSource.js';
 import { openTrace } from './traffic/trace/openTrace.js';
 import { linearStepModel } from './gpu/linear.js';
@@ -47,6 +48,22 @@ export function stepModelFor(scenario: Scenario, pool: PoolSpec): StepModel {
 }
 
 /**
+ * Speculative decoding's setup for a pool: the target's step model, the draft model's (the
+ * roofline on the pool's GPUs and tensor-parallel degree), and one named stream per replica.
+ */
+function speculativeSetup(scenario: Scenario, pool: PoolSpec, seed: number): SpeculativeSetup | null {
+  const s = scenario.serving.speculative;
+  if (s === null) return null;
+  return {
+    tokens: s.tokens,
+    acceptance: s.acceptance,
+    target: stepModelFor(scenario, pool),
+    draft: s.draftModel ? rooflineStepModel(s.draftModel, pool.gpu, pool.gpusPerReplica) : null,
+    streamFor: (replica) => stream(seed, `speculative:${pool.name}:${replica}`),
+  };
+}
+
+/**
  * Simulates one scenario request by request and returns its hourly rows and summary.
  * Pure: no printing, no files, no clock; the same scenario gives the same result.
  */
@@ -67,7 +84,10 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
   };
 
   const pools = scenario.pools.map((spec, p) => {
-    const capacity = kvCapacityTokens(spec.model, spec.gpu, spec.gpusPerReplica, scenario.serving.gpuMemoryUtilization);
+    const speculative = speculativeSetup(scenario, spec, seed);
+    const capacity = kvCapacityTokens(
+      spec.model, spec.gpu, spec.gpusPerReplica, scenario.serving.gpuMemoryUtilization, scenario.serving.speculative?.draftModel ?? null,
+    );
     const busy = busyByPool[p];
     const peaks = iterationWork(spec.model, spec.gpu, spec.gpusPerReplica);
     const work = (workByPool[p] = new FleetWork(hours, horizonS, peaks.peakFlopsPerGpu, peaks.peakBytesPerGpu, capacity));
@@ -89,6 +109,7 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
       stream(seed, `router:${spec.name}`),
       fastForward,
       scenario.cache.prefix,
+      speculative,
     );
   });
 

@@ -76,19 +76,25 @@ export function activationReserveBytes(model: ModelSpec, tp: number): number {
   return FIXED_RESERVE_BYTES + (ACTIVATION_CHUNK_TOKENS * perToken) / tp + LOGIT_SEQS * model.vocabSize * 4;
 }
 
-/** Bytes left for the KV cache in one replica (may be negative: the model does not fit). */
-export function kvCacheBytes(model: ModelSpec, gpu: GpuSpec, tp: number, memoryUtilization: number): number {
+/**
+ * Bytes left for the KV cache in one replica (may be negative: the model does not fit). A
+ * speculative-decoding draft model's weights share the replica (its activations are taken to fit
+ * in the target's reserve: ASSUMPTION, a draft model is 10x smaller).
+ */
+export function kvCacheBytes(model: ModelSpec, gpu: GpuSpec, tp: number, memoryUtilization: number, draft: ModelSpec | null = null): number {
   const usable = gpu.memoryGb * 1e9 * memoryUtilization * tp;
-  return usable - weightBytes(model) - tp * activationReserveBytes(model, tp);
+  return usable - weightBytes(model) - (draft ? weightBytes(draft) : 0) - tp * activationReserveBytes(model, tp);
 }
 
 /**
  * KV tokens one replica of `tp` GPUs can hold: (memory x utilization x tp - weights -
  * tp x activation reserve) / KV bytes per token, rounded down to whole 16-token blocks; 0 when
- * the weights do not fit.
+ * the weights do not fit. With a draft model, every token also holds the draft's KV (the draft
+ * runs over the same sequences), so a token costs the target's plus the draft's KV bytes.
  */
-export function kvCapacityTokens(model: ModelSpec, gpu: GpuSpec, tp: number, memoryUtilization: number): number {
-  const tokens = kvCacheBytes(model, gpu, tp, memoryUtilization) / replicaKvBytesPerToken(model, tp);
+export function kvCapacityTokens(model: ModelSpec, gpu: GpuSpec, tp: number, memoryUtilization: number, draft: ModelSpec | null = null): number {
+  const perToken = replicaKvBytesPerToken(model, tp) + (draft ? replicaKvBytesPerToken(draft, tp) : 0);
+  const tokens = kvCacheBytes(model, gpu, tp, memoryUtilization, draft) / perToken;
   if (!(tokens > 0)) return 0;
   return Math.floor(tokens / KV_BLOCK_TOKENS) * KV_BLOCK_TOKENS;
 }
@@ -103,7 +109,13 @@ export function validTpDegree(model: ModelSpec, tp: number): boolean {
  * the weights, the activation reserve and the KV cache of one MIN_SEQUENCE_TOKENS-token sequence
  * must fit in memory x utilization. The message says how many GPUs per replica would do.
  */
-export function fitError(model: ModelSpec, gpu: GpuSpec, gpusPerReplica: number, memoryUtilization: number): string | null {
+export function fitError(
+  model: ModelSpec,
+  gpu: GpuSpec,
+  gpusPerReplica: number,
+  memoryUtilization: number,
+  draft: ModelSpec | null = null,
+): string | null {
   const tp = gpusPerReplica;
   if (!Number.isInteger(tp) || tp < 1 || tp > MAX_TP) {
     return `gpus_per_replica must be a whole number from 1 to ${MAX_TP} (tensor parallelism stays inside one node), got ${tp}`;
@@ -112,16 +124,16 @@ export function fitError(model: ModelSpec, gpu: GpuSpec, gpusPerReplica: number,
     const ok = [1, 2, 3, 4, 5, 6, 7, 8].filter((d) => validTpDegree(model, d)).join(', ');
     return `${model.name} has ${model.attentionHeads} attention heads, which ${tp} GPUs cannot split evenly; gpus_per_replica must be one of ${ok}`;
   }
-  const fits = (d: number): boolean => kvCapacityTokens(model, gpu, d, memoryUtilization) >= MIN_SEQUENCE_TOKENS;
+  const fits = (d: number): boolean => kvCapacityTokens(model, gpu, d, memoryUtilization, draft) >= MIN_SEQUENCE_TOKENS;
   if (fits(tp)) return null;
-  const weightsGb = Math.round(weightBytes(model) / 1e9);
+  const weightsGb = `${Math.round((weightBytes(model) + (draft ? weightBytes(draft) : 0)) / 1e9)} GB of weights${draft ? ` with the draft model ${draft.name}` : ''}`;
   const needed = [1, 2, 3, 4, 5, 6, 7, 8].find((d) => d > tp && validTpDegree(model, d) && fits(d));
   if (needed !== undefined) {
-    return `${model.name} needs at least ${needed} x ${gpu.name} per replica (${weightsGb} GB of weights); set fleet.gpus_per_replica`;
+    return `${model.name} needs at least ${needed} x ${gpu.name} per replica (${weightsGb}); set fleet.gpus_per_replica`;
   }
   const usableGb = Math.round(gpu.memoryGb * memoryUtilization * MAX_TP);
   return (
-    `${model.name} does not fit on ${MAX_TP} x ${gpu.name} (${weightsGb} GB of weights, ${usableGb} GB usable at ` +
+    `${model.name} does not fit on ${MAX_TP} x ${gpu.name} (${weightsGb}, ${usableGb} GB usable at ` +
     `memory utilization ${memoryUtilization}); choose a GPU with more memory or quantized weights (precision: {weights: fp8} or int4)`
   );
 }

@@ -4,6 +4,7 @@ import type { Request } from './request.js';
 import type { RequestQueue } from './RequestQueue.js';
 import { PrefixCache } from './PrefixCache.js';
 import { CompletionHeap } from './CompletionHeap.js';
+import { SpeculativeDecoder } from './SpeculativeDecoder.js';
 
 /** Admission keeps this fraction of KV blocks free for decode growth (vLLM's watermark). */
 export const KV_WATERMARK = 0.01;
@@ -37,6 +38,12 @@ export const BATCH_PREFILL_CHUNK = 512;
  *
  * With `cache.prefix`, shared prefixes stay resident in KV memory (see PrefixCache); later
  * requests skip their prefill.
+ *
+ * With `serving.speculative` (SpeculativeDecoder), a decode step emits a drawn number of tokens
+ * per sequence instead of one: `step` still counts decode iterations, each sequence's tokens by
+ * step are drawn when it starts decoding, and the batch's KV growth per step is read from the
+ * decoder's ring (one read per iteration); decoding sequences reserve k + 1 KV slots and
+ * k + 1 tokens of the iteration budget each.
  */
 export class ContinuousReplica implements Replica {
   /** Running requests in admission order; finished ones are removed lazily (`onReplica` false). */
@@ -58,6 +65,8 @@ export class ContinuousReplica implements Replica {
   private lastPlan: ReturnType<PrefixCache['plan']> | null = null;
   /** false once draining or lost: admits nothing new. */
   accepting = true;
+  /** Speculative decoding's draws and step time, or null. */
+  private readonly spec: SpeculativeDecoder | null;
 
   // The run in flight: `iterations` iterations starting at `runStart`.
   private runStart = 0;
@@ -79,7 +88,10 @@ export class ContinuousReplica implements Replica {
     readonly queue: RequestQueue,
     private readonly host: ReplicaHost,
     private readonly ownsQueue: boolean,
-  ) {}
+  ) {
+    const setup = host.speculative;
+    this.spec = setup ? new SpeculativeDecoder(setup, setup.streamFor(index)) : null;
+  }
 
   load(): number {
     return (this.ownsQueue ? this.queue.length : 0) + this.runningCount;
@@ -150,7 +162,8 @@ export class ContinuousReplica implements Replica {
   /** Brings a decoding request's `generated` and `kvTokens` up to the replica's decode step. */
   private sync(r: Request): void {
     if (!r.decoding) return;
-    const steps = this.step - r.syncedStep;
+    const steps =
+      this.spec === null ? this.step - r.syncedStep : r.speculative === null ? 0 : this.spec.generatedAt(r, this.step) - r.generated;
     r.generated += steps;
     r.kvTokens += steps;
     r.syncedStep = this.step;
@@ -165,9 +178,14 @@ export class ContinuousReplica implements Replica {
     this.reportWork(k, now);
 
     if (this.decodeSeqs > 0 && this.runDecodes) {
+      let grown = this.decodeSeqs * k;
+      if (this.spec !== null) {
+        grown = 0;
+        for (let j = 1; j <= k; j++) grown += this.spec.take(this.step + j);
+      }
       this.step += k;
-      this.kvUsed += this.decodeSeqs * k;
-      this.decodeKv += this.decodeSeqs * k;
+      this.kvUsed += grown;
+      this.decodeKv += grown;
     }
     let prefillDone = false;
     for (let i = 0; i < this.chunks; i++) {
@@ -182,6 +200,7 @@ export class ContinuousReplica implements Replica {
         this.decodeSeqs++;
         this.decodeKv += r.kvTokens;
         if (r.generated >= r.outputTokens) this.complete(r, now);
+        else if (this.spec !== null) this.completions.push(r, this.step + this.spec.plan(r, this.step));
         else this.completions.push(r, this.step + r.outputTokens - r.generated);
       }
     }
@@ -239,6 +258,7 @@ export class ContinuousReplica implements Replica {
       this.decodeSeqs--;
       this.decodeKv -= r.kvTokens;
       r.decodeEpoch++;
+      this.spec?.cancel(r, this.step);
     }
     if (r.sharedKv > 0) this.prefixes.release(r);
     r.kvTokens = 0;
@@ -264,13 +284,15 @@ export class ContinuousReplica implements Replica {
     const serving = host.serving;
     const capacity = host.kvCapacityTokens;
 
-    // Decode growth needs one KV slot per decoding sequence: preempt the newest until it fits.
-    if (this.decodeSeqs > 0) this.evictFor(this.decodeSeqs, capacity);
-    while (this.decodeSeqs > 0 && this.kvUsed + this.decodeSeqs > capacity) this.preemptNewest();
+    // Decode growth needs one KV slot per decoding sequence (k + 1 with speculative decoding):
+    // preempt the newest until it fits.
+    const lookahead = this.spec !== null ? this.spec.lookahead : 1;
+    if (this.decodeSeqs > 0) this.evictFor(this.decodeSeqs * lookahead, capacity);
+    while (this.decodeSeqs > 0 && this.kvUsed + this.decodeSeqs * lookahead > capacity) this.preemptNewest();
 
     // prefill_first: prompts get the whole token budget and, when any is prefilled, decodes sit out.
     const prefillFirst = serving.scheduler === 'prefill_first';
-    let budget = serving.maxBatchTokens - (prefillFirst ? 0 : this.decodeSeqs);
+    let budget = serving.maxBatchTokens - (prefillFirst ? 0 : this.decodeSeqs * lookahead);
     let prefillTokens = 0;
     let prefillAttention = 0;
     for (const r of this.prefilling) {
@@ -350,15 +372,33 @@ export class ContinuousReplica implements Replica {
     this.runPrefillTokens = prefillTokens;
     this.runPrefillAttention = prefillAttention;
     let k = 1;
-    if (this.runSteady && host.fastForward) {
-      const remaining = this.completions.peekKey() - this.step;
-      k = Math.max(1, Math.min(remaining, Math.floor((capacity - this.kvUsed) / n)));
-    }
     let t = sim.now;
-    if (k === 1) t += model.iterationS(prefillTokens, prefillAttention, n, n > 0 ? this.decodeKv : 0);
-    else {
-      if (this.runEnds.length < k) this.runEnds = new Float64Array(Math.max(k, 2 * this.runEnds.length));
-      for (let j = 0; j < k; j++) this.runEnds[j] = t += model.iterationS(0, 0, n, this.decodeKv + n * j);
+    if (this.spec !== null) {
+      // Speculative: the run ends at the first completion, or before the iteration whose k + 1
+      // lookahead slots per sequence would not fit (where the reference path preempts).
+      const spec = this.spec;
+      const remaining = this.runSteady && host.fastForward ? this.completions.peekKey() - this.step : 1;
+      let kv = this.decodeKv;
+      let used = this.kvUsed;
+      k = 0;
+      do {
+        t += spec.iterationS(prefillTokens, prefillAttention, n, kv);
+        if (k >= this.runEnds.length) this.runEnds = growEnds(this.runEnds);
+        this.runEnds[k++] = t;
+        const grown = n > 0 ? spec.peek(this.step + k) : 0;
+        kv += grown;
+        used += grown;
+      } while (k < remaining && used + n * lookahead <= capacity);
+    } else {
+      if (this.runSteady && host.fastForward) {
+        const remaining = this.completions.peekKey() - this.step;
+        k = Math.max(1, Math.min(remaining, Math.floor((capacity - this.kvUsed) / n)));
+      }
+      if (k === 1) t += model.iterationS(prefillTokens, prefillAttention, n, n > 0 ? this.decodeKv : 0);
+      else {
+        if (this.runEnds.length < k) this.runEnds = new Float64Array(Math.max(k, 2 * this.runEnds.length));
+        for (let j = 0; j < k; j++) this.runEnds[j] = t += model.iterationS(0, 0, n, this.decodeKv + n * j);
+      }
     }
     this.iterations = k;
     this.event = sim.at(t, this.boundary, PRIORITY.boundary);
@@ -401,6 +441,7 @@ export class ContinuousReplica implements Replica {
       r.decoding = false;
       r.prefilled = 0;
       r.prefillTarget = r.promptTokens + r.generated;
+      r.speculative = null;
       r.requeues++;
       out.push(r);
     }
@@ -408,6 +449,7 @@ export class ContinuousReplica implements Replica {
     this.prefilling = [];
     this.runningCount = 0;
     this.completions.clear();
+    this.spec?.reset();
     this.kvUsed = 0;
     this.decodeKv = 0;
     this.decodeSeqs = 0;
@@ -436,4 +478,11 @@ export class ContinuousReplica implements Replica {
     this.host.preempted(r);
     this.queue.unshift(r);
   }
+}
+
+/** A run-ends buffer twice as long, keeping its entries. */
+function growEnds(ends: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
+  const next = new Float64Array(2 * ends.length);
+  next.set(ends);
+  return next;
 }

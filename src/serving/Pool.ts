@@ -10,6 +10,7 @@ import { RequestQueue } from './RequestQueue.js';
 import type { Request } from './request.js';
 import type { StepModel } from './stepModel.js';
 import { iterationWork } from '../gpu/iterationWork.js';
+import type { SpeculativeSetup } from './SpeculativeDecoder.js';
 
 /** What a pool reports to the run: the metrics hooks. */
 export interface PoolListener {
@@ -88,6 +89,7 @@ export class Pool {
     routerStream: Uniform,
     fastForward: boolean,
     prefixCache: boolean,
+    speculative: SpeculativeSetup | null = null,
   ) {
     const gpusPerReplica = spec.gpusPerReplica;
     this.host = {
@@ -98,6 +100,7 @@ export class Pool {
       kvCapacityTokens,
       fastForward,
       prefixCache,
+      speculative,
       completed: (r, replica) => {
         this.leastLoaded?.change(replica.index, -1);
         this.onCompleted?.(r);

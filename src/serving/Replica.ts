@@ -4,6 +4,7 @@ import type { Request } from './request.js';
 import type { RequestQueue } from './RequestQueue.js';
 import type { StepModel } from './stepModel.js';
 import type { IterationWork } from '../gpu/iterationWork.js';
+import type { SpeculativeSetup } from './SpeculativeDecoder.js';
 
 /** Same-time order: arrivals and routing first, then batch formation at iteration boundaries. */
 export const PRIORITY = { arrival: 0, boundary: 1 } as const;
@@ -21,6 +22,8 @@ export interface ReplicaHost {
   readonly prefixCache: boolean;
   /** false: one event per iteration (the reference path); true: skip steady decode runs. */
   readonly fastForward: boolean;
+  /** Speculative decoding (`serving.speculative`), or null. Continuous batching only. */
+  readonly speculative: SpeculativeSetup | null;
   completed(request: Request, replica: Replica): void;
   dropped(request: Request, replica: Replica): void;
   /** A request was admitted into a batch for the first time. */

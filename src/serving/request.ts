@@ -1,3 +1,5 @@
+import type { SpeculativePlan } from './SpeculativeDecoder.js';
+
 /**
  * One request in flight. Created at arrival, handed to metrics when it ends, then dropped: memory
  * follows the requests in flight, not the requests simulated. Times are simulated seconds.
@@ -56,6 +58,8 @@ export interface Request {
   preemptions: number;
   /** Times its replica was lost under it (failure, spot interruption) and it was re-queued. */
   requeues: number;
+  /** Speculative decoding: the tokens each of its decode steps emits, drawn when it started decoding. */
+  speculative: SpeculativePlan | null;
 }
 
 export function newRequest(
@@ -95,5 +99,6 @@ export function newRequest(
     prefixHitBlocks: 0,
     preemptions: 0,
     requeues: 0,
+    speculative: null,
   };
 }

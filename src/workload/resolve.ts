@@ -7,6 +7,7 @@
 import { apiNames, findApi } from '../catalog/catalog.js';
 import type { Problems } from './problems.js';
 import { resolvePools } from './resolvePools.js';
+import { resolveSpeculative } from './resolveSpeculative.js';
 import { resolveTokenDist } from './resolveTokenDist.js';
 import { resolveDurationS, resolveTraffic } from './resolveTraffic.js';
 import type { ClassDoc, WorkloadDoc } from './schema.js';
@@ -25,6 +26,7 @@ export const SERVING_DEFAULTS: ServingSpec = {
   gpuMemoryUtilization: 0.9,
   scheduler: 'chunked_prefill',
   overhead: { perRequestS: 0, perIterationS: 0 },
+  speculative: null,
 };
 
 export const API_DEFAULTS = { name: 'custom-api', ttftS: 0.5, tokensPerSecond: 90, useFor: 'overflow', overflowThreshold: 0.5 } as const;
@@ -46,10 +48,16 @@ export function resolveScenario(doc: WorkloadDoc, ctx: ResolveContext, problems:
   const classNames = doc.classes.map((c) => c.name);
   const traffic = resolveTraffic(doc, { classNames, folder: ctx.folder }, problems);
   const classes = resolveClasses(doc.classes, traffic.trace !== null, ctx.folder, problems);
-  const serving = resolveServing(doc, problems);
+  const base = resolveServing(doc, problems);
+  const serving: ServingSpec = { ...base, speculative: resolveSpeculative(doc, base, problems) };
   const api = resolveApi(doc, classNames, problems);
   const apiServes = new Set(api === null ? [] : api.useFor === 'all' ? classNames : api.useFor === 'overflow' ? [] : api.useFor);
-  const pools = resolvePools(doc, { classNames, apiServes, gpuMemoryUtilization: serving.gpuMemoryUtilization }, problems);
+  const pools = resolvePools(doc, {
+    classNames,
+    apiServes,
+    gpuMemoryUtilization: serving.gpuMemoryUtilization,
+    draftModel: serving.speculative?.draftModel ?? null,
+  }, problems);
   return {
     name: doc.name ?? ctx.defaultName,
     seed: doc.seed ?? DEFAULT_SEED,
@@ -118,7 +126,7 @@ function resolveClasses(docs: readonly ClassDoc[], traced: boolean, folder: stri
   });
 }
 
-function resolveServing(doc: WorkloadDoc, problems: Problems): ServingSpec {
+function resolveServing(doc: WorkloadDoc, problems: Problems): Omit<ServingSpec, 'speculative'> {
   const s = doc.serving ?? {};
   const d = SERVING_DEFAULTS;
   const batching = s.batching ?? d.batching;

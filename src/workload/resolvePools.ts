@@ -9,7 +9,7 @@ import type { Problems } from './problems.js';
 import { resolveGpu, resolveModel } from './resolveHardware.js';
 import { resolvePricing } from './resolvePricing.js';
 import type { FleetDoc, GpuDoc, ModelDoc, PrecisionDoc, WorkloadDoc } from './schema.js';
-import type { AutoscaleSpec, PoolSpec, Precision } from './scenario.js';
+import type { AutoscaleSpec, ModelSpec, PoolSpec, Precision } from './scenario.js';
 import { DEFAULT_PRECISION } from '../gpu/precision.js';
 import { didYouMean } from './suggest.js';
 import { parseDuration } from './units.js';
@@ -36,6 +36,8 @@ export interface PoolContext {
   /** Classes the hosted API serves (use_for: all or a list). */
   readonly apiServes: ReadonlySet<string>;
   readonly gpuMemoryUtilization: number;
+  /** Speculative decoding's draft model, which shares every replica's memory; null without one. */
+  readonly draftModel: ModelSpec | null;
 }
 
 /** The pools of a workload; empty when the hosted API serves everything. */
@@ -140,7 +142,7 @@ function resolvePool(
     problems.add([...paths.fleet, 'gpus'], `must be within autoscale min..max (${autoscale.min}..${autoscale.max}), got ${gpus}`);
   }
   if (model && gpu && tpOk) {
-    const fit = fitError(model, gpu, gpusPerReplica, ctx.gpuMemoryUtilization);
+    const fit = fitError(model, gpu, gpusPerReplica, ctx.gpuMemoryUtilization, ctx.draftModel);
     if (fit) problems.add(paths.model, fit);
   }
   if (!model || !gpu || gpus === undefined) return null;

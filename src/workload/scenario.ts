@@ -157,6 +157,22 @@ export interface PoolSpec {
   readonly spares: number;
 }
 
+/**
+ * Speculative decoding (`serving.speculative`, src/serving/SpeculativeDecoder.ts): every decode
+ * step of a sequence drafts `tokens` tokens (with `draftModel`, or a prompt-lookup n-gram match)
+ * and verifies them in one target pass; accepted drafts per step follow the geometric model with
+ * rate `acceptance` (user-supplied: it depends on the data).
+ */
+export interface SpeculativeSpec {
+  readonly method: 'draft' | 'ngram';
+  /** method draft: the draft model (BF16), served on the same GPUs; null for ngram. */
+  readonly draftModel: ModelSpec | null;
+  /** Draft tokens per step, k. */
+  readonly tokens: number;
+  /** Probability that each draft token is accepted (given the ones before it were), 0..1. */
+  readonly acceptance: number;
+}
+
 export interface ServingSpec {
   readonly batching: 'continuous' | 'static';
   readonly maxBatchSize: number;
@@ -179,6 +195,7 @@ export interface ServingSpec {
     /** Scheduler/host time added to every iteration of the roofline step model. */
     readonly perIterationS: number;
   };
+  readonly speculative: SpeculativeSpec | null;
 }
 
 export type TraceFormat = 'azure' | 'mooncake' | 'vidur' | 'burstgpt' | 'csv';

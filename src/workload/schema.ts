@@ -314,6 +314,12 @@ const servingSchema = strict({
     per_request: duration('non-negative').optional(),
     per_iteration: duration('non-negative').optional(),
   }).optional(),
+  speculative: strict({
+    method: z.enum(['draft', 'ngram']),
+    draft_model: modelSchema.optional(),
+    tokens: z.number().int().min(1).max(16).optional(),
+    acceptance: fraction,
+  }).optional(),
 });
 
 const perfSchema = strict({
