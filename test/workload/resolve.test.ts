@@ -82,6 +82,7 @@ describe('defaults', () => {
       gpuMemoryUtilization: 0.9,
       scheduler: 'chunked_prefill',
       overhead: { perRequestS: 0, perIterationS: 0 },
+      speculative: null,
     });
     expect(s.perf).toBeNull();
     expect(s.cache).toEqual({ response: null, prefix: false });
