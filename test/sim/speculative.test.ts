@@ -108,6 +108,7 @@ describe('speculative decoding', () => {
     for (const doc of [
       workload({ method: 'draft', draft_model: 'llama-3.2-1b', tokens: 4, acceptance: 0.7 }, { traffic: { rate: 6 }, classes: [{ name: 'chat', prompt_tokens: { dist: 'lognormal', median: 900, p99: 6000 }, output_tokens: { dist: 'lognormal', median: 200, p99: 1500 } }] }),
       workload({ method: 'ngram', tokens: 3, acceptance: 0.6 }, { model: 'llama-2-7b', gpu: 'l4', traffic: { rate: 6 }, classes: [{ name: 'chat', prompt_tokens: { dist: 'lognormal', median: 900, p99: 6000 }, output_tokens: { dist: 'lognormal', median: 200, p99: 1500 } }] }),
+      workload({ method: 'ngram', tokens: 4, acceptance: 0.8 }, { traffic: { rate: 4 }, classes: [{ name: 'chat', prompt_tokens: { dist: 'lognormal', median: 900, p99: 6000 }, output_tokens: { dist: 'lognormal', median: 200, p99: 1500 } }] }, { scheduler: 'prefill_first' }),
     ]) {
       const line = (r: Request) => `${r.id} ${r.firstTokenAt} ${r.finishedAt} ${r.generated} ${r.preemptions}`;
       const fast = ends(doc, true).map(line);
