@@ -1,3 +1,4 @@
+import { defaultOutFolder } from '../defaultOut.js';
 import { Option } from 'commander';
 import { join, resolve } from 'node:path';
 import { apiNames, findApi, findGpu, gpuNames } from '../../catalog/catalog.js';
@@ -180,7 +181,7 @@ async function planCommand(io: Io, file: string, flags: PlanFlags): Promise<Exit
     ? defaultAxes(base, flags.maxGpus)
     : [...space!.optionKeys.map((key, k) => ({ key, values: [...new Set(space!.options.map((o) => o.values[k]))] })), ...(space!.gpuKey === null ? [] : [{ key: space!.gpuKey, values: [] }])];
   const api = apiPrices(base, flags.api);
-  const folder = claimOutputFolder(flags.out ?? `results/${base.name}`);
+  const folder = claimOutputFolder(flags.out ?? defaultOutFolder(base.name, flags.set));
   let written = false;
   try {
     const code = await planInto(io, file, flags, folder.dir, { userAxes, base, axes, poolsMode, api, space });

@@ -1,3 +1,4 @@
+import { defaultOutFolder } from '../defaultOut.js';
 import { Option } from 'commander';
 import { loadWorkload } from '../../workload/load.js';
 import type { Scenario } from '../../workload/scenario.js';
@@ -48,7 +49,7 @@ Examples:
       await guarded(io, Boolean(flags.debug), () => {
         const scenario = loadWorkload(file ?? null, { set: flags.set, seed: flags.seed });
         // Claimed before simulating: an unwritable --out is reported now, not after the run.
-        const folder = claimOutputFolder(flags.out ?? `results/${scenario.name}`);
+        const folder = claimOutputFolder(flags.out ?? defaultOutFolder(scenario.name, flags.set));
         const out = folder.dir;
         let written = false;
         let run;
