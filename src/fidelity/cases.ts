@@ -61,6 +61,15 @@ export interface FidelityCase {
   readonly role: CaseRole;
 }
 
+/**
+ * Host overheads of the vLLM v0.15.1 runs, fitted with the H100 factors by
+ * scripts/fit-efficiency.mjs (docs/gpu-model.md "Host overheads"); every vllm-runs case uses them.
+ */
+export const VLLM_V0151_OVERHEAD = Object.freeze({ per_request: 0.0104, per_iteration: 0.00048, output_iterations: 1 });
+
+/** H100 SXM efficiency factors fitted on the same runs (docs/gpu-model.md), as an inline `gpu.efficiency`. */
+export const VLLM_V0151_H100_EFFICIENCY = Object.freeze({ memory: 0.843, kv: 0.906 });
+
 /** Models of the vLLM runs that are not in the catalog (config.json of the named repository). */
 const INLINE_MODELS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   'codellama/CodeLlama-34b-Instruct-hf': {
@@ -137,7 +146,7 @@ export function vllmRunCases(): FidelityCase[] {
         scheduler: 'chunked_prefill',
         promptTokens: Math.round(s.prompt_len_mean),
         outputTokens: n,
-        sharedPrefixTokens: Math.round((s.prompt_len_mean * sp.system_prompt_len) / (sp.system_prompt_len + sp.question_len)),
+        sharedPrefixTokens: Math.round(s.prompt_len_mean),
         load: { kind: 'poisson', rate: s.rate, concurrency: 0, requests: Math.round(s.rate * Math.min(s.duration_s, STAGE_SIM_S)) },
         measured: {
           ttftMs: s.ttft_ms.mean,

@@ -15,7 +15,7 @@ import type { FidelityCase } from './cases.js';
 import { nelderMead } from './nelderMead.js';
 import { runCase, type CaseOverrides, type CasePrediction } from './runCase.js';
 
-export const FIT_PARAMETERS = ['perRequestS', 'perIterationS', 'compute', 'memory', 'kv', 'layerOverheadS'] as const;
+export const FIT_PARAMETERS = ['perRequestS', 'perIterationS', 'compute', 'memory', 'kv', 'layerOverheadS', 'blend'] as const;
 export type FitParameter = (typeof FIT_PARAMETERS)[number];
 export type FitValues = Record<FitParameter, number>;
 
@@ -31,6 +31,7 @@ export function currentValues(gpu: GpuSpec, perRequestS: number, perIterationS: 
     memory: f.weightBandwidthEff,
     kv: f.kvBandwidthEff,
     layerOverheadS: f.layerOverheadS,
+    blend: f.blendExponent,
   };
 }
 
@@ -47,23 +48,27 @@ export function overridesFor(gpu: GpuSpec, values: FitValues): CaseOverrides {
       idle_w: gpu.idleW,
       price_per_hour: gpu.pricePerHour,
       ...(gpu.interconnectGbps !== null ? { interconnect_gbps: gpu.interconnectGbps } : {}),
-      efficiency: { compute: values.compute, memory: values.memory, kv: values.kv, layer_overhead: values.layerOverheadS },
+      efficiency: { compute: values.compute, memory: values.memory, kv: values.kv, layer_overhead: values.layerOverheadS, blend: values.blend },
     },
-    serving: { overhead: { per_request: values.perRequestS, per_iteration: values.perIterationS } },
+    serving: { overhead: { per_request: values.perRequestS, per_iteration: values.perIterationS, output_iterations: 1 } },
   };
 }
 
-/** Sum over stable cases of log(pred/meas)^2 for TTFT and TPOT; a case the simulator cannot sustain costs 10. */
+/**
+ * Sum over the cases whose real server was stable of log(pred/meas)^2 for mean TTFT and TPOT, each
+ * term capped at 4 (a factor e^2): a case the simulator cannot sustain costs a bounded amount, so
+ * the search trades it against the others instead of being driven by it.
+ */
 export function fitLoss(cases: readonly FidelityCase[], predictions: readonly CasePrediction[]): number {
   let loss = 0;
   cases.forEach((c, i) => {
     if (c.saturated) return;
     const p = predictions[i]!;
-    if (p.unstable) {
-      loss += 10;
-      return;
-    }
-    loss += Math.log(p.ttftMs / c.measured.ttftMs) ** 2 + Math.log(p.tpotMs / c.measured.tpotMs) ** 2;
+    const term = (pred: number, meas: number) => {
+      const e = Math.log(pred / meas) ** 2;
+      return Number.isFinite(e) ? Math.min(4, e) : 4;
+    };
+    loss += term(p.ttftMs, c.measured.ttftMs) + term(p.tpotMs, c.measured.tpotMs);
   });
   return loss;
 }
@@ -91,7 +96,7 @@ export function fitCases(
     const v = { ...start };
     free.forEach((k, i) => {
       const value = Math.exp(x[i]!);
-      v[k] = FRACTIONS.has(k) ? Math.min(1, value) : value;
+      v[k] = FRACTIONS.has(k) ? Math.min(1, value) : k === 'blend' ? Math.min(16, Math.max(1, value)) : value;
     });
     return v;
   };

@@ -7,7 +7,8 @@ import { resolveWorkload } from '../workload/load.js';
 import type { Scenario } from '../workload/scenario.js';
 import { stream } from '../random/streams.js';
 import { exponential } from '../random/sample.js';
-import type { CaseMeasured, FidelityCase } from './cases.js';
+import { findGpu } from '../catalog/catalog.js';
+import { VLLM_V0151_H100_EFFICIENCY, VLLM_V0151_OVERHEAD, type CaseMeasured, type FidelityCase } from './cases.js';
 import { replayClosed, replayOpen, type ReplayRequest, type ReplayedRequest } from './replay.js';
 
 export interface CasePrediction extends CaseMeasured {
@@ -17,6 +18,15 @@ export interface CasePrediction extends CaseMeasured {
 
 /** Extra workload keys applied to every case (e.g. `serving.overhead` under test). */
 export type CaseOverrides = Readonly<Record<string, unknown>>;
+
+function h100WithFittedEfficiency(): Record<string, unknown> {
+  const g = findGpu('h100-sxm')!;
+  return {
+    name: g.name, memory_gb: g.memoryGb, bf16_tflops: g.bf16Tflops, fp8_tflops: g.fp8Tflops ?? undefined,
+    bandwidth_tbps: g.bandwidthTbps, tdp_w: g.tdpW, idle_w: g.idleW, price_per_hour: g.pricePerHour,
+    interconnect_gbps: g.interconnectGbps ?? undefined, efficiency: VLLM_V0151_H100_EFFICIENCY,
+  };
+}
 
 /** The in-memory workload of a case: one pool of `tp` GPUs, the measured engine limits. */
 export function caseScenario(c: FidelityCase, overrides: CaseOverrides = {}): Scenario {
@@ -28,7 +38,7 @@ export function caseScenario(c: FidelityCase, overrides: CaseOverrides = {}): Sc
     traffic: { rate: c.load.kind === 'poisson' ? c.load.rate : 1, arrival: 'poisson' },
     classes: [{ name: 'bench', prompt_tokens: c.promptTokens, output_tokens: c.outputTokens, shared_prefix_tokens: c.sharedPrefixTokens }],
     model: c.model,
-    gpu: overrides.gpu ?? c.gpu,
+    gpu: overrides.gpu ?? (c.gpu === 'h100-sxm' ? h100WithFittedEfficiency() : c.gpu),
     fleet: { gpus: c.tp, gpus_per_replica: c.tp },
     serving: {
       batching: 'continuous',
@@ -36,6 +46,7 @@ export function caseScenario(c: FidelityCase, overrides: CaseOverrides = {}): Sc
       max_batch_tokens: c.maxBatchedTokens,
       gpu_memory_utilization: c.gpuMemoryUtilization,
       max_queue_time: '24h',
+      overhead: VLLM_V0151_OVERHEAD,
       ...serving,
     },
     cache: { prefix: c.sharedPrefixTokens > 0 },

@@ -81,6 +81,7 @@ export const START_FACTORS: RooflineFactors = Object.freeze({
   attentionComputeEff: 0.3,
   layerOverheadS: 20e-6,
   iterationOverheadS: 0,
+  blendExponent: 2,
 });
 
 export interface CalibrateOptions {
@@ -104,6 +105,7 @@ export const FACTOR_BOUNDS: Readonly<Record<keyof RooflineFactors, readonly [num
   attentionComputeEff: [0.01, 1],
   layerOverheadS: [0, 0.01],
   iterationOverheadS: [0, 1],
+  blendExponent: [1, 16],
 };
 
 /** A factor as the CLI prints it: `computeEff` -> `compute_eff`, `layerOverheadS` -> `layer_overhead`. */

@@ -28,6 +28,8 @@ export interface GpuEfficiency {
   readonly attention?: number;
   /** Seconds per layer per iteration. */
   readonly layerOverheadS?: number;
+  /** p of the compute/memory blend of the linear layers (roofline.ts). */
+  readonly blend?: number;
 }
 
 const fraction = z.number().positive().max(1);
@@ -38,6 +40,7 @@ const entrySchema = z
     kv: fraction.optional(),
     attention: fraction.optional(),
     layer_overhead_us: z.number().nonnegative().optional(),
+    blend: z.number().min(1).max(16).optional(),
     source: z.string().min(1),
   })
   .strict();
@@ -62,6 +65,7 @@ export function catalogEfficiencies(): ReadonlyMap<string, GpuEfficiency> {
         kv: e.kv,
         attention: e.attention,
         layerOverheadS: e.layer_overhead_us === undefined ? undefined : e.layer_overhead_us * 1e-6,
+        blend: e.blend,
       }),
     ]),
   );
@@ -78,6 +82,7 @@ export function withEfficiency(base: RooflineFactors, e: GpuEfficiency | null | 
     attentionComputeEff: e.attention ?? base.attentionComputeEff,
     layerOverheadS: e.layerOverheadS ?? base.layerOverheadS,
     iterationOverheadS: base.iterationOverheadS,
+    blendExponent: e.blend ?? base.blendExponent,
   };
 }
 

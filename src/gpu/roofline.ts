@@ -23,8 +23,11 @@
  * uniform independent routing: one token reads k experts, a large batch reads all of them once.
  * FLOPs follow active parameters (k experts per token).
  *
- * The factors are the same for every GPU (never per GPU); they come from `capsim calibrate` on
- * Vidur's A100 Llama-2-7B profile (see BUILTIN_FACTORS and docs/gpu-model.md).
+ * The built-in factors come from `capsim calibrate` on Vidur's A100 Llama-2-7B profile (see
+ * BUILTIN_FACTORS and docs/gpu-model.md); GPU families with end-to-end measurements override some
+ * of them (catalog/efficiency.yaml, gpu/efficiency.ts). The linear layers blend C and M by a
+ * p-norm (p = 2 unless a family says otherwise). All-reduces take the cheaper of NCCL and the
+ * engine's custom all-reduce (allReduce.ts).
  */
 import type { GpuSpec, ModelSpec } from '../workload/scenario.js';
 import type { StepModel } from '../serving/stepModel.js';
@@ -44,6 +47,12 @@ export interface RooflineFactors {
   readonly layerOverheadS: number;
   /** Fixed time per iteration (scheduling, sampling, launch), seconds. */
   readonly iterationOverheadS: number;
+  /**
+   * p of the p-norm that blends GEMM compute and weight-streaming time, (C^p + M^p)^(1/p):
+   * 2 for A100 (Vidur's curve); larger = closer to max(C, M), i.e. better overlap of the two.
+   * Not fitted by the kernel calibration (kept at 2); fitted per GPU family on end-to-end data.
+   */
+  readonly blendExponent: number;
 }
 
 /**
@@ -67,6 +76,7 @@ export const BUILTIN_FACTORS: RooflineFactors = Object.freeze({
   attentionComputeEff: 0.123,
   layerOverheadS: 36.7e-6,
   iterationOverheadS: 0,
+  blendExponent: 2,
 });
 
 /** Per-iteration coefficients of the roofline, precomputed once per replica shape. Seconds. */
@@ -93,6 +103,8 @@ export interface RooflineCoefficients {
   readonly fixed: number;
   /** layers x layer overhead alone. */
   readonly layersOverhead: number;
+  /** p of the compute/memory blend (see RooflineFactors.blendExponent). */
+  readonly blend: number;
   /** All-reduce time per iteration: latency part, per-token part, and floor per all-reduce. */
   readonly allReduces: number;
   readonly allReduceLatency: number;
@@ -173,6 +185,7 @@ export function rooflineCoefficients(
     prefillAttentionPerPair: attnFlopsPerPair / attnRate,
     decodeAttentionPerKvToken: Math.max(kvBytesPerTokenPerGpu / kvRate, attnFlopsPerPair / attnRate),
     fixed: factors.iterationOverheadS + L * factors.layerOverheadS,
+    blend: factors.blendExponent,
     layersOverhead: L * factors.layerOverheadS,
     allReduces: fit ? 2 * L : 0,
     allReduceLatency: fit ? fit.latencyS : 0,
@@ -218,13 +231,21 @@ export function rooflineTerms(
   const linearCompute = c.computePerToken * n + c.lmHeadPerSample * samples;
   const touched = c.experts > 1 ? c.experts * (1 - Math.pow(1 - c.expertsPerToken / c.experts, n)) : 0;
   const linearMemory = c.weightReadFixed + c.lmHeadRead + c.weightReadPerExpert * touched;
-  const linear = Math.sqrt(linearCompute * linearCompute + linearMemory * linearMemory);
+  const linear = blendS(linearCompute, linearMemory, c.blend);
   const activations = c.activationPerToken * n;
   const prefill = c.prefillAttentionPerPair * prefillAttention;
   const decode = c.decodeAttentionPerKvToken * decodeKvTokens;
   const allReduce = c.allReduces * oneAllReduceS(c, n);
   const total = c.fixed + linear + activations + prefill + decode + allReduce;
   return { fixed: c.fixed, linearCompute, linearMemory, linear, activations, prefillAttention: prefill, decodeAttention: decode, allReduce, total };
+}
+
+/** (C^p + M^p)^(1/p): the linear layers' time from their compute and memory times. */
+export function blendS(compute: number, memory: number, p: number): number {
+  if (p === 2) return Math.sqrt(compute * compute + memory * memory);
+  const top = compute > memory ? compute : memory;
+  if (top <= 0) return 0;
+  return top * Math.pow(Math.pow(compute / top, p) + Math.pow(memory / top, p), 1 / p);
 }
 
 /** One all-reduce of n tokens' activations: the cheaper of NCCL and the custom all-reduce. */
@@ -243,7 +264,7 @@ export function rooflineLinearLayersS(c: RooflineCoefficients, tokens: number): 
   const compute = c.computePerToken * tokens;
   const touched = c.experts > 1 ? c.experts * (1 - Math.pow(1 - c.expertsPerToken / c.experts, tokens)) : 0;
   const memory = c.weightReadFixed + c.weightReadPerExpert * touched;
-  return c.layersOverhead + Math.sqrt(compute * compute + memory * memory) + c.activationPerToken * tokens;
+  return c.layersOverhead + blendS(compute, memory, c.blend) + c.activationPerToken * tokens;
 }
 
 /**
@@ -261,7 +282,7 @@ export function rooflineStepModel(
   const {
     computePerToken, lmHeadPerSample, weightReadPerExpert, experts, activationPerToken,
     prefillAttentionPerPair, decodeAttentionPerKvToken, fixed, allReduces, allReduceLatency, allReduceFloor,
-    allReducePerToken, customAllReduceLatency, customAllReduceFloor, customAllReducePerToken,
+    allReducePerToken, customAllReduceLatency, customAllReduceFloor, customAllReducePerToken, blend,
   } = c;
   const weightRead = c.weightReadFixed + c.lmHeadRead;
   const moe = experts > 1;
@@ -278,7 +299,7 @@ export function rooflineStepModel(
       const customS = custom > customAllReduceFloor ? custom : customAllReduceFloor;
       return (
         fixed +
-        Math.sqrt(compute * compute + memory * memory) +
+        (blend === 2 ? Math.sqrt(compute * compute + memory * memory) : blendS(compute, memory, blend)) +
         activationPerToken * n +
         prefillAttentionPerPair * prefillAttention +
         decodeAttentionPerKvToken * decodeKvTokens +

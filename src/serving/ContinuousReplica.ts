@@ -176,6 +176,10 @@ export class ContinuousReplica implements Replica {
     const k = this.iterations;
     host.busy(this.index, this.runStart, now);
     this.reportWork(k, now);
+    // serving.overhead.output_iterations: a token reaches the client that many iterations after
+    // the one that computed it (the output path is pipelined behind the next step).
+    const lagIterations = host.serving.overhead.outputIterations;
+    const lag = lagIterations === 0 ? 0 : lagIterations * (k > 1 ? this.runEnds[k - 1] - this.runEnds[k - 2] : now - this.runStart);
 
     if (this.decodeSeqs > 0 && this.runDecodes) {
       let grown = this.decodeSeqs * k;
@@ -196,10 +200,10 @@ export class ContinuousReplica implements Replica {
         r.decoding = true;
         r.syncedStep = this.step;
         r.generated += 1;
-        if (Number.isNaN(r.firstTokenAt)) r.firstTokenAt = now;
+        if (Number.isNaN(r.firstTokenAt)) r.firstTokenAt = now + lag;
         this.decodeSeqs++;
         this.decodeKv += r.kvTokens;
-        if (r.generated >= r.outputTokens) this.complete(r, now);
+        if (r.generated >= r.outputTokens) this.complete(r, now + lag);
         else if (this.spec !== null) this.completions.push(r, this.step + this.spec.plan(r, this.step));
         else this.completions.push(r, this.step + r.outputTokens - r.generated);
       }
@@ -207,7 +211,7 @@ export class ContinuousReplica implements Replica {
     this.chunks = 0;
     if (prefillDone) this.prefilling = this.prefilling.filter((r) => !r.decoding && r.onReplica);
 
-    while (this.completions.peekKey() <= this.step) this.complete(this.completions.pop(), now);
+    while (this.completions.peekKey() <= this.step) this.complete(this.completions.pop(), now + lag);
     if (this.running.length > 2 * this.runningCount + 64) this.running = this.running.filter((r) => r.onReplica);
   }
 
@@ -244,9 +248,10 @@ export class ContinuousReplica implements Replica {
     );
   }
 
-  private complete(r: Request, now: number): void {
+  /** `finishedAt` is when the last token reaches the client (now + the output lag). */
+  private complete(r: Request, finishedAt: number): void {
     this.sync(r);
-    r.finishedAt = now;
+    r.finishedAt = finishedAt;
     this.release(r);
     this.host.completed(r, this);
   }

@@ -25,7 +25,9 @@ export const SERVING_DEFAULTS: ServingSpec = {
   maxQueueTimeS: 60,
   gpuMemoryUtilization: 0.9,
   scheduler: 'chunked_prefill',
-  overhead: { perRequestS: 0, perIterationS: 0 },
+  // Off by default; VLLM_V0151_OVERHEAD (src/fidelity/cases.ts) holds the values fitted on 16
+  // vLLM v0.15.1 H100 runs (docs/gpu-model.md "Host overheads").
+  overhead: { perRequestS: 0, perIterationS: 0, outputIterations: 0 },
   speculative: null,
 };
 
@@ -152,6 +154,7 @@ function resolveServing(doc: WorkloadDoc, problems: Problems): Omit<ServingSpec,
     overhead: {
       perRequestS: s.overhead?.per_request ?? d.overhead.perRequestS,
       perIterationS: s.overhead?.per_iteration ?? d.overhead.perIterationS,
+      outputIterations: s.overhead?.output_iterations ?? d.overhead.outputIterations,
     },
   };
 }

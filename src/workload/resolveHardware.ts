@@ -102,6 +102,7 @@ export function resolveGpu(doc: GpuDoc | undefined, path: KeyPath, problems: Pro
           kv: doc.efficiency.kv,
           attention: doc.efficiency.attention,
           layerOverheadS: doc.efficiency.layer_overhead,
+          blend: doc.efficiency.blend,
         }
       : null,
     priceSource: doc.price_per_hour === undefined ? 'none (inline GPU without price_per_hour)' : 'inline in the workload file',

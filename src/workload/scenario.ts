@@ -194,6 +194,8 @@ export interface ServingSpec {
     readonly perRequestS: number;
     /** Scheduler/host time added to every iteration of the roofline step model. */
     readonly perIterationS: number;
+    /** Iterations between computing a token and the client receiving it (continuous batching). */
+    readonly outputIterations: number;
   };
   readonly speculative: SpeculativeSpec | null;
 }

@@ -234,6 +234,7 @@ const inlineGpuSchema = strict({
     kv: z.number().positive().max(1).optional(),
     attention: z.number().positive().max(1).optional(),
     layer_overhead: duration('non-negative').optional(),
+    blend: z.number().min(1).max(16).optional(),
   }).optional(),
 });
 
@@ -313,6 +314,7 @@ const servingSchema = strict({
   overhead: strict({
     per_request: duration('non-negative').optional(),
     per_iteration: duration('non-negative').optional(),
+    output_iterations: whole(0).optional(),
   }).optional(),
   speculative: strict({
     method: z.enum(['draft', 'ngram']),

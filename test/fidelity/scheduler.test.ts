@@ -6,6 +6,7 @@ import { replayOpen } from '../../src/fidelity/replay.js';
  * serving.scheduler, checked by hand against a linear step model (perf block) where every
  * iteration time is exact:
  *   prefill-only: 0.010 + 1e-5 x tokens;  decode-only: 0.005;  mixed: max(0.010, 0.005) + 1e-5 x tokens.
+ * Host overheads off (serving.overhead.per_request 0, output_iterations 0).
  * A (100-token prompt, 50 tokens out) arrives at 0; B (2,000-token prompt, 1 token out) at 0.05 s
  * while A decodes.
  * - chunked_prefill: B's prompt rides in one mixed iteration (0.030 s) that also gives A a token.
@@ -20,7 +21,7 @@ function run(scheduler: 'chunked_prefill' | 'prefill_first') {
     model: 'llama-3.1-8b',
     gpu: 'h100-sxm',
     fleet: { gpus: 1 },
-    serving: { scheduler, max_batch_tokens: 4096 },
+    serving: { scheduler, max_batch_tokens: 4096, overhead: { per_request: 0, output_iterations: 0 } },
     perf: { prefill: { base: 0.01, per_token: 1e-5 }, decode: { base: 0.005, per_seq: 0, per_kv_token: 0 } },
   });
   return replayOpen(scenario, [

@@ -81,7 +81,7 @@ describe('defaults', () => {
       maxQueueTimeS: 60,
       gpuMemoryUtilization: 0.9,
       scheduler: 'chunked_prefill',
-      overhead: { perRequestS: 0, perIterationS: 0 },
+      overhead: { perRequestS: 0, perIterationS: 0, outputIterations: 0 },
       speculative: null,
     });
     expect(s.perf).toBeNull();

@@ -16,8 +16,10 @@ import { vidurSectionFCases } from '../../gpu/vidurCases.js';
 import type { RooflineFactors } from '../../gpu/roofline.js';
 import { EXIT, guarded } from '../context.js';
 import type { RegisterCommand } from './index.js';
+import { benchJson, formatBenchCalibration, runCalibrateBench, type BenchFlags } from './calibrateBench.js';
 
-interface CalibrateFlags {
+interface CalibrateFlags extends BenchFlags {
+  bench?: boolean;
   model?: string;
   gpu?: string;
   tp?: string;
@@ -39,6 +41,14 @@ export const registerCalibrate: RegisterCommand = (program, io, done) => {
     .addOption(new Option('--fit-iteration-overhead', 'also fit the fixed per-iteration overhead (needs end-to-end step times)'))
     .addOption(new Option('--all-reduce', 'the argument is a Vidur profiling/network folder: print catalog/allreduce.yaml'))
     .addOption(new Option('--vidur-cases', 'the argument is a Vidur reference folder: print its A100 case table as CSV').hideHelp())
+    .addOption(new Option('--bench', 'the files are serving benchmark results (vllm bench serve JSON or a per-request CSV): fit host overheads and GPU efficiency (docs/calibrate.md)'))
+    .addOption(new Option('--max-num-seqs <n>', '--bench: the server\'s max_num_seqs (default 256)'))
+    .addOption(new Option('--max-batched-tokens <n>', '--bench: the server\'s max_num_batched_tokens'))
+    .addOption(new Option('--gpu-memory-utilization <x>', '--bench: the server\'s gpu_memory_utilization (default 0.9)'))
+    .addOption(new Option('--scheduler <name>', '--bench: chunked_prefill (vLLM V1) or prefill_first'))
+    .addOption(new Option('--rate <req/s>', '--bench: request rate of a file without start times (Poisson)'))
+    .addOption(new Option('--concurrency <n>', '--bench: closed-loop users of a file without start times'))
+    .addOption(new Option('--fit <list>', '--bench: parameters to fit, from per_request, per_iteration, compute, memory, kv, layer_overhead, blend (default per_request,per_iteration,compute,memory)'))
     .addOption(new Option('--json', 'print the result as JSON'))
     .addOption(new Option('--debug', 'show stack traces of internal errors'))
     .addHelpText(
@@ -63,6 +73,11 @@ Examples:
           if (flags.allReduce) {
             const command = `capsim calibrate --all-reduce ${files[0]} > catalog/allreduce.yaml`;
             io.out(allReduceYaml(fitNetworkDir(files[0]!), command));
+            return EXIT.ok;
+          }
+          if (flags.bench) {
+            const { result } = runCalibrateBench(files, flags);
+            io.out(flags.json ? `${JSON.stringify(benchJson(result), null, 2)}\n` : formatBenchCalibration(result));
             return EXIT.ok;
           }
           if (flags.vidurCases) {
@@ -129,6 +144,7 @@ const FACTOR_LABELS: Record<keyof RooflineFactors, [string, (v: number) => strin
   attentionComputeEff: ['attention_compute_eff', (v) => v.toFixed(3)],
   layerOverheadS: ['layer_overhead', (v) => `${(v * 1e6).toFixed(1)} us`],
   iterationOverheadS: ['iteration_overhead', (v) => `${(v * 1e6).toFixed(1)} us`],
+  blendExponent: ['blend_exponent', (v) => v.toFixed(2)],
 };
 
 /** Milliseconds with 4 significant digits, as a workload duration string. */
