@@ -198,6 +198,8 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
   };
   scheduleNext();
   sim.run();
+  // Nothing left to happen: requests still waiting have no replica to serve them.
+  for (const pool of pools) pool.dropWaiting();
 
   const fleets = pools.map((pool) => fleetHours(pool.spec, pool.slots, horizonS, hours));
   const result = buildResult(scenario, horizonS, metrics, busyByPool, {

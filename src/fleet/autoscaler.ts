@@ -16,10 +16,12 @@ const HOUR_S = 3600;
 export function startSchedule(sim: Simulation, pool: Pool, schedule: readonly number[], horizonS: number): void {
   const gpr = pool.spec.gpusPerReplica;
   const lead = pool.provisioningS;
-  // Hour 0's fleet is there from the start (the pool was built with it, ready).
-  for (let h = 1; h * HOUR_S < horizonS; h++) {
+  // Hour 0's fleet is there from the start (the pool was built with it, ready); workload
+  // resolution makes `fleet.gpus` equal schedule[0]. Should they ever differ, hour 0 still
+  // follows the schedule (compared with the fleet the pool started with).
+  for (let h = 0; h * HOUR_S < horizonS; h++) {
     const replicas = schedule[h % 24] / gpr;
-    const previous = schedule[(h - 1) % 24] / gpr;
+    const previous = h === 0 ? pool.spec.replicas : schedule[(h - 1) % 24] / gpr;
     if (replicas > previous) sim.at(Math.max(0, h * HOUR_S - lead), () => pool.setTarget(replicas), PRIORITY.arrival);
     else if (replicas < previous) sim.at(h * HOUR_S, () => pool.setTarget(replicas), PRIORITY.arrival);
   }
@@ -51,12 +53,16 @@ export function startSchedule(sim: Simulation, pool: Pool, schedule: readonly nu
  * memory, a proportional rule on a latency metric removes a replica at the peak, misses the SLO
  * and adds it back, over and over.
  *
- * The target stays within min..max GPUs.
+ * The target stays within min..max GPUs. With `min: 0` the last replica is removed only when no
+ * request arrived in the last interval and none waits or runs (one replica fewer than one carries
+ * no traffic at all); from 0 replicas a waiting request scales out (queue_time: its age is the
+ * metric; utilization: a waiting request counts as fully busy).
  */
 export function startReactive(sim: Simulation, pool: Pool, horizonS: number, busyGpuS: () => number): void {
   const spec = pool.spec.autoscale!;
   const gpr = pool.spec.gpusPerReplica;
-  const minReplicas = Math.max(1, Math.ceil(spec.min / gpr));
+  // min: 0 lets the fleet scale in to nothing when no request arrives or waits (see below).
+  const minReplicas = Math.ceil(spec.min / gpr);
   const maxReplicas = Math.floor(spec.max / gpr);
   let waitSum = 0;
   let waitCount = 0;
@@ -79,7 +85,11 @@ export function startReactive(sim: Simulation, pool: Pool, horizonS: number, bus
     const busy = busyGpuS();
     const readyGpuS = ready * gpr * EVALUATION_INTERVAL_S;
     let metric: number;
-    if (spec.metric === 'utilization') metric = readyGpuS > 0 ? Math.min(1, (busy - lastBusy) / readyGpuS) : 1;
+    if (spec.metric === 'utilization') {
+      // No replica at all (scaled to 0): fully loaded if a request waits, idle otherwise.
+      if (active === 0 && ready === 0) metric = pool.load() > 0 ? 1 : 0;
+      else metric = readyGpuS > 0 ? Math.min(1, (busy - lastBusy) / readyGpuS) : 1;
+    }
     else metric = Math.max(waitCount > 0 ? waitSum / waitCount : 0, pool.oldestWaitS(sim.now));
     // Smooth over about three intervals: one burst of long prompts is not a trend.
     smoothed = smoothed === null ? metric : SMOOTHING * metric + (1 - SMOOTHING) * smoothed;
@@ -96,7 +106,10 @@ export function startReactive(sim: Simulation, pool: Pool, horizonS: number, bus
     const ratio = smoothed / spec.target;
     let desired = active;
     if (ratio > 1) desired = Math.max(active + 1, Math.ceil(active * Math.min(ratio, 1.5)));
-    else if (ratio < 0.5 && active > minReplicas && ready === active) {
+    else if (ratio < 0.5 && active === 1 && minReplicas === 0) {
+      // The last replica goes only when nothing arrived in the interval and nothing waits or runs.
+      if (rate === 0 && pool.load() === 0) desired = 0;
+    } else if (ratio < 0.5 && active > minReplicas && ready === active) {
       const seen = worstAtLevel.get(level(rate / (active - 1)));
       const safe = seen === undefined ? ratio < 0.25 : seen < spec.target;
       if (safe) desired = active - 1;

@@ -219,15 +219,22 @@ export class Pool {
     this.target = replicas;
     let active = this.activeCount();
     while (active < replicas) {
-      this.addSlot(this.provisioningS > 0 ? 'provisioning' : 'ready');
+      const slot = this.addSlot(this.provisioningS > 0 ? 'provisioning' : 'ready');
       active++;
+      if (slot.state === 'ready') {
+        // No provisioning delay: it serves at once, including what waited for a replica.
+        this.flushPending();
+        slot.replica.wake();
+      }
     }
     for (let i = this.slots.length - 1; i >= 0 && active > replicas; i--) {
       const slot = this.slots[i];
       if (slot.state === 'provisioning') {
         this.setState(slot, 'stopped');
         active--;
-      } else if (slot.state === 'ready' && this.routable.length > 1) {
+      } else if (slot.state === 'ready' && (this.routable.length > 1 || replicas === 0)) {
+        // The last ready replica drains only when the target is 0 (a replica under repair still
+        // counts towards a target of 1 or more).
         this.setState(slot, 'draining');
         for (const r of slot.replica.drain()) this.route(r);
         active--;
@@ -257,6 +264,11 @@ export class Pool {
       this.setState(slot, 'spare');
       return;
     }
+    if (this.activeCount() > this.target) {
+      // Scaled in while it was down: it is not needed any more.
+      this.setState(slot, 'stopped');
+      return;
+    }
     this.setState(slot, 'ready');
     slot.replica.resume();
     this.flushPending();
@@ -280,6 +292,25 @@ export class Pool {
     this.setState(slot, 'draining');
     for (const r of slot.replica.drain()) this.route(r);
     // The drained callback may already have stopped it; otherwise `interrupt` will.
+  }
+
+  /**
+   * Ends the requests still waiting once the run is over (no event left: no replica serves them
+   * and none is coming, e.g. a schedule or an autoscaler at 0 GPUs at the end): they are dropped,
+   * so that every arrival ends completed or dropped. Returns how many.
+   */
+  dropWaiting(): number {
+    let n = 0;
+    const drop = (q: RequestQueue) => {
+      for (let r = q.shift(); r !== undefined; r = q.shift()) {
+        this.listener.dropped(r);
+        n++;
+      }
+    };
+    if (this.shared !== null) drop(this.shared);
+    drop(this.pending);
+    for (const s of this.slots) if (this.shared === null) drop(s.replica.queue);
+    return n;
   }
 
   private rehome(requests: Request[]): void {

@@ -138,6 +138,9 @@ function resolvePool(
     problems.add([...paths.fleet, 'gpus'], 'is required: the total number of GPUs (e.g. gpus: 8)');
   } else if (gpus % gpusPerReplica !== 0) {
     problems.add([...paths.fleet, 'gpus'], `must be a multiple of gpus_per_replica (${gpusPerReplica}), got ${gpus}`);
+  } else if (autoscale?.schedule && doc.gpus !== undefined && gpus !== autoscale.schedule[0]) {
+    // A schedule rules from hour 0: a different starting fleet would contradict it.
+    problems.add([...paths.fleet, 'gpus'], `must equal autoscale.schedule[0] (${autoscale.schedule[0]}) or be left out: a schedule sets the fleet from hour 0, got ${gpus}`);
   } else if (autoscale && doc.gpus !== undefined && (gpus < autoscale.min || gpus > autoscale.max)) {
     problems.add([...paths.fleet, 'gpus'], `must be within autoscale min..max (${autoscale.min}..${autoscale.max}), got ${gpus}`);
   }
