@@ -25,6 +25,11 @@ import { startFleetControllers } from './fleet/controllers.js';
 export interface SimulateOptions {
   /** Skip steady decode runs as single events (default). false: one event per iteration. */
   fastForward?: boolean;
+  /**
+   * Assert KV memory's invariants after every batch formation (a debug check, O(running) per
+   * iteration). Default: the environment variable CAPSIM_CHECK_INVARIANTS=1.
+   */
+  checkInvariants?: boolean;
   /** Called about every `progressEvery` arrivals with the simulated time reached. */
   onProgress?: (simulatedS: number, requests: number) => void;
   progressEvery?: number;
@@ -69,6 +74,7 @@ function speculativeSetup(scenario: Scenario, pool: PoolSpec, seed: number): Spe
  */
 export function simulate(scenario: Scenario, options: SimulateOptions = {}): SimulationRun {
   const fastForward = options.fastForward ?? true;
+  const checkInvariants = options.checkInvariants ?? process.env.CAPSIM_CHECK_INVARIANTS === '1';
   const horizonS = scenario.durationS ?? traceSpanS(scenario);
   const hours = Math.ceil(horizonS / 3600);
   const sim = new Simulation();
@@ -110,6 +116,7 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
       fastForward,
       scenario.cache.prefix,
       speculative,
+      checkInvariants,
     );
   });
 

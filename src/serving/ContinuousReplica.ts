@@ -2,12 +2,11 @@ import type { SimEvent } from '../engine/EventQueue.js';
 import { PRIORITY, type Replica, type ReplicaHost } from './Replica.js';
 import type { Request } from './request.js';
 import type { RequestQueue } from './RequestQueue.js';
-import { PrefixCache } from './PrefixCache.js';
 import { CompletionHeap } from './CompletionHeap.js';
 import { SpeculativeDecoder } from './SpeculativeDecoder.js';
+import { KvMemory } from './KvMemory.js';
 
-/** Admission keeps this fraction of KV blocks free for decode growth (vLLM's watermark). */
-export const KV_WATERMARK = 0.01;
+export { KV_WATERMARK } from './KvMemory.js';
 
 /**
  * Most prompt tokens of a batch-class request (`priority: batch`) computed in one iteration: a
@@ -36,14 +35,16 @@ export const BATCH_PREFILL_CHUNK = 512;
  * are read (`sync`), the KV sums are kept incrementally, and completions come off a heap keyed by
  * the step at which each sequence finishes.
  *
- * With `cache.prefix`, shared prefixes stay resident in KV memory (see PrefixCache); later
- * requests skip their prefill.
- *
  * With `serving.speculative` (SpeculativeDecoder), a decode step emits a drawn number of tokens
  * per sequence instead of one: `step` still counts decode iterations, each sequence's tokens by
  * step are drawn when it starts decoding, and the batch's KV growth per step is read from the
  * decoder's ring (one read per iteration); decoding sequences reserve k + 1 KV slots and
  * k + 1 tokens of the iteration budget each.
+ *
+ * KV memory has one owner, `KvMemory` (allocation, release, prefix-cache eviction, pinning); with
+ * `cache.prefix`, shared prefixes stay resident there (see PrefixCache) and later requests skip
+ * their prefill. A request whose prompt + output exceed the replica's whole KV capacity could
+ * never finish on it and is dropped when it reaches the head of the queue.
  */
 export class ContinuousReplica implements Replica {
   /** Running requests in admission order; finished ones are removed lazily (`onReplica` false). */
@@ -54,15 +55,11 @@ export class ContinuousReplica implements Replica {
   /** Decode steps this replica has run (one per decode iteration). */
   private step = 0;
   private readonly completions = new CompletionHeap();
-  /** KV tokens held by running sequences. */
-  private kvUsed = 0;
+  private readonly kv: KvMemory;
   /** Sum of the decoding sequences' context lengths, and their count. */
   private decodeKv = 0;
   private decodeSeqs = 0;
   private event: SimEvent | null = null;
-  private prefixes = new PrefixCache();
-  /** The prefix-cache plan of the last `ownNeed` call: what admission then applies. */
-  private lastPlan: ReturnType<PrefixCache['plan']> | null = null;
   /** false once draining or lost: admits nothing new. */
   accepting = true;
   /** Speculative decoding's draws and step time, or null. */
@@ -91,6 +88,7 @@ export class ContinuousReplica implements Replica {
   ) {
     const setup = host.speculative;
     this.spec = setup ? new SpeculativeDecoder(setup, setup.streamFor(index)) : null;
+    this.kv = new KvMemory(host.kvCapacityTokens, host.prefixCache);
   }
 
   load(): number {
@@ -124,39 +122,26 @@ export class ContinuousReplica implements Replica {
     }
   }
 
+  /** Whether the next batch formation would admit (or drop) the head of the queue. */
   private canAdmit(): boolean {
     const head = this.queue.peek();
-    return (
-      head !== undefined &&
-      this.accepting &&
-      this.runningCount < this.host.serving.maxBatchSize &&
-      this.kvUsed + this.ownNeed(head) <= this.admitLimit() + this.prefixes.evictable
-    );
+    if (head === undefined || !this.accepting || this.runningCount >= this.host.serving.maxBatchSize) return false;
+    if (this.tooLarge(head)) return true;
+    return this.kv.couldFit(head, this.kv.plan(head), this.kv.admitLimit);
   }
 
-  /** Whether a request's prompt has a prefix the prefix cache can hold. */
-  private cacheable(r: Request): boolean {
-    return this.host.prefixCache && r.prefillTarget > 1 && (r.prefixTokens > 0 || r.hashIds !== null);
-  }
-
-  /**
-   * KV tokens a request adds at admission: its context less the part already resident in the
-   * prefix cache (its own tokens plus any prefix entries it creates).
-   */
-  private ownNeed(r: Request): number {
-    if (!this.cacheable(r)) return r.prefillTarget;
-    const p = (this.lastPlan = this.prefixes.plan(r));
-    return r.prefillTarget - p.sharedTokens + p.createdTokens;
-  }
-
-  private admitLimit(): number {
-    return this.host.kvCapacityTokens * (1 - KV_WATERMARK);
+  /** Prompt + output exceed the whole KV capacity: it could never finish on this replica. */
+  private tooLarge(r: Request): boolean {
+    return r.promptTokens + r.outputTokens > this.kv.capacity;
   }
 
   private readonly boundary = (): void => {
     this.event = null;
+    // The head before this boundary: finishing the run may also change it (a batch request's
+    // prefill ending, or one finishing, lets the next batch request through a shared queue).
+    const headBefore = this.ownsQueue ? undefined : this.queue.peek();
     if (this.iterations > 0) this.finishRun();
-    this.startRun();
+    this.startRun(headBefore);
   };
 
   /** Brings a decoding request's `generated` and `kvTokens` up to the replica's decode step. */
@@ -188,7 +173,7 @@ export class ContinuousReplica implements Replica {
         for (let j = 1; j <= k; j++) grown += this.spec.take(this.step + j);
       }
       this.step += k;
-      this.kvUsed += grown;
+      this.kv.grow(grown);
       this.decodeKv += grown;
     }
     let prefillDone = false;
@@ -224,7 +209,7 @@ export class ContinuousReplica implements Replica {
     const n = this.runDecodes ? this.decodeSeqs : 0; // prefill_first: decodes waited
 
     const p = this.runPrefillTokens;
-    const kv0 = this.kvUsed - this.prefixes.evictable;
+    const kv0 = this.kv.used - this.kv.evictable;
     const decodeKvSum = k * this.decodeKv + (n * k * (k - 1)) / 2;
     let kvS: number;
     if (k === 1) kvS = kv0 * (now - this.runStart);
@@ -258,42 +243,30 @@ export class ContinuousReplica implements Replica {
 
   /** Frees a request's KV memory, takes it out of the decode sums and off the replica. */
   private release(r: Request): void {
-    this.kvUsed -= r.kvTokens - r.sharedKv;
     if (r.decoding) {
       this.decodeSeqs--;
       this.decodeKv -= r.kvTokens;
       r.decodeEpoch++;
       this.spec?.cancel(r, this.step);
     }
-    if (r.sharedKv > 0) this.prefixes.release(r);
-    r.kvTokens = 0;
-    r.sharedKv = 0;
+    this.kv.release(r);
     r.onReplica = false;
     this.runningCount--;
   }
 
-  /** Frees unreferenced resident prefixes (least recently used first) until `needed` fits. */
-  private evictFor(needed: number, limit: number): boolean {
-    let evicted = false;
-    while (this.kvUsed + needed > limit && this.prefixes.evictable > 0) {
-      this.kvUsed -= this.prefixes.evictOne();
-      evicted = true;
-    }
-    return evicted;
-  }
-
   /** Forms the next batch and schedules the end of its run, or goes idle. */
-  private startRun(): void {
+  private startRun(headBefore: Request | undefined): void {
     const host = this.host;
     const sim = host.sim;
     const serving = host.serving;
-    const capacity = host.kvCapacityTokens;
+    const kv = this.kv;
+    const capacity = kv.capacity;
 
     // Decode growth needs one KV slot per decoding sequence (k + 1 with speculative decoding):
     // preempt the newest until it fits.
     const lookahead = this.spec !== null ? this.spec.lookahead : 1;
-    if (this.decodeSeqs > 0) this.evictFor(this.decodeSeqs * lookahead, capacity);
-    while (this.decodeSeqs > 0 && this.kvUsed + this.decodeSeqs * lookahead > capacity) this.preemptNewest();
+    if (this.decodeSeqs > 0) kv.evictFor(this.decodeSeqs * lookahead, capacity);
+    while (this.decodeSeqs > 0 && kv.used + this.decodeSeqs * lookahead > capacity) this.preemptNewest();
 
     // prefill_first: prompts get the whole token budget and, when any is prefilled, decodes sit out.
     const prefillFirst = serving.scheduler === 'prefill_first';
@@ -310,28 +283,27 @@ export class ContinuousReplica implements Replica {
       budget -= chunk;
     }
 
-    const limit = this.admitLimit();
+    const limit = kv.admitLimit;
     while (this.accepting && budget > 0 && this.runningCount < serving.maxBatchSize) {
       const head = this.queue.peek();
       if (head === undefined) break;
-      // Memory first, then the queue-time limit: a request waits (and is dropped) only where it
-      // could otherwise be admitted, so a steady decode run never hides a drop.
-      let need = this.ownNeed(head);
-      if (this.kvUsed + need > limit) {
-        this.evictFor(need, limit);
-        need = this.ownNeed(head); // eviction may have taken part of its own prefix
-        if (this.evictFor(need, limit)) this.lastPlan = null; // and may have again
+      if (this.tooLarge(head)) {
+        this.queue.shift();
+        host.dropped(head, this);
+        continue;
       }
-      if (this.kvUsed + need > limit && this.runningCount > 0) {
+      // Memory first, then the queue-time limit: a request waits (and is dropped) only where it
+      // could otherwise be admitted, so a steady decode run never hides a drop. The plan is made
+      // once: making room pins the request's own resident prefix, so eviction leaves it valid.
+      const plan = kv.plan(head);
+      const fits = kv.makeRoom(head, plan, limit);
+      if (!fits && this.runningCount > 0) {
         host.saturated(this.runningCount);
         break;
       }
       const firstAdmission = Number.isNaN(head.startedAt);
       this.queue.shift();
-      if (
-        (firstAdmission && sim.now - head.queuedAt > head.maxQueueS) ||
-        this.kvUsed + need > limit // alone on an empty replica and still too large
-      ) {
+      if ((firstAdmission && sim.now - head.queuedAt > head.maxQueueS) || !fits /* alone on an empty replica and still too large */) {
         host.dropped(head, this);
         continue;
       }
@@ -339,17 +311,7 @@ export class ContinuousReplica implements Replica {
         head.startedAt = sim.now;
         host.admitted(head);
       }
-      head.kvTokens = head.prefillTarget;
-      this.kvUsed += need;
-      if (this.cacheable(head)) {
-        // The plan ownNeed(head) made, unless an eviction came after it.
-        const plan = this.lastPlan ?? this.prefixes.plan(head);
-        this.prefixes.admit(head);
-        head.sharedKv = plan.sharedTokens;
-        head.prefilled = plan.hitTokens;
-        head.prefixHitTokens += plan.hitTokens;
-        head.prefixHitBlocks += plan.hitBlocks;
-      }
+      kv.admit(head, plan);
       head.onReplica = true;
       this.running.push(head);
       this.prefilling.push(head);
@@ -363,6 +325,10 @@ export class ContinuousReplica implements Replica {
     }
 
     if (this.runningCount >= serving.maxBatchSize && this.queue.length > 0) host.saturated(this.runningCount);
+    // A shared queue's head changed (taken, dropped, or a preempted request put back): the other
+    // replicas may be able to take the new head (in the reference path they look at every boundary).
+    if (!this.ownsQueue && this.queue.length > 0 && this.queue.peek() !== headBefore) host.queueChanged(this);
+    if (host.checkInvariants) this.checkKv();
     if (this.runningCount === 0) {
       this.iterations = 0;
       if (!this.accepting) host.drained(this);
@@ -383,21 +349,21 @@ export class ContinuousReplica implements Replica {
       // lookahead slots per sequence would not fit (where the reference path preempts).
       const spec = this.spec;
       const remaining = this.runSteady && host.fastForward ? this.completions.peekKey() - this.step : 1;
-      let kv = this.decodeKv;
-      let used = this.kvUsed;
+      let runKv = this.decodeKv;
+      let used = kv.used;
       k = 0;
       do {
-        t += spec.iterationS(prefillTokens, prefillAttention, n, kv);
+        t += spec.iterationS(prefillTokens, prefillAttention, n, runKv);
         if (k >= this.runEnds.length) this.runEnds = growEnds(this.runEnds);
         this.runEnds[k++] = t;
         const grown = n > 0 ? spec.peek(this.step + k) : 0;
-        kv += grown;
+        runKv += grown;
         used += grown;
       } while (k < remaining && used + n * lookahead <= capacity);
     } else {
       if (this.runSteady && host.fastForward) {
         const remaining = this.completions.peekKey() - this.step;
-        k = Math.max(1, Math.min(remaining, Math.floor((capacity - this.kvUsed) / n)));
+        k = Math.max(1, Math.min(remaining, Math.floor((capacity - kv.used) / n)));
       }
       if (k === 1) t += model.iterationS(prefillTokens, prefillAttention, n, n > 0 ? this.decodeKv : 0);
       else {
@@ -407,6 +373,19 @@ export class ContinuousReplica implements Replica {
     }
     this.iterations = k;
     this.event = sim.at(t, this.boundary, PRIORITY.boundary);
+  }
+
+  /** Throws when KV memory breaks its invariants (see KvMemory), after a batch formation. */
+  private checkKv(): void {
+    const own: number[] = [];
+    for (const r of this.running) {
+      if (!r.onReplica) continue;
+      const kvTokens = r.decoding ? r.kvTokens + this.step - r.syncedStep : r.kvTokens;
+      own.push(kvTokens - r.sharedKv);
+    }
+    if (own.length !== this.runningCount) throw new Error(`KV invariant: ${own.length} running requests, counted ${this.runningCount}`);
+    const broken = this.kv.check(own);
+    if (broken !== null) throw new Error(`KV invariant broken on replica ${this.index} at t=${this.host.sim.now}: ${broken}`);
   }
 
   /**
@@ -455,10 +434,9 @@ export class ContinuousReplica implements Replica {
     this.runningCount = 0;
     this.completions.clear();
     this.spec?.reset();
-    this.kvUsed = 0;
+    this.kv.clear();
     this.decodeKv = 0;
     this.decodeSeqs = 0;
-    this.prefixes = new PrefixCache();
     if (this.ownsQueue) out.push(...this.queue.takeAll());
     return out;
   }

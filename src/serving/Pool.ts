@@ -90,6 +90,7 @@ export class Pool {
     fastForward: boolean,
     prefixCache: boolean,
     speculative: SpeculativeSetup | null = null,
+    checkInvariants = false,
   ) {
     const gpusPerReplica = spec.gpusPerReplica;
     this.host = {
@@ -101,6 +102,7 @@ export class Pool {
       fastForward,
       prefixCache,
       speculative,
+      checkInvariants,
       completed: (r, replica) => {
         this.leastLoaded?.change(replica.index, -1);
         this.onCompleted?.(r);
@@ -114,6 +116,9 @@ export class Pool {
       admitted: (r) => this.onAdmitted?.(r.startedAt - r.queuedAt),
       saturated: (running) => {
         this.saturationSeqs = running;
+      },
+      queueChanged: (replica) => {
+        for (const other of this.routable) if (other !== replica) other.wake();
       },
       drained: (replica) => this.stop(this.byReplica.get(replica)!),
       busy: (_replica, startS, endS) => listener.busy(gpusPerReplica, startS, endS),

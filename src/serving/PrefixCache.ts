@@ -40,12 +40,15 @@ export class PrefixCache {
         const tokens = Math.min(HASH_BLOCK_TOKENS, r.promptTokens - i * HASH_BLOCK_TOKENS);
         if (tokens <= 0) break;
         const e = this.entries.get(ids[i]);
-        shared += e?.tokens ?? tokens;
+        // An entry made by another request may be a longer last block: this request holds (and
+        // reuses) only its own tokens of it.
+        const held = e === undefined ? tokens : Math.min(e.tokens, tokens);
+        shared += held;
         if (e === undefined) {
           created += tokens;
           leading = false;
         } else if (leading) {
-          hit += e.tokens;
+          hit += held;
           blocks++;
         }
       }
@@ -78,6 +81,57 @@ export class PrefixCache {
     if (ids !== null) {
       for (let i = 0; i < ids.length && i * HASH_BLOCK_TOKENS < r.promptTokens; i++) this.unref(ids[i]);
     } else if (r.prefixTokens > 0) this.unref(classKey(r));
+  }
+
+  /**
+   * References the request's resident entries without making them more recently used, so that
+   * eviction cannot take them (admission pins before it evicts). Undone by `unpin`.
+   */
+  pin(r: Request): void {
+    this.forResident(r, (e) => {
+      if (e.refs === 0) this.evictable -= e.tokens;
+      e.refs++;
+    });
+  }
+
+  unpin(r: Request): void {
+    this.forResident(r, (e) => {
+      e.refs--;
+      if (e.refs === 0) this.evictable += e.tokens;
+    });
+  }
+
+  /** Tokens of the request's resident entries that are now evictable (what pinning would protect). */
+  pinnable(r: Request): number {
+    const before = this.evictable;
+    this.pin(r);
+    const after = this.evictable;
+    this.unpin(r);
+    return before - after;
+  }
+
+  /** Tokens of all resident entries, and of those no running request references. O(entries). */
+  residentTokens(): { total: number; unreferenced: number } {
+    let total = 0;
+    let unreferenced = 0;
+    for (const e of this.entries.values()) {
+      total += e.tokens;
+      if (e.refs === 0) unreferenced += e.tokens;
+    }
+    return { total, unreferenced };
+  }
+
+  private forResident(r: Request, f: (e: { tokens: number; refs: number }) => void): void {
+    const ids = r.hashIds;
+    if (ids !== null) {
+      for (let i = 0; i < ids.length && i * HASH_BLOCK_TOKENS < r.promptTokens; i++) {
+        const e = this.entries.get(ids[i]);
+        if (e !== undefined) f(e);
+      }
+    } else if (r.prefixTokens > 0) {
+      const e = this.entries.get(classKey(r));
+      if (e !== undefined) f(e);
+    }
   }
 
   /** Drops the least recently used unreferenced entry; returns the tokens it freed. */

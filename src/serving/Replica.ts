@@ -24,12 +24,16 @@ export interface ReplicaHost {
   readonly fastForward: boolean;
   /** Speculative decoding (`serving.speculative`), or null. Continuous batching only. */
   readonly speculative: SpeculativeSetup | null;
+  /** Check KV memory's invariants after every batch formation (tests, CAPSIM_CHECK_INVARIANTS=1). */
+  readonly checkInvariants: boolean;
   completed(request: Request, replica: Replica): void;
   dropped(request: Request, replica: Replica): void;
   /** A request was admitted into a batch for the first time. */
   admitted(request: Request): void;
   /** Admission stopped with requests waiting, because the batch or KV memory was full. */
   saturated(runningSeqs: number): void;
+  /** The head of the shared queue changed at this replica's batch formation: wake the others. */
+  queueChanged(replica: Replica): void;
   /** A draining replica has finished its last request. */
   drained(replica: Replica): void;
   /** A running request lost its KV memory and goes back to the queue to be recomputed. */

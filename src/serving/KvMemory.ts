@@ -1,0 +1,157 @@
+import type { Request } from './request.js';
+import { PrefixCache } from './PrefixCache.js';
+
+/** Admission keeps this fraction of KV blocks free for decode growth (vLLM's watermark). */
+export const KV_WATERMARK = 0.01;
+
+/** What admitting a request means for KV memory (see `KvMemory.plan`). */
+export interface KvPlan {
+  /** Tokens admission adds to `used`: its own context plus the prefix entries it creates. */
+  need: number;
+  /** Prompt tokens found resident (its prefill skips them; at most prefillTarget - 1). */
+  hitTokens: number;
+  /** Trace KV blocks (`hash_ids`) found resident, leading run. */
+  hitBlocks: number;
+  /** Tokens of its context held by prefix entries once admitted. */
+  sharedTokens: number;
+  /** Whether the request uses the prefix cache at all. */
+  cached: boolean;
+}
+
+/**
+ * The one owner of a replica's KV memory (as vLLM's KV cache manager): every token allocated,
+ * freed or evicted goes through here, and the prefix cache's entries live inside it.
+ *
+ * Invariants (checked by `check`, asserted after every batch formation when
+ * `SimulateOptions.checkInvariants` or CAPSIM_CHECK_INVARIANTS=1 is set):
+ * - used = sum over running requests of their own KV (context - shared prefix tokens)
+ *          + the tokens of every resident prefix entry;
+ * - 0 <= used <= capacity;
+ * - evictable = tokens of the resident entries no running request references.
+ *
+ * Admission pins the request's own resident prefix before evicting anything (vLLM touches the
+ * computed blocks before allocating new ones), so the eviction it triggers never takes the prefix
+ * it is about to reuse, and its need, computed once, stays right.
+ */
+export class KvMemory {
+  /** KV tokens in use: running requests' own tokens plus resident prefix entries. */
+  used = 0;
+  private prefixes = new PrefixCache();
+
+  constructor(
+    /** KV capacity of the replica, tokens. */
+    readonly capacity: number,
+    /** Keep shared prefixes resident (`cache.prefix`). */
+    private readonly prefixCache: boolean,
+  ) {}
+
+  /** Admission stops at this many tokens (the watermark keeps room for decode growth). */
+  get admitLimit(): number {
+    return this.capacity * (1 - KV_WATERMARK);
+  }
+
+  /** Tokens of resident prefix entries that no running request references. */
+  get evictable(): number {
+    return this.prefixes.evictable;
+  }
+
+  /** Whether a request's prompt has a prefix the prefix cache can hold. */
+  private cacheable(r: Request): boolean {
+    return this.prefixCache && r.prefillTarget > 1 && (r.prefixTokens > 0 || r.hashIds !== null);
+  }
+
+  /** What admitting the request now would take and reuse. Changes nothing. */
+  plan(r: Request): KvPlan {
+    if (!this.cacheable(r)) return { need: r.prefillTarget, hitTokens: 0, hitBlocks: 0, sharedTokens: 0, cached: false };
+    const p = this.prefixes.plan(r);
+    return {
+      need: r.prefillTarget - p.sharedTokens + p.createdTokens,
+      hitTokens: p.hitTokens,
+      hitBlocks: p.hitBlocks,
+      sharedTokens: p.sharedTokens,
+      cached: true,
+    };
+  }
+
+  /**
+   * Whether the request could be admitted under `limit` once every evictable entry other than its
+   * own prefix were evicted.
+   */
+  couldFit(r: Request, plan: KvPlan, limit: number): boolean {
+    const own = plan.cached ? this.prefixes.pinnable(r) : 0;
+    return this.used + plan.need <= limit + this.prefixes.evictable - own;
+  }
+
+  /**
+   * Makes room for the request under `limit`: pins its resident prefix, evicts unreferenced
+   * entries least recently used first until it fits, unpins. Its plan is unchanged by this.
+   * When it cannot fit even with every other entry evicted, nothing is evicted (as vLLM checks
+   * the free blocks, cached ones included, before it allocates): a failed attempt changes nothing.
+   * Returns whether it now fits.
+   */
+  makeRoom(r: Request, plan: KvPlan, limit: number): boolean {
+    if (this.used + plan.need <= limit) return true;
+    if (!this.couldFit(r, plan, limit)) return false;
+    if (plan.cached) this.prefixes.pin(r);
+    this.evictFor(plan.need, limit);
+    if (plan.cached) this.prefixes.unpin(r);
+    return this.used + plan.need <= limit;
+  }
+
+  /** Takes the request's KV per its plan (made just before, with no change to memory since). */
+  admit(r: Request, plan: KvPlan): void {
+    r.kvTokens = r.prefillTarget;
+    this.used += plan.need;
+    if (!plan.cached) return;
+    this.prefixes.admit(r);
+    r.sharedKv = plan.sharedTokens;
+    r.prefilled = plan.hitTokens;
+    r.prefixHitTokens += plan.hitTokens;
+    r.prefixHitBlocks += plan.hitBlocks;
+  }
+
+  /** Decode growth: `tokens` more tokens of the running sequences' own context. */
+  grow(tokens: number): void {
+    this.used += tokens;
+  }
+
+  /** Frees a request's own KV and drops its prefix references (the entries stay resident). */
+  release(r: Request): void {
+    this.used -= r.kvTokens - r.sharedKv;
+    if (r.sharedKv > 0) this.prefixes.release(r);
+    r.kvTokens = 0;
+    r.sharedKv = 0;
+  }
+
+  /** Frees unreferenced resident prefixes (least recently used first) until `needed` fits under `limit`. */
+  evictFor(needed: number, limit: number): void {
+    while (this.used + needed > limit && this.prefixes.evictable > 0) this.used -= this.prefixes.evictOne();
+  }
+
+  /** Everything lost at once (the replica failed): empty memory, empty prefix cache. */
+  clear(): void {
+    this.used = 0;
+    this.prefixes = new PrefixCache();
+  }
+
+  /**
+   * The invariants, given each running request's own KV tokens (context - shared prefix tokens)
+   * as of now. Returns a description of the first one broken, or null.
+   */
+  check(ownTokens: Iterable<number>): string | null {
+    let own = 0;
+    for (const t of ownTokens) {
+      if (t < 0) return `a running request holds ${t} own KV tokens`;
+      own += t;
+    }
+    const resident = this.prefixes.residentTokens();
+    if (this.used !== own + resident.total) {
+      return `used ${this.used} != running requests' own KV ${own} + resident prefixes ${resident.total}`;
+    }
+    if (this.prefixes.evictable !== resident.unreferenced) {
+      return `evictable ${this.prefixes.evictable} != unreferenced resident prefixes ${resident.unreferenced}`;
+    }
+    if (this.used < 0 || this.used > this.capacity) return `used ${this.used} outside 0..${this.capacity}`;
+    return null;
+  }
+}

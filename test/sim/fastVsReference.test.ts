@@ -1,0 +1,76 @@
+import { expectSameSummary } from '../helpers/sameSummary.js';
+import { describe, expect, it } from 'vitest';
+import { resolveWorkload } from '../../src/workload/load.js';
+import { simulate } from '../../src/simulate.js';
+
+/**
+ * The fast path (a steady run of decode iterations as one event, cut when something could join)
+ * against the reference (`fastForward: false`: one event per iteration, the batch formed again at
+ * every boundary). Reference: the reference path itself; the two must agree request by request,
+ * exactly (same floating-point times), for every router, at light load, saturated (the queue
+ * backs up, KV memory fills, requests are preempted) and dropping (max_queue_time exceeded), with
+ * the prefix cache on and a batch class in the mix (issue 13 item 2).
+ */
+const ROUTERS = ['least_loaded', 'round_robin', 'random', 'shared_queue'] as const;
+const LOADS = {
+  light: { rate: 2, maxQueue: '1h' },
+  saturated: { rate: 14, maxQueue: '1h' },
+  dropping: { rate: 14, maxQueue: '4s' },
+} as const;
+
+function doc(router: string, load: keyof typeof LOADS) {
+  return {
+    name: 'ff',
+    seed: 9,
+    duration: '15m',
+    traffic: { rate: LOADS[load].rate },
+    classes: [
+      {
+        name: 'chat',
+        weight: 4,
+        prompt_tokens: { dist: 'lognormal', median: 900, p99: 6000 },
+        output_tokens: { dist: 'lognormal', median: 200, p99: 1500 },
+        shared_prefix_tokens: 300,
+      },
+      { name: 'other', weight: 2, prompt_tokens: { dist: 'lognormal', median: 400, p99: 3000 }, output_tokens: 120, shared_prefix_tokens: 150 },
+      { name: 'nightly', weight: 1, priority: 'batch', deadline: '2h', prompt_tokens: 5000, output_tokens: 400 },
+    ],
+    // a small GPU: KV memory fills and requests are preempted when saturated
+    model: 'llama-3.1-8b',
+    gpu: 'l4',
+    fleet: { gpus: 3 },
+    serving: { router, max_queue_time: LOADS[load].maxQueue, max_batch_size: 64 },
+    cache: { prefix: true },
+  };
+}
+
+function record(router: string, load: keyof typeof LOADS, fastForward: boolean) {
+  const out: string[] = [];
+  const run = simulate(resolveWorkload(doc(router, load)), {
+    fastForward,
+    checkInvariants: true,
+    onRequestEnd: (r, outcome) =>
+      out.push(`${r.id} ${outcome} ${r.startedAt} ${r.firstTokenAt} ${r.finishedAt} ${r.preemptions} ${r.prefixHitTokens}`),
+  });
+  return { out: out.sort(), run };
+}
+
+describe('fast path vs one event per iteration: request by request identical', () => {
+  for (const load of Object.keys(LOADS) as (keyof typeof LOADS)[]) {
+    it.each(ROUTERS)(`${load}: %s`, (router) => {
+      const fast = record(router, load, true);
+      const slow = record(router, load, false);
+      expect(fast.out.length).toBe(slow.out.length);
+      const firstDiff = fast.out.findIndex((line, i) => line !== slow.out[i]);
+      expect(firstDiff === -1 ? null : { fast: fast.out[firstDiff], reference: slow.out[firstDiff] }).toBeNull();
+      expectSameSummary(fast.run.summary, slow.run.summary);
+      // the load levels are what they say
+      const s = fast.run.summary;
+      if (load === 'light') expect(s.dropped).toBe(0);
+      if (load === 'saturated') expect(s.preemptions).toBeGreaterThan(0);
+      if (load === 'dropping') expect(s.dropped).toBeGreaterThan(0);
+      expect(s.prefix_hit_tokens).toBeGreaterThan(0);
+      expect(fast.run.stats.events).toBeLessThan(slow.run.stats.events);
+    });
+  }
+});
