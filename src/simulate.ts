@@ -9,6 +9,7 @@ import type { StepModel } from './serving/stepModel.js';
 import type { SpeculativeSetup } from './serving/SpeculativeDecoder.js';
 import { syntheticSource, traceSource, type ArrivalSource } from './traffic/requestSource.js';
 import { openTrace } from './traffic/trace/openTrace.js';
+import { ClosedLoop } from './traffic/closedLoop.js';
 import { linearStepModel } from './gpu/linear.js';
 import { rooflineStepModel } from './gpu/roofline.js';
 import { factorsFor } from './gpu/efficiency.js';
@@ -84,9 +85,11 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
   const seed = scenario.seed;
   const classes = scenario.classes;
 
+  let closedLoop: ClosedLoop | null = null;
   const end = (r: Request, outcome: Outcome, reason?: DropReason) => {
     metrics.onEnd(r, outcome, reason);
     options.onRequestEnd?.(r, outcome);
+    closedLoop?.ended(r.id, outcome === 'dropped' ? sim.now : r.finishedAt);
   };
 
   const pools = scenario.pools.map((spec, p) => {
@@ -141,9 +144,10 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
   const response = scenario.cache.response;
   const cache = response !== null ? new ResponseCache(response, stream(seed, 'cache')) : null;
 
-  const source: ArrivalSource =
-    options.arrivals ??
-    (scenario.traffic.trace !== null ? traceSource(scenario, horizonS) : syntheticSource(scenario, horizonS));
+  const closed = scenario.traffic.arrival === 'closed' && options.arrivals === undefined;
+  const source: ArrivalSource | null = closed
+    ? null
+    : options.arrivals ?? (scenario.traffic.trace !== null ? traceSource(scenario, horizonS) : syntheticSource(scenario, horizonS));
   let requests = 0;
   const progressEvery = options.progressEvery ?? 100_000;
 
@@ -169,7 +173,8 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
     if (!kept) serveByApi(r);
   };
 
-  const arrive = (a: NonNullable<ReturnType<ArrivalSource>>) => {
+  /** A request enters the service; returns its id (closed-loop users wait for its end). */
+  const arrive = (a: NonNullable<ReturnType<ArrivalSource>>): number => {
     const c: ClassSpec = classes[a.classIndex];
     const retrieval = c.retrieval;
     const prompt = Math.max(1, Math.round((a.promptTokens + (retrieval?.addedTokens ?? 0)) * (1 - c.promptCompression)));
@@ -184,26 +189,31 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
     if (cache !== null && cache.lookup(sim.now)) {
       r.startedAt = r.firstTokenAt = r.finishedAt = sim.now + (response as ResponseCacheSpec).latencyS;
       end(r, 'cache');
-      return;
+      return r.id;
     }
     // Front-end time (HTTP, tokenisation) before a GPU-served request reaches the engine.
     const frontEndS = toApi[a.classIndex] ? 0 : scenario.serving.overhead.perRequestS;
     const delayS = (retrieval?.latencyS ?? 0) + c.compressionLatencyS + frontEndS;
     if (delayS > 0) sim.schedule(delayS, () => dispatch(r), PRIORITY.arrival);
     else dispatch(r);
+    return r.id;
   };
 
   // One pending arrival at a time: the source is pulled as the clock reaches each request.
-  const scheduleNext = () => {
+  const scheduleNext = (source: ArrivalSource) => {
     const a = source();
     if (a === null) return;
     sim.at(a.time, () => {
       arrive(a);
       if (options.onProgress && requests % progressEvery === 0) options.onProgress(sim.now, requests);
-      scheduleNext();
+      scheduleNext(source);
     }, PRIORITY.arrival);
   };
-  scheduleNext();
+  if (source !== null) scheduleNext(source);
+  else {
+    closedLoop = new ClosedLoop(scenario, horizonS, sim, arrive);
+    closedLoop.start();
+  }
   sim.run();
   // Nothing left to happen: requests still waiting have no replica to serve them.
   for (const pool of pools) pool.dropWaiting();

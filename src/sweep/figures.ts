@@ -96,7 +96,7 @@ export function observe(scenario: Scenario, run: SimulationRun): Observation {
     hourlyOutputTokens: hourly.map((r) => r.output_tokens),
     horizonHours,
     costBreakdown: { ...s.cost_breakdown },
-    ratePerS: scenario.traffic.trace === null ? scenario.traffic.ratePerS : null,
+    ratePerS: scenario.traffic.trace === null && scenario.traffic.arrival !== 'closed' ? scenario.traffic.ratePerS : null,
     pools: scenario.pools.map((p) => ({ name: p.name, gpus: p.gpus, gpusPerReplica: p.gpusPerReplica, gpu: p.gpu.name, serves: [...p.serves] })),
     classes: scenario.classes.map((c) => {
       const rows = hourlyByClass.filter((r) => r.class === c.name);

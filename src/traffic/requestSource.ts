@@ -23,8 +23,20 @@ export type ArrivalSource = () => Arrival | null;
  * kinds of stream, so a change in one never moves the draws of another.
  */
 export function syntheticSource(scenario: Scenario, horizonS: number): ArrivalSource {
+  const nextTime = arrivalProcess(scenario.traffic, horizonS, stream(scenario.seed, 'arrivals'));
+  const draw = requestDrawer(scenario);
+  return () => {
+    const time = nextTime();
+    return time === Infinity ? null : draw(time);
+  };
+}
+
+/**
+ * A request of a class drawn by weight (stream `classes`), with lengths from `prompt:<class>` and
+ * `output:<class>`, at a given time: shared by open-loop arrivals and closed-loop users.
+ */
+export function requestDrawer(scenario: Scenario): (time: number) => Arrival {
   const seed = scenario.seed;
-  const nextTime = arrivalProcess(scenario.traffic, horizonS, stream(seed, 'arrivals'));
   const pickClass = stream(seed, 'classes');
   const cumulative: number[] = [];
   let acc = 0;
@@ -33,9 +45,7 @@ export function syntheticSource(scenario: Scenario, horizonS: number): ArrivalSo
   const output: TokenSampler[] = scenario.classes.map((c) => tokenSampler(c.outputTokens!, stream(seed, `output:${c.name}`)));
   const last = scenario.classes.length - 1;
 
-  return () => {
-    const time = nextTime();
-    if (time === Infinity) return null;
+  return (time) => {
     const x = pickClass() * acc;
     let classIndex = 0;
     while (classIndex < last && x >= cumulative[classIndex]) classIndex++;

@@ -25,7 +25,17 @@ export function resolveTraffic(doc: WorkloadDoc, ctx: TrafficContext, problems: 
   if (arrival === 'trace' && !t.trace) {
     problems.add(['traffic', 'arrival'], 'arrival: trace needs traffic.trace: {file, format}');
   }
-  if (arrival !== 'trace' && t.rate === undefined) {
+  const closed = arrival === 'closed';
+  if (closed) {
+    if (t.users === undefined) problems.add(['traffic', 'users'], 'is required with arrival: closed: the number of concurrent users (e.g. users: 64)');
+    if (t.trace) problems.add(['traffic', 'trace'], 'does not apply with arrival: closed (users draw requests from the classes)');
+    if (t.rate !== undefined) problems.add(['traffic', 'rate'], 'does not apply with arrival: closed: the users set the load (users and think_time)');
+  } else {
+    for (const key of ['users', 'think_time'] as const) {
+      if (t[key] !== undefined) problems.add(['traffic', key], 'applies only with arrival: closed');
+    }
+  }
+  if (!closed && arrival !== 'trace' && t.rate === undefined) {
     const why = t.trace ? `with arrival: ${arrival}, the trace supplies only token counts` : 'unless the traffic is a trace';
     problems.add(['traffic', 'rate'], `is required: mean arrivals per second (e.g. rate: 20), ${why}`);
   }
@@ -50,11 +60,22 @@ export function resolveTraffic(doc: WorkloadDoc, ctx: TrafficContext, problems: 
     ratePerS: t.rate ?? 0,
     arrival,
     burstiness: t.burstiness ?? 1,
+    users: closed ? (t.users ?? 0) : 0,
+    thinkTime: closed ? thinkTimeOf(t.think_time) : null,
     dailyProfile,
     weeklyProfile,
     growth: t.growth ? { perS: t.growth.per, rate: t.growth.rate } : null,
     trace: t.trace ? resolveTrace(t.trace, ctx, problems) : null,
   };
+}
+
+type ThinkDoc = NonNullable<WorkloadDoc['traffic']['think_time']>;
+
+/** `think_time`: a bare duration is fixed; absent is 0 (benchmark mode). */
+function thinkTimeOf(doc: ThinkDoc | undefined): TrafficSpec['thinkTime'] {
+  if (doc === undefined) return { dist: 'fixed', meanS: 0 };
+  if (typeof doc === 'number') return { dist: 'fixed', meanS: doc };
+  return { dist: doc.mean === 0 ? 'fixed' : doc.dist, meanS: doc.mean };
 }
 
 /** The horizon: `duration`, or 24 h, or null for a trace replayed once without `duration`. */

@@ -230,7 +230,11 @@ export interface TraceSpec {
 export interface TrafficSpec {
   /** Mean arrivals per second over the horizon. */
   readonly ratePerS: number;
-  readonly arrival: 'poisson' | 'gamma' | 'trace';
+  readonly arrival: 'poisson' | 'gamma' | 'trace' | 'closed';
+  /** Closed loop: concurrent users (scaled per hour by the profiles and growth), else 0. */
+  readonly users: number;
+  /** Closed loop: each user's pause between its answer and its next request; null when open. */
+  readonly thinkTime: { readonly dist: 'exponential' | 'fixed'; readonly meanS: number } | null;
   /** Gamma: coefficient of variation of the gaps. */
   readonly burstiness: number;
   /** 24 weights normalised to mean 1, or null for a flat day. */

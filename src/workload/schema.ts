@@ -165,8 +165,13 @@ const traceSchema = strict({
 
 const trafficSchema = strict({
   rate: positive.optional(),
-  arrival: z.enum(['poisson', 'gamma', 'trace']).optional(),
+  arrival: z.enum(['poisson', 'gamma', 'trace', 'closed']).optional(),
   burstiness: z.number().min(LIMITS.burstiness.min).max(LIMITS.burstiness.max).optional(),
+  users: whole(1).max(1_000_000).optional(),
+  think_time: oneOf('a duration (fixed; 0 = benchmark mode) or {dist: exponential | fixed, mean: duration}', [
+    strict({ dist: z.enum(['exponential', 'fixed']), mean: duration('non-negative') }),
+    duration('non-negative'),
+  ]).optional(),
   daily_profile: z.array(nonNegative).length(24).optional(),
   weekly_profile: z.array(nonNegative).length(7).optional(),
   growth: strict({

@@ -34,7 +34,7 @@ describe('defaults', () => {
     expect(s.seed).toBe(1);
     expect(s.durationS).toBe(86_400);
     expect(s.sourceFile).toBeNull();
-    expect(s.traffic).toEqual({ ratePerS: 10, arrival: 'poisson', burstiness: 1, dailyProfile: null, weeklyProfile: null, growth: null, trace: null });
+    expect(s.traffic).toEqual({ ratePerS: 10, arrival: 'poisson', burstiness: 1, users: 0, thinkTime: null, dailyProfile: null, weeklyProfile: null, growth: null, trace: null });
     expect(s.classes[0]).toEqual({
       name: 'chat',
       weight: 1,
