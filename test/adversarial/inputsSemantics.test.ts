@@ -51,7 +51,7 @@ describe('20.9 burstiness at its bounds keeps the mean arrival count', () => {
     [1, 0.005],
     [10, 0.05],
   ])('burstiness %s: count within %s of lambda T', (cv, tolerance) => {
-    const traffic: TrafficSpec = { ratePerS: 10, arrival: 'gamma', burstiness: cv, dailyProfile: null, weeklyProfile: null, growth: null, trace: null };
+    const traffic: TrafficSpec = { ratePerS: 10, arrival: 'gamma', burstiness: cv, users: 0, thinkTime: null, dailyProfile: null, weeklyProfile: null, growth: null, trace: null };
     const next = arrivalProcess(traffic, 1e5, stream(7, 'arrivals'));
     let n = 0;
     while (next() !== Infinity) n++;
