@@ -29,6 +29,7 @@ const SCENARIOS = [
   { name: 'static', about: '24 h chatbot day, static batching, 16 GPUs', run: runWorkload('static.yaml') },
   { name: 'chatbot', about: 'the bundled default workload (workloads/chatbot.yaml)', run: runWorkload('../../workloads/chatbot.yaml') },
   { name: 'trace', about: 'Azure 2023 conv trace, 4x, looped 24 h, 8 GPUs', run: runWorkload('trace.yaml') },
+  { name: 'fleet-100k', about: 'pool construction: chatbot with 100,000 x h100-sxm for 1 min', run: runWorkload('../../workloads/chatbot.yaml', [], ['fleet.gpus=100000', 'duration=1m']) },
   { name: 'weeks-4', about: '28 d, weekly profile + 5%/month growth, 4 GPUs (--quick: 2 d)', quickLabel: ' (2 d)', run: runWorkload('weeks-4.yaml', ['duration=2d']) },
 ];
 
@@ -119,11 +120,11 @@ function fmt(x) {
 }
 
 /** A capsim workload run end to end through `simulate` (loading excluded from the wall time). */
-function runWorkload(file, quickSet = []) {
+function runWorkload(file, quickSet = [], set = []) {
   return async (quick) => {
     const { loadWorkload } = await import('../dist/workload/load.js');
     const { simulate } = await import('../dist/simulate.js');
-    const scenario = loadWorkload(workload(file), { set: quick ? quickSet : [] });
+    const scenario = loadWorkload(workload(file), { set: [...set, ...(quick ? quickSet : [])] });
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const run = simulate(scenario);

@@ -54,7 +54,10 @@ export const DEFAULT_PROVISIONING_S = 180;
 export class Pool {
   readonly slots: Slot[] = [];
   private readonly byReplica = new Map<Replica, Slot>();
-  private routable: Replica[] = [];
+  /** The ready replicas in slot order, rebuilt only when read after a slot's readiness changed. */
+  private routableCache: Replica[] | null = [];
+  /** Base (reserved) slots not stopped: what addSlot checks the reservation against. */
+  private baseActive = 0;
   private readonly router: Router | null;
   /** least_loaded routing: replicas that are ready, keyed by their load. */
   private readonly leastLoaded: LeastLoadedIndex | null;
@@ -332,12 +335,16 @@ export class Pool {
     for (let r = this.pending.shift(); r !== undefined; r = this.pending.shift()) this.route(r);
   }
 
+  private get routable(): Replica[] {
+    if (this.routableCache === null) this.routableCache = this.slots.filter((s) => s.state === 'ready').map((s) => s.replica);
+    return this.routableCache;
+  }
+
   private addSlot(state: SlotState): Slot {
     const index = this.slots.length;
     const replica = new this.Batcher(index, this.shared ?? new RequestQueue(), this.host, this.shared === null);
     const baseGpus = this.spec.pricing.reserved?.gpus ?? 0;
-    let baseUsed = 0;
-    for (const s of this.slots) if (s.base && s.state !== 'stopped') baseUsed += this.spec.gpusPerReplica;
+    const baseUsed = this.baseActive * this.spec.gpusPerReplica;
     const slot: Slot = {
       replica,
       state: 'stopped',
@@ -367,9 +374,10 @@ export class Pool {
     if (slot.state === 'ready' && state !== 'ready') slot.readySpans.push(now);
     if (state === 'ready' && slot.state !== 'ready') slot.readySpans.push(now);
     if (state === 'stopped') slot.stoppedAt = now;
+    if (slot.base && (slot.state === 'stopped') !== (state === 'stopped')) this.baseActive += state === 'stopped' ? -1 : 1;
+    if ((slot.state === 'ready') !== (state === 'ready')) this.routableCache = null;
     slot.state = state;
     slot.since = now;
-    this.routable = this.slots.filter((s) => s.state === 'ready').map((s) => s.replica);
     if (this.leastLoaded !== null) {
       if (state === 'ready' && !this.leastLoaded.has(slot.replica.index)) this.leastLoaded.add(slot.replica.index, slot.replica.load());
       else if (state !== 'ready') this.leastLoaded.remove(slot.replica.index);
