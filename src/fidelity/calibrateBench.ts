@@ -15,7 +15,7 @@ import { exponential } from '../random/sample.js';
 import { resolveWorkload } from '../workload/load.js';
 import type { Scenario } from '../workload/scenario.js';
 import type { BenchRun } from './benchFile.js';
-import { currentValues, overridesFor, type FitParameter, type FitValues } from './fit.js';
+import { currentValues, overridesFor, valuesAt, type FitParameter, type FitValues } from './fit.js';
 import { nelderMead } from './nelderMead.js';
 import { closedLoopStarts, replayClosed, replayOpen, type ReplayRequest, type ReplayedRequest } from './replay.js';
 import type { CaseOverrides } from './runCase.js';
@@ -154,14 +154,7 @@ export function calibrateBench(
       const replayed = replayBench(r, i, conditions, overridesFor(gpu, values));
       return summarizeRequests(replayed);
     });
-  const toValues = (x: readonly number[]): FitValues => {
-    const v = { ...start };
-    free.forEach((k, i) => {
-      const value = Math.exp(x[i]!);
-      v[k] = FRACTIONS.has(k) ? Math.min(1, value) : k === 'blend' ? Math.min(16, Math.max(1, value)) : value;
-    });
-    return v;
-  };
+  const toValues = (x: readonly number[]) => valuesAt(start, free, x);
   const x0 = free.map((k) => Math.log(Math.max(start[k], 1e-7)));
   const best = nelderMead((x) => loss(measured, predict(toValues(x))), x0, {
     step: 0.3,

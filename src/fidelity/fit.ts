@@ -83,6 +83,19 @@ export interface FitResult {
  * Fits `free` parameters (the others stay at `start`) on `cases`, all run on `gpuName`.
  * `maxRequests` caps the requests simulated per case during the search (speed).
  */
+/**
+ * The values at a point of the search: the free parameters are searched on a log scale (x = ln
+ * value), fractions capped at 1, the blend exponent kept in [1, 16]; the rest stay at `start`.
+ */
+export function valuesAt(start: FitValues, free: readonly FitParameter[], x: readonly number[]): FitValues {
+  const v = { ...start };
+  free.forEach((k, i) => {
+    const value = Math.exp(x[i]!);
+    v[k] = FRACTIONS.has(k) ? Math.min(1, value) : k === 'blend' ? Math.min(16, Math.max(1, value)) : value;
+  });
+  return v;
+}
+
 export function fitCases(
   cases: readonly FidelityCase[],
   gpuName: string,
@@ -92,14 +105,7 @@ export function fitCases(
 ): FitResult {
   const gpu = findGpu(gpuName);
   if (!gpu) throw new Error(`unknown GPU ${gpuName}`);
-  const toValues = (x: readonly number[]): FitValues => {
-    const v = { ...start };
-    free.forEach((k, i) => {
-      const value = Math.exp(x[i]!);
-      v[k] = FRACTIONS.has(k) ? Math.min(1, value) : k === 'blend' ? Math.min(16, Math.max(1, value)) : value;
-    });
-    return v;
-  };
+  const toValues = (x: readonly number[]) => valuesAt(start, free, x);
   const loss = (x: readonly number[]) => {
     const values = toValues(x);
     const overrides = overridesFor(gpu, values);

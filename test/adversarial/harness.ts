@@ -48,7 +48,8 @@ export interface RunOptions {
   readonly stdoutFile?: string;
 }
 
-function listFiles(root: string, dir = root): string[] {
+/** Every file (not folder) under `root`, relative, sorted. */
+export function listFiles(root: string, dir = root): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);

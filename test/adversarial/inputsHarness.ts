@@ -7,28 +7,18 @@
  * A case's `args` name files relative to its folder; `inputsArgs` makes them absolute (every arg
  * that is one of the case's files, and every `--out` value).
  */
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { checkCase, type AdversarialCase, type RunResult } from './harness.js';
+import { checkCase, listFiles, type AdversarialCase, type RunResult } from './harness.js';
 
 export interface InputCase extends AdversarialCase {
   /** Spawn a process (heap cap, cwd, devices, FIFOs): the harness's `checkCase`. Default: in-process. */
   readonly spawn?: boolean;
   /** Wall-time bound in ms (default 10 s). */
   readonly maxMs?: number;
-}
-
-function listFiles(root: string, dir = root): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...listFiles(root, path));
-    else out.push(relative(root, path));
-  }
-  return out.sort();
 }
 
 /** Args with the case's files and `--out` values made absolute in `dir`. */
