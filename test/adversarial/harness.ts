@@ -125,6 +125,16 @@ export async function checkCase(c: AdversarialCase): Promise<RunResult> {
   const r = await runCapsim(c.args, c.options);
   const where = `${c.name}\nstderr: ${r.stderr.slice(0, 2000)}`;
   expect(r.timedOut, `${where}\n(timed out after ${r.ms.toFixed(0)} ms)`).toBe(false);
+  expectOutcome(c, r);
+  return r;
+}
+
+/**
+ * What every case asserts of a finished run, spawned or in-process: the exit code, the message
+ * fragments, no stack trace, no raw control characters, and (for exit 2) no files written.
+ */
+export function expectOutcome(c: AdversarialCase, r: Pick<RunResult, 'code' | 'stderr' | 'filesWritten'>): void {
+  const where = `${c.name}\nstderr: ${r.stderr.slice(0, 2000)}`;
   expect(r.code, where).toBe(c.code ?? 2);
   const fragments = c.message === undefined ? [] : Array.isArray(c.message) ? c.message : [c.message];
   for (const f of fragments as (string | RegExp)[]) {
@@ -138,5 +148,4 @@ export async function checkCase(c: AdversarialCase): Promise<RunResult> {
     const ok = c.allowFiles ? c.allowFiles(r.filesWritten) : r.filesWritten.length === 0;
     expect(ok, `${where}\nfiles written: ${r.filesWritten.join(', ')}`).toBe(true);
   }
-  return r;
 }
