@@ -1,7 +1,8 @@
 import type { ClassSpec, PoolSpec, ResponseCacheSpec, Scenario } from './workload/scenario.js';
 import { Simulation } from './engine/Simulation.js';
 import { stream } from './random/streams.js';
-import { HourlyMetrics, type DropReason, type Outcome } from './metrics/HourlyMetrics.js';
+import { HourlyMetrics, type DropReason, type Outcome, type Tally } from './metrics/HourlyMetrics.js';
+import { HourClosing } from './metrics/HourClosing.js';
 import { buildResult, type RunResult } from './metrics/results.js';
 import { Pool } from './serving/Pool.js';
 import { newRequest, type Request } from './serving/request.js';
@@ -38,6 +39,12 @@ export interface SimulateOptions {
   onRequestEnd?: (request: Request, outcome: Outcome) => void;
   /** Requests to serve instead of the scenario's traffic (benchmark replays, src/fidelity/replay.ts). */
   arrivals?: ArrivalSource;
+  /**
+   * Called once for each hour as soon as its figures are final (metrics/HourClosing.ts), with its
+   * tallies per class (read only). It may throw to abandon the run: `capsim plan` stops a point
+   * whose closed hour already misses its SLO (src/sweep/earlyStop.ts).
+   */
+  onHourClosed?: (hour: number, tallies: readonly Tally[]) => void;
 }
 
 export interface SimulationRun extends RunResult {
@@ -86,8 +93,11 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
   const classes = scenario.classes;
 
   let closedLoop: ClosedLoop | null = null;
+  const onHourClosed = options.onHourClosed;
+  const closing = onHourClosed ? new HourClosing(hours, (h) => onHourClosed(h, metrics.tallies[h])) : null;
   const end = (r: Request, outcome: Outcome, reason?: DropReason) => {
     metrics.onEnd(r, outcome, reason);
+    closing?.ended(r.arrivedAt, sim.now);
     options.onRequestEnd?.(r, outcome);
     closedLoop?.ended(r.id, outcome === 'dropped' ? sim.now : r.finishedAt);
   };
@@ -185,6 +195,7 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
     const r = newRequest(requests++, a.classIndex, a.time, prompt, a.outputTokens, prefix, a.hashIds, maxQueueS);
     r.batch = batch;
     metrics.onArrival(r);
+    closing?.arrived(r.arrivedAt);
     // The response cache is keyed by the user's request: looked up before retrieval and compression.
     if (cache !== null && cache.lookup(sim.now)) {
       r.startedAt = r.firstTokenAt = r.finishedAt = sim.now + (response as ResponseCacheSpec).latencyS;

@@ -9,6 +9,7 @@ import { loadWorkload } from '../workload/load.js';
 import { simulate } from '../simulate.js';
 import { writeRun } from '../output/runFiles.js';
 import { combineReplications, observe, type Observation } from './figures.js';
+import { MissedHour, stopOnMiss } from './earlyStop.js';
 import { replicationSeed } from './replicationSeed.js';
 
 export interface PointTask {
@@ -22,11 +23,29 @@ export interface PointTask {
   readonly replications: number;
   /** `--keep-runs`: write the run's files here (with replications, under r<k>/). */
   readonly runDir: string | null;
+  /**
+   * Pass/fail only (`capsim plan`): stop at the first closed hour in which one of these classes
+   * (`'any'`: every class) misses its SLO, and report the point as `stopped` (src/sweep/earlyStop.ts).
+   * A point that does not miss runs to the end and gives the same outcome as without this.
+   */
+  readonly stopOnMiss?: 'any' | readonly string[];
 }
 
 export type PointOutcome =
   | ({ readonly ok: true } & Observation)
-  | { readonly ok: false; readonly kind: 'input' | 'internal'; readonly message: string };
+  | { readonly ok: false; readonly kind: 'input' | 'internal'; readonly message: string }
+  | StoppedOutcome;
+
+/** A point stopped early: it misses its SLO (`PointTask.stopOnMiss`); no figures. */
+export interface StoppedOutcome {
+  readonly ok: false;
+  readonly kind: 'stopped';
+  /** The closed hour (0-based) that missed, the class that missed it, and the replication (0 without). */
+  readonly hour: number;
+  readonly className: string;
+  readonly replication: number;
+  readonly message: string;
+}
 
 export function runPoint(task: PointTask): PointOutcome {
   try {
@@ -35,7 +54,14 @@ export function runPoint(task: PointTask): PointOutcome {
     const runs: Observation[] = [];
     for (let r = 0; r < n; r++) {
       const scenario = r === 0 ? base : loadWorkload(task.file, { set: task.set, seed: replicationSeed(base.seed, r) });
-      const run = simulate(scenario);
+      let run;
+      try {
+        run = simulate(scenario, task.stopOnMiss === undefined ? {} : { onHourClosed: stopOnMiss(scenario, task.stopOnMiss) });
+      } catch (error) {
+        if (!(error instanceof MissedHour)) throw error;
+        const message = `${error.message}${task.replications > 0 ? ` in replication ${r}` : ''}: stopped there`;
+        return { ok: false, kind: 'stopped', hour: error.hour, className: error.className, replication: r, message };
+      }
       if (task.runDir !== null) writeRun(n > 1 ? join(task.runDir, `r${r}`) : task.runDir, scenario, run);
       runs.push(observe(scenario, run));
     }

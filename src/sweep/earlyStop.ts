@@ -1,0 +1,42 @@
+/**
+ * Early stop for the plan's pass/fail questions: a point whose run has already missed its SLO in
+ * a closed hour fails, whatever the later hours do, so its simulation can stop there.
+ *
+ * Why the verdict is the full run's: a point meets when every class meets in every hour
+ * (results.ts: `meets_slo` is true when no class has an hour in `hours_missed`, and hour h of
+ * class c is missed when `tallyMeetsSlo(scenario, c, tallies[h][c])` is false). Once hour h has
+ * closed (metrics/HourClosing.ts) its tallies are final, so the same test on them now gives the
+ * verdict the finished run will give. The test runs on a copy of each tally: `Samples.quantile`
+ * sorts its exact values in place, and the finished run would then merge them into the class
+ * totals in another order (the running sums, hence the means, could change in the last bit).
+ * Observing never changes a run that is not stopped.
+ */
+import { Tally } from '../metrics/HourlyMetrics.js';
+import { tallyMeetsSlo } from '../metrics/results.js';
+import type { Scenario } from '../workload/scenario.js';
+
+/** Thrown from inside `simulate` to abandon a run whose closed hour `hour` missed. */
+export class MissedHour extends Error {
+  constructor(
+    readonly hour: number,
+    readonly className: string,
+  ) {
+    super(`missed its SLO in hour ${hour} (${className})`);
+  }
+}
+
+/**
+ * `SimulateOptions.onHourClosed` that throws MissedHour on the first closed hour in which a
+ * watched class (`'any'`: every class) misses its SLO.
+ */
+export function stopOnMiss(scenario: Scenario, watch: 'any' | readonly string[]): (hour: number, tallies: readonly Tally[]) => void {
+  const watched = scenario.classes.map((c) => watch === 'any' || watch.includes(c.name));
+  return (hour, tallies) => {
+    for (let c = 0; c < tallies.length; c++) {
+      if (!watched[c]) continue;
+      const copy = new Tally();
+      copy.addAll(tallies[c]);
+      if (!tallyMeetsSlo(scenario, c, copy)) throw new MissedHour(hour, scenario.classes[c].name);
+    }
+  };
+}
