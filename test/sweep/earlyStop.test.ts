@@ -59,7 +59,7 @@ describe('early stop', () => {
     expect(full.ok).toBe(true);
     if (!full.ok) return;
     kinds.add(full.detail.classes.map((c) => c.meetsSlo).join());
-    for (const watch of ['any', ['summarize']] as const) {
+    for (const watch of ['any', ['summarize']] as ('any' | string[])[]) {
       const early = runPoint({ ...task, stopOnMiss: watch });
       const watched = full.detail.classes.filter((c) => watch === 'any' || watch.includes(c.name));
       if (watched.every((c) => c.meetsSlo)) {
