@@ -4,7 +4,7 @@
  * request class met its latency target, and for a sweep or plan which fleet size is cheapest
  * while meeting the targets. Every part is drawn only when its data file is present.
  */
-import { headroomAdvice } from '../metrics/headroom.js';
+import { headroomFinding } from '../metrics/headroom.js';
 import { basename } from 'node:path';
 import type { ClassSummary, Summary } from '../metrics/results.js';
 import { cellFlag, cellNumber, type CsvRow } from './readCsv.js';
@@ -148,8 +148,9 @@ function headlineSection(s: Summary, hourly: CsvRow[] | null): Section {
     cards.push(card('Mean batch', String(fleet.batch_size_mean), `running sequences per ready replica; KV memory ${percent(fleet.kv_utilization, 0)} in use`));
     cards.push(card('MFU / MBU', `${percent(fleet.mfu, 0)} / ${percent(fleet.mbu, 0)}`, 'achieved FLOP/s and HBM bytes/s over paid GPU time, against peak'));
   }
-  const advice = hourly ? headroomAdvice(hourly.map((r) => ({ hour: cellNumber(r, 'hour') ?? 0, batch_size_mean: cellNumber(r, 'batch_size_mean'), kv_utilization: cellNumber(r, 'kv_utilization') }))) : null;
-  if (advice) cards.push(card('Headroom', 'spare off-peak', advice));
+  const advice = hourly ? headroomFinding(hourly.map((r) => ({ hour: cellNumber(r, 'hour') ?? 0, batch_size_mean: cellNumber(r, 'batch_size_mean'), kv_utilization: cellNumber(r, 'kv_utilization'), mfu: cellNumber(r, 'mfu') }))) : null;
+  const headline = { near_capacity: 'near capacity', spare_off_peak: 'spare off-peak', mostly_idle: 'mostly idle', no_requests: 'no requests' };
+  if (advice) cards.push(card('Headroom', headline[advice.kind], advice.text));
   const b = s.cost_breakdown;
   const total = s.total_cost || 1;
   const horizonHours = s.cost_per_hour > 0 ? s.total_cost / s.cost_per_hour : s.hours;

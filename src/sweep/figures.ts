@@ -6,6 +6,7 @@
 import { sampleStandardDeviation } from 'simple-statistics';
 import type { SimulationRun } from '../simulate.js';
 import type { Scenario } from '../workload/scenario.js';
+import { pricingMultipliers } from '../catalog/catalog.js';
 import { t975 } from './tQuantile.js';
 
 /** The numeric figures, in sweep.csv order. */
@@ -37,11 +38,26 @@ export interface PointDetail {
   hourlyCost: number[];
   hourlyInputTokens: number[];
   hourlyOutputTokens: number[];
+  /**
+   * Per simulated hour: the GPU bill, other + response-cache cost, the arrivals and the arrivals
+   * the response cache answered.
+   */
+  hourlyGpuCost: number[];
+  hourlyOtherCost: number[];
+  hourlyArrivals: number[];
+  hourlyCacheHits: number[];
   /** Length of the simulated horizon in hours (0.5 for a 30m workload). */
   horizonHours: number;
   costBreakdown: { gpu_cost: number; energy_cost: number; api_cost: number; cache_cost: number; other_cost: number };
+  /** other_cost by item over the run (summary.json `cost_breakdown.other_by_item`). */
+  otherByItem: Record<string, number>;
   ratePerS: number | null;
-  pools: { name: string; gpus: number; gpusPerReplica: number; gpu: string; serves: string[] }[];
+  /**
+   * `price`: USD per GPU-hour of the GPUs beyond any reserved base (`onTop`) and of a reserved
+   * GPU (`reserved`: the workload's reserved price, else on-demand x the catalog's reserved
+   * multiplier), for the plan's reserved-base mix.
+   */
+  pools: { name: string; gpus: number; gpusPerReplica: number; gpu: string; serves: string[]; price: { onTop: number; reserved: number } }[];
   /** `meetsSlo`: the class met its SLO in every hour (with replications: in every replication). */
   classes: { name: string; meetsSlo: boolean; peakTtftP99Ms: number | null; ttftSloMs: number | null; peakE2eP99Ms: number | null; e2eSloMs: number | null }[];
   api: { name: string; inputPerMillion: number; outputPerMillion: number } | null;
@@ -94,10 +110,22 @@ export function observe(scenario: Scenario, run: SimulationRun): Observation {
     hourlyCost: hourly.map((r) => r.total_cost),
     hourlyInputTokens: hourly.map((r) => r.input_tokens),
     hourlyOutputTokens: hourly.map((r) => r.output_tokens),
+    hourlyGpuCost: hourly.map((r) => r.gpu_cost),
+    hourlyOtherCost: hourly.map((r) => r.other_cost + r.cache_cost),
+    hourlyArrivals: hourly.map((r) => r.arrivals),
+    hourlyCacheHits: hourly.map((r) => r.cache_hits),
     horizonHours,
-    costBreakdown: { ...s.cost_breakdown },
+    costBreakdown: { gpu_cost: s.cost_breakdown.gpu_cost, energy_cost: s.cost_breakdown.energy_cost, api_cost: s.cost_breakdown.api_cost, cache_cost: s.cost_breakdown.cache_cost, other_cost: s.cost_breakdown.other_cost },
+    otherByItem: { ...s.cost_breakdown.other_by_item },
     ratePerS: scenario.traffic.trace === null && scenario.traffic.arrival !== 'closed' ? scenario.traffic.ratePerS : null,
-    pools: scenario.pools.map((p) => ({ name: p.name, gpus: p.gpus, gpusPerReplica: p.gpusPerReplica, gpu: p.gpu.name, serves: [...p.serves] })),
+    pools: scenario.pools.map((p) => ({
+      name: p.name,
+      gpus: p.gpus,
+      gpusPerReplica: p.gpusPerReplica,
+      gpu: p.gpu.name,
+      serves: [...p.serves],
+      price: { onTop: p.pricing.onTop.pricePerHour, reserved: p.pricing.reserved?.pricePerHour ?? p.gpu.pricePerHour * pricingMultipliers.reserved },
+    })),
     classes: scenario.classes.map((c) => {
       const rows = hourlyByClass.filter((r) => r.class === c.name);
       return {
@@ -149,6 +177,11 @@ export function combineReplications(runs: readonly Observation[]): Observation {
     hourlyCost: meanAt((d) => d.hourlyCost),
     hourlyInputTokens: meanAt((d) => d.hourlyInputTokens),
     hourlyOutputTokens: meanAt((d) => d.hourlyOutputTokens),
+    hourlyGpuCost: meanAt((d) => d.hourlyGpuCost),
+    hourlyOtherCost: meanAt((d) => d.hourlyOtherCost),
+    hourlyArrivals: meanAt((d) => d.hourlyArrivals),
+    hourlyCacheHits: meanAt((d) => d.hourlyCacheHits),
+    otherByItem: Object.fromEntries(Object.keys(first.otherByItem).map((k) => [k, round(runs.reduce((sum, r) => sum + (r.detail.otherByItem[k] ?? 0), 0) / runs.length, 6)])),
     classes: first.classes.map((c, i) => ({ ...c, meetsSlo: runs.every((r) => r.detail.classes[i].meetsSlo) })),
   };
   return { figures, detail };

@@ -12,6 +12,8 @@
  */
 import type { PointDetail } from './figures.js';
 import { gridSize, indexOf, pointAt, type AxisValue, type GridPoint, type VaryAxis } from './grid.js';
+import { searchBreakEven, type BreakEvenSearch, type RatePoint } from './breakEven.js';
+import { searchHeadroom, type Headroom } from './planHeadroom.js';
 import { planEconomics, type ApiPrices, type Economics } from './planEconomics.js';
 import { firstMeeting, meets, refineHours } from './planSearch.js';
 import { createPointRunner } from './pointRunner.js';
@@ -69,7 +71,14 @@ export interface PlanOptions {
   readonly openEnded: boolean;
   /** Pools mode: per axis (one per pool), the classes the pool serves and its GPUs in the file. */
   readonly pools?: readonly { readonly serves: readonly string[]; readonly fileGpus: number }[];
-  readonly api: ApiPrices;
+  /** The APIs to compare with, the first being the main one (at least one). */
+  readonly apis: readonly ApiPrices[];
+  /** `costs.hourly` / `costs.amortized` items that exist only when self-hosting. */
+  readonly selfHostedOnly?: readonly string[];
+  /** Grid mode: search the break-even rate by simulation (see breakEven.ts), or not (null). */
+  readonly breakEven?: { readonly step: number; readonly maxFactor: number } | null;
+  /** Grid mode: search how much more traffic the chosen fleet takes (see planHeadroom.ts). */
+  readonly headroom?: boolean;
   readonly onProgress?: (simulated: number) => void;
 }
 
@@ -85,28 +94,38 @@ export interface PlanResult {
   readonly economics: Economics | null;
   /** Grid mode: per option, its cheapest GPU count (in option order). */
   readonly options: readonly OptionResult[];
+  /** The break-even rates against each API, or null when not searched. */
+  readonly breakEven: BreakEvenSearch | null;
+  /** How much more traffic the chosen static fleet takes, or null when not searched. */
+  readonly headroom: Headroom | null;
 }
 
 export async function plan(options: PlanOptions): Promise<PlanResult> {
   const { axes } = options;
   const runner = createPointRunner(options.workers);
-  const outcomes = new Map<number, PointOutcome>();
-  const pending = new Map<number, Promise<PointOutcome>>();
-  const points = new Map<number, GridPoint>();
   const task = { file: options.file, set: options.set, seed: options.seed, replications: options.replications, keepRunsDir: null };
-  const evaluate = (point: GridPoint): Promise<PointOutcome> => {
-    let p = pending.get(point.index);
-    if (!p) {
-      points.set(point.index, point);
-      p = runner.run(pointTask(point, task)).then((o) => {
-        outcomes.set(point.index, o);
-        options.onProgress?.(outcomes.size);
-        return o;
-      });
-      pending.set(point.index, p);
-    }
-    return p;
+  let simulated = 0;
+  /** A point evaluator with its own cache (each search space has its own point indices). */
+  const evaluator = () => {
+    const outcomes = new Map<number, PointOutcome>();
+    const pending = new Map<number, Promise<PointOutcome>>();
+    const points = new Map<number, GridPoint>();
+    const evaluate = (point: GridPoint): Promise<PointOutcome> => {
+      let p = pending.get(point.index);
+      if (!p) {
+        points.set(point.index, point);
+        p = runner.run(pointTask(point, task)).then((o) => {
+          outcomes.set(point.index, o);
+          options.onProgress?.(++simulated);
+          return o;
+        });
+        pending.set(point.index, p);
+      }
+      return p;
+    };
+    return { evaluate, outcomes, points };
   };
+  const { evaluate, outcomes, points } = evaluator();
   const detailAt = (p: GridPoint): PointDetail | null => {
     const o = outcomes.get(p.index);
     return o?.ok ? o.detail : null;
@@ -121,7 +140,7 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
     if (options.pools) {
       ({ chosen, searchedTo } = await searchPools(axes, options.pools, evaluate));
       space = searchedTo.reduce((n, k) => n * k, 1);
-      if (chosen !== null) economics = planEconomics(detailAt(chosen)!, new Map(), options.api);
+      if (chosen !== null) economics = planEconomics(detailAt(chosen)!, new Map(), options.apis, options.selfHostedOnly);
     } else {
       const found = await searchOptions(options, evaluate, outcomes);
       optionResults = found.results;
@@ -145,7 +164,20 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
       }
       if (chosen !== null) economics = optionResults.find((r) => r.point === chosen)?.economics ?? null;
     }
-    return { evaluated, outcomes, chosen, space, searched, economics, options: optionResults };
+    let breakEven: BreakEvenSearch | null = null;
+    let headroom: Headroom | null = null;
+    const best = optionResults.find((r) => r.point === chosen && r.point !== null);
+    if (best && economics !== null && economics.rate !== null) {
+      const rate0 = economics.rate;
+      const chosenPoint = best.point!;
+      const [be, hr] = await Promise.all([
+        options.breakEven ? searchBreakEven(rate0, options.apis.map((a) => a.name), ratePlan(options, best, economics, evaluator), options.breakEven) : null,
+        options.headroom ? searchHeadroom(rate0, chosenPoint, outcomes.get(chosenPoint.index)!, evaluator().evaluate) : null,
+      ]);
+      breakEven = be;
+      headroom = hr;
+    }
+    return { evaluated, outcomes, chosen, space, searched, economics, options: optionResults, breakEven, headroom };
   } finally {
     await runner.close();
   }
@@ -183,7 +215,7 @@ async function searchOptions(
         if (o?.ok) byHour.set(hour, o.detail);
       }
       const o = outcomes.get(group[hit].index)!;
-      return { option, point: group[hit], searchedTo, economics: o.ok ? planEconomics(o.detail, byHour, options.api) : null };
+      return { option, point: group[hit], searchedTo, economics: o.ok ? planEconomics(o.detail, byHour, options.apis, options.selfHostedOnly) : null };
     }),
   );
   let chosen: GridPoint | null = null;
@@ -230,4 +262,35 @@ async function searchPools(
   if (hits.some((h) => h === null)) return { chosen: null, searchedTo };
   const combination = at(hits as number[]);
   return { chosen: meets(await evaluate(combination)) ? combination : null, searchedTo };
+}
+
+/**
+ * The plan of the chosen option at another rate (for the break-even search): its own GPU-count
+ * search and schedule with `traffic.rate` set. More traffic never needs fewer GPUs, so the counts
+ * searched start at the answer of the nearest lower rate already planned and end at that of the
+ * nearest higher one.
+ */
+function ratePlan(
+  options: PlanOptions,
+  best: OptionResult,
+  economics: Economics,
+  evaluator: () => { evaluate: (p: GridPoint) => Promise<PointOutcome>; outcomes: ReadonlyMap<number, PointOutcome> },
+): (rate: number) => Promise<RatePoint> {
+  const rate0 = economics.rate!;
+  const gpus0 = Number(best.point!.values.at(-1));
+  const known = new Map<number, number | null>([[rate0, options.gpuKey === null ? null : gpus0]]);
+  return async (rate) => {
+    if (rate === rate0) return { rate, gpus: known.get(rate0) ?? null, per_day: economics.per_day };
+    const lower = [...known].filter(([r, n]) => r < rate && n !== null).map(([, n]) => n!);
+    const upper = [...known].filter(([r, n]) => r > rate && n !== null).map(([, n]) => n!);
+    const from = lower.length > 0 ? Math.max(...lower) : 0;
+    const to = upper.length > 0 ? Math.min(...upper) : Infinity;
+    const option: PlanOption = { ...best.option, set: [...best.option.set, `traffic.rate=${rate}`], counts: best.option.counts.filter((n) => n >= from && n <= to) };
+    const { evaluate, outcomes } = evaluator();
+    const found = await searchOptions({ ...options, options: [option], openEnded: false }, evaluate, outcomes);
+    const r = found.results[0];
+    const gpus = r.point === null || options.gpuKey === null ? null : Number(r.point.values.at(-1));
+    known.set(rate, gpus);
+    return { rate, gpus, per_day: r.economics?.per_day ?? null };
+  };
 }

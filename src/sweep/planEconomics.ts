@@ -1,16 +1,27 @@
 /**
- * What the plan's answer costs per day three ways: the static fleet, an hourly autoscaling
- * schedule (per hour of day, the fewest GPUs that met the SLOs in that hour), and every token
- * served by a hosted API; and the traffic rate at which self-hosting becomes cheaper than the API.
+ * What the plan's answer costs per day, self-hosted three ways and on each hosted API, with the
+ * costs that exist either way on both sides:
+ *
+ * - static fleet: the chosen point, every hour;
+ * - hourly schedule: per hour of day, the fewest GPUs that met the SLOs in that hour;
+ * - reserved base + on top: the schedule, with its smallest hourly count (the "base") billed at
+ *   the reserved price every hour and the GPUs above it at the fleet's on-top price;
+ * - API: the tokens of every request the response cache did not answer, at the API's list prices.
+ *
+ * Costs that exist whether the model is self-hosted or called through an API: `costs.hourly`,
+ * `costs.amortized`, `costs.per_request`, `costs.storage`, retrieval and the response cache are
+ * counted on both sides (they are the same simulated amounts: arrivals, cache hits and retrieval
+ * queries do not depend on the fleet), except the items named as self-hosted only (an owned
+ * GPU's `amortized` cost, an on-call rotation for the GPUs). GPUs, energy and requests sent to
+ * the API as overflow are on the self-hosted side only.
  *
  * Assumptions (printed with the plan):
  * - the schedule's hour costs are those simulated with that hour's fleet held for the whole run;
  *   start-up, scale-down and queues carried across hour boundaries are not modelled;
  * - a horizon shorter or longer than a day is scaled to 24 hours;
- * - API cost is linear in tokens (all arrivals' tokens at the API's list prices);
- * - for the break-even rate, self-hosting cost is fixed costs (cache, other) plus GPU-related
- *   costs (GPUs, energy, API overflow) linear in the rate, but never below one replica.
+ * - API cost is linear in tokens; a request the response cache answered costs no API tokens.
  */
+import { HOURS_PER_MONTH } from '../report/format.js';
 import type { PointDetail } from './figures.js';
 
 export interface ApiPrices {
@@ -23,88 +34,165 @@ export interface ScheduleRow {
   hour: number;
   gpus: number;
   cost: number;
+  reserved_mix_cost: number | null;
   static_gpus: number;
   static_cost: number;
   api_cost: number;
 }
 
-export const SCHEDULE_COLUMNS: readonly (keyof ScheduleRow)[] = ['hour', 'gpus', 'cost', 'static_gpus', 'static_cost', 'api_cost'];
+export const SCHEDULE_COLUMNS: readonly (keyof ScheduleRow)[] = ['hour', 'gpus', 'cost', 'reserved_mix_cost', 'static_gpus', 'static_cost', 'api_cost'];
+
+/** The self-hosted ways of paying for the fleet, compared with each API. */
+export const SELF_HOSTED = ['static', 'schedule', 'reserved_mix'] as const;
+export type SelfHosted = (typeof SELF_HOSTED)[number];
+
+/** USD per day of each self-hosted way (reserved_mix null with several pools) and of each API. */
+export interface DayCosts {
+  static: number;
+  schedule: number;
+  reserved_mix: number | null;
+  /** By API name: its tokens plus the costs on both sides. */
+  api: Record<string, number>;
+}
 
 export interface Economics {
   schedule: ScheduleRow[];
-  per_day: { static: number; schedule: number; api: number };
+  per_day: DayCosts;
+  per_month: DayCosts;
+  /** The first API (`--api`'s first name), kept for readers of one API. */
   api: ApiPrices;
-  /** Requests per second above which self-hosting is cheaper than the API; null when never or unknown. */
-  break_even_rate: number | null;
+  apis: ApiPrices[];
+  /** Costs on both sides of the comparison, and those on the self-hosted side only, USD per day. */
+  shared: { per_day: number; items: string[] };
+  self_hosted_only: { per_day: number; items: string[] };
+  /** The reserved base of the reserved mix: GPUs and USD per GPU-hour reserved and on top. */
+  reserved_mix: { base_gpus: number; reserved_per_gpu_hour: number; on_top_per_gpu_hour: number } | null;
+  /** The workload's mean rate (requests/s), or null for a trace or closed loop. */
   rate: number | null;
   assumptions: string[];
 }
 
 const money = (x: number) => Math.round(x * 1e6) / 1e6;
-const apiCost = (api: ApiPrices, inputTokens: number, outputTokens: number) =>
-  (inputTokens * api.inputPerMillion + outputTokens * api.outputPerMillion) / 1e6;
 const totalGpus = (d: PointDetail) => d.pools.reduce((s, p) => s + p.gpus, 0);
+const perMonth = (perDay: number) => money((perDay * HOURS_PER_MONTH) / 24);
+
+/** API cost of hour t: the tokens of the requests the response cache did not answer. */
+function apiHourCost(api: ApiPrices, d: PointDetail, t: number): number {
+  const arrivals = d.hourlyArrivals[t] ?? 0;
+  const missShare = arrivals > 0 ? 1 - (d.hourlyCacheHits[t] ?? 0) / arrivals : 1;
+  return ((d.hourlyInputTokens[t] * api.inputPerMillion + d.hourlyOutputTokens[t] * api.outputPerMillion) / 1e6) * missShare;
+}
+
+/**
+ * Splits other_cost's items into those on both sides and those on the self-hosted side only.
+ * An item is named as in `costs.hourly` or `costs.amortized` (`gpus` matches `gpus` and
+ * `amortized:gpus`).
+ */
+function splitItems(d: PointDetail, selfHostedOnly: readonly string[]): { own: number; ownItems: string[]; sharedItems: string[] } {
+  const only = new Set(selfHostedOnly.flatMap((n) => [n, `amortized:${n}`]));
+  let own = 0;
+  const ownItems: string[] = [];
+  const sharedItems: string[] = [];
+  for (const [k, v] of Object.entries(d.otherByItem)) {
+    if (only.has(k)) {
+      own += v;
+      ownItems.push(k);
+    } else sharedItems.push(k);
+  }
+  return { own, ownItems, sharedItems };
+}
 
 /**
  * @param chosen the chosen point's detail
  * @param byHour for each hour of day, the detail of the fewest-GPU point that met it
+ * @param apis the APIs to compare with (at least one)
+ * @param selfHostedOnly names of `costs.hourly` / `costs.amortized` items that exist only when self-hosting
  */
-export function planEconomics(chosen: PointDetail, byHour: ReadonlyMap<number, PointDetail>, api: ApiPrices): Economics {
-  const perDay = 24 / chosen.horizonHours;
+export function planEconomics(chosen: PointDetail, byHour: ReadonlyMap<number, PointDetail>, apis: readonly ApiPrices[], selfHostedOnly: readonly string[] = []): Economics {
+  const perDay = chosen.horizonHours > 0 ? 24 / chosen.horizonHours : 0;
   const hours = chosen.hourlyCost.length;
-  const days = new Map<number, number>();
-  for (let t = 0; t < hours; t++) days.set(t % 24, (days.get(t % 24) ?? 0) + 1);
+  const b = chosen.costBreakdown;
+  const { own, ownItems, sharedItems } = splitItems(chosen, selfHostedOnly);
+  const sharedTotal = b.cache_cost + b.other_cost - own;
+  // Self-hosted-only items are fixed hourly costs: the same share of every full hour.
+  const share = (t: number) => Math.max(0, Math.min(1, chosen.horizonHours - t));
+  const ownPerHour = chosen.horizonHours > 0 ? own / chosen.horizonHours : 0;
+  const sharedAt = (t: number) => (chosen.hourlyOtherCost[t] ?? 0) - ownPerHour * share(t);
+
+  // The reserved base: the schedule's smallest hourly count (single fleet only).
+  const single = chosen.pools.length === 1 ? chosen.pools[0] : null;
+  const hoursOfDay = [...new Set(chosen.hourlyCost.map((_, t) => t % 24))].sort((a, b) => a - b);
+  const gpusAt = (h: number) => totalGpus(byHour.get(h) ?? chosen);
+  const base = single === null ? 0 : Math.min(...hoursOfDay.map(gpusAt));
+  const saving = single === null ? 0 : base * Math.max(0, single.price.onTop - single.price.reserved);
+
   const schedule: ScheduleRow[] = [];
   let scheduleTotal = 0;
+  let mixTotal = 0;
   let staticTotal = 0;
-  let apiTotal = 0;
-  for (const [hour, n] of [...days].sort((a, b) => a[0] - b[0])) {
+  const apiTotals = apis.map(() => 0);
+  for (const hour of hoursOfDay) {
     const at = byHour.get(hour) ?? chosen;
+    let n = 0;
     let cost = 0;
+    let mix = 0;
     let staticCost = 0;
-    let api$ = 0;
+    let firstApi = 0;
     for (let t = hour; t < hours; t += 24) {
+      n++;
       cost += at.hourlyCost[t] ?? 0;
+      // billed at the reserved price for the base: the hour's GPU bill less the base's saving
+      mix += (at.hourlyCost[t] ?? 0) - saving * share(t);
       staticCost += chosen.hourlyCost[t];
-      api$ += apiCost(api, chosen.hourlyInputTokens[t], chosen.hourlyOutputTokens[t]);
+      apis.forEach((api, i) => {
+        const c = apiHourCost(api, chosen, t) + sharedAt(t);
+        apiTotals[i] += c;
+        if (i === 0) firstApi += c;
+      });
     }
     scheduleTotal += cost;
+    mixTotal += mix;
     staticTotal += staticCost;
-    apiTotal += api$;
-    schedule.push({ hour, gpus: totalGpus(at), cost: money(cost / n), static_gpus: totalGpus(chosen), static_cost: money(staticCost / n), api_cost: money(api$ / n) });
+    schedule.push({
+      hour,
+      gpus: gpusAt(hour),
+      cost: money(cost / n),
+      reserved_mix_cost: single === null ? null : money(mix / n),
+      static_gpus: totalGpus(chosen),
+      static_cost: money(staticCost / n),
+      api_cost: money(firstApi / n),
+    });
   }
-  const b = chosen.costBreakdown;
-  const variable = (b.gpu_cost + b.energy_cost + b.api_cost) * perDay;
-  const fixed = (b.cache_cost + b.other_cost) * perDay;
-  const apiPerDay = apiTotal * perDay;
-  const replicaShare = Math.min(...chosen.pools.map((p) => p.gpusPerReplica)) / Math.max(1, totalGpus(chosen));
+  const day: DayCosts = {
+    static: money(staticTotal * perDay),
+    schedule: money(scheduleTotal * perDay),
+    reserved_mix: single === null ? null : money(mixTotal * perDay),
+    api: Object.fromEntries(apis.map((api, i) => [api.name, money(apiTotals[i] * perDay)])),
+  };
+  const month: DayCosts = {
+    static: perMonth(day.static),
+    schedule: perMonth(day.schedule),
+    reserved_mix: day.reserved_mix === null ? null : perMonth(day.reserved_mix),
+    api: Object.fromEntries(Object.entries(day.api).map(([k, v]) => [k, perMonth(v)])),
+  };
   return {
     schedule,
-    per_day: { static: money(staticTotal * perDay), schedule: money(scheduleTotal * perDay), api: money(apiPerDay) },
-    api,
+    per_day: day,
+    per_month: month,
+    api: apis[0],
+    apis: [...apis],
+    shared: { per_day: money(sharedTotal * perDay), items: [...(b.cache_cost > 0 ? ['response_cache'] : []), ...sharedItems] },
+    self_hosted_only: { per_day: money(own * perDay), items: ownItems },
+    reserved_mix: single === null ? null : { base_gpus: base, reserved_per_gpu_hour: money(single.price.reserved), on_top_per_gpu_hour: money(single.price.onTop) },
     rate: chosen.ratePerS,
-    break_even_rate: chosen.ratePerS === null ? null : breakEvenRate(chosen.ratePerS, variable, fixed, variable * replicaShare, apiPerDay),
     assumptions: [
       "schedule: each hour's cost is the one simulated with that hour's fleet for the whole run (no start-up time, no queues carried across hours)",
-      `costs per day scale the ${chosen.horizonHours} h simulated horizon to 24 h`,
-      `API cost is linear in tokens: every arrival's tokens at ${api.name} list prices ($${api.inputPerMillion}/M input, $${api.outputPerMillion}/M output)`,
-      'break-even: GPU, energy and overflow cost scale linearly with the rate (GPUs linear in traffic) but never below one replica; cache and other costs are fixed',
+      single === null
+        ? 'reserved mix: not priced with several pools'
+        : `reserved mix: the schedule's smallest hourly count (${base} GPUs) billed every hour at $${money(single.price.reserved)}/GPU-hour (reserved), the rest at $${money(single.price.onTop)}/GPU-hour`,
+      `costs per day scale the ${chosen.horizonHours} h simulated horizon to 24 h; a month is ${HOURS_PER_MONTH} h`,
+      `API cost is linear in tokens: the tokens of every request the response cache did not answer, at list prices (${apis.map((a) => `${a.name} $${a.inputPerMillion}/M input, $${a.outputPerMillion}/M output`).join('; ')})`,
+      `both sides include the costs that exist either way ($${money(sharedTotal * perDay)}/day: ${[...(b.cache_cost > 0 ? ['response_cache'] : []), ...sharedItems].join(', ') || 'none'})${ownItems.length > 0 ? `; self-hosted only: ${ownItems.join(', ')} ($${money(own * perDay)}/day)` : ''}`,
     ],
   };
-}
-
-/**
- * The rate r at which self-hosting, F + max(M, k r), equals the API, a r, where at the current
- * rate r0 the GPU-related cost per day is V = k r0 and the API's is A = a r0. Null when a <= k
- * (the API is cheaper at any rate).
- */
-export function breakEvenRate(r0: number, variablePerDay: number, fixedPerDay: number, minFleetPerDay: number, apiPerDay: number): number | null {
-  if (r0 <= 0) return null;
-  const k = variablePerDay / r0;
-  const a = apiPerDay / r0;
-  if (a <= k) return null;
-  const floorRate = k > 0 ? minFleetPerDay / k : Infinity;
-  const withinFloor = (fixedPerDay + minFleetPerDay) / a;
-  const r = withinFloor <= floorRate ? withinFloor : fixedPerDay / (a - k);
-  return Math.round(r * 1000) / 1000;
 }

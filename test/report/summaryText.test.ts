@@ -61,11 +61,15 @@ describe('the run summary', () => {
   });
 
   it('advises a schedule from the mean batch, not from busy time (busy reads 100% under continuous batching)', () => {
-    const night = hour(3, { gpu_utilization: 1, batch_size_mean: 3, kv_utilization: 0.02 });
-    const peak = hour(11, { gpu_utilization: 1, batch_size_mean: 24, kv_utilization: 0.1 });
+    const night = hour(3, { gpu_utilization: 1, batch_size_mean: 3, kv_utilization: 0.02, mfu: 0.04 });
+    const peak = hour(11, { gpu_utilization: 1, batch_size_mean: 24, kv_utilization: 0.1, mfu: 0.19 });
     expect(adviceLine(summary(), [night, peak], [])).toBe(
-      "1 hour run under a third of the peak hour's batch (hour 3: 3 sequences per replica, KV 2%; peak hour 11: 24, KV 10%): an hourly schedule from `capsim plan` needs fewer GPUs off-peak",
+      "1 hour run under a third of the peak hour's batch (hour 3: 3 sequences per replica, KV 2%, MFU 4%; peak hour 11: 24 sequences per replica, KV 10%, MFU 19%): an hourly schedule from `capsim plan` needs fewer GPUs off-peak",
     );
+    // KV memory 85% or more in use in some hour: near capacity, whatever the off-peak hours do
+    const full = hour(11, { gpu_utilization: 1, batch_size_mean: 60, kv_utilization: 0.9, mfu: 0.3 });
+    expect(adviceLine(summary(), [night, full], [])).toMatch(/^near capacity: KV memory 90% in use in hour 11 \(60 sequences per replica, KV 90%, MFU 30%\)/);
+    expect(adviceLine(summary(), [night, hour(11, { batch_size_mean: 60, kv_utilization: 0.84 })], [])).toMatch(/^1 hour run under a third/);
     // 9 >= 24 / 3: no off-peak headroom, and replicas hold more than one sequence
     expect(adviceLine(summary(), [hour(3, { batch_size_mean: 9 }), peak], [])).toBeNull();
     expect(adviceLine(summary(), [hour(0, { batch_size_mean: 0.4 }), hour(1, { batch_size_mean: 0.5 })], [])).toBe(

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { buildGrid, parseVary } from '../../src/sweep/grid.js';
 import { parseShard } from '../../src/sweep/shard.js';
 import { t975 } from '../../src/sweep/tQuantile.js';
-import { breakEvenRate } from '../../src/sweep/planEconomics.js';
 import { InputError } from '../../src/errors.js';
 
 describe('--vary parsing', () => {
@@ -70,16 +69,5 @@ describe('t975', () => {
   // Reference: t table (NIST/SEMATECH e-Handbook 1.3.6.7.2), two-sided 95%.
   it.each([[1, 12.706], [3, 3.182], [15, 2.131], [30, 2.042], [40, 2.021], [60, 2.0], [120, 1.98], [1e6, 1.96]])('df %d -> %d', (df, t) => {
     expect(t975(df)).toBeCloseTo(t, 2);
-  });
-});
-
-describe('break-even rate', () => {
-  it('solves fixed + linear GPU cost = linear API cost', () => {
-    // r0 = 10/s: GPU cost 100/day, fixed 50/day, API 200/day -> k = 10, a = 20: r = 50 / 10 = 5/s
-    expect(breakEvenRate(10, 100, 50, 10, 200)).toBe(5);
-    // one replica (80/day) is the floor: r = (50 + 80) / 20 = 6.5/s, below the floor rate 8/s
-    expect(breakEvenRate(10, 100, 50, 80, 200)).toBe(6.5);
-    // API cheaper per request: never
-    expect(breakEvenRate(10, 300, 50, 10, 200)).toBeNull();
   });
 });

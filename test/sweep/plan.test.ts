@@ -28,7 +28,7 @@ describe('capsim plan', () => {
     const cheapest = exhaustive
       .filter((r) => r.meets_slo === 'true')
       .reduce((a, b) => (Number(b.cost_per_hour) < Number(a.cost_per_hour) ? b : a));
-    const r = await capsim('plan', SMALL, ...GRID, '--workers', '2', '--out', join(root, 'plan'), '--json');
+    const r = await capsim('plan', SMALL, ...GRID, '--no-break-even', '--no-headroom', '--workers', '2', '--out', join(root, 'plan'), '--json');
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const plan = JSON.parse(r.stdout);
@@ -65,13 +65,26 @@ describe('capsim plan', () => {
     const rows = readRows(readFileSync(join(out, 'plan.csv'), 'utf8'));
     expect(rows.find((row) => row.chosen === 'true')).toMatchObject({ 'fleet.gpus': String(n), meets_slo: 'true' });
     expect(rows.find((row) => row['fleet.gpus'] === String(n - 1))).toMatchObject({ meets_slo: 'false' });
-    expect(r.stdout).toMatch(/all on gpt-4o-mini \$\d+/);
+    expect(r.stdout).toMatch(/^gpt-4o-mini\s+\$[\d,]+\.\d\d\s+\$[\d,]+\.\d\d\s/m);
+    expect(r.stdout).toMatch(/^headroom: \d+ x h100-sxm meets every SLO up to [\d.]+x this traffic/m);
     const schedule = readRows(readFileSync(join(out, 'plan_schedule.csv'), 'utf8'));
     // one simulated hour (15 minutes): the schedule needs the static fleet in it
     expect(schedule).toEqual([expect.objectContaining({ hour: '0', gpus: String(n), static_gpus: String(n) })]);
     const json = JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8'));
     expect(json.per_day.static).toBeGreaterThan(0);
     expect(json.break_even_rate).toBeGreaterThan(0);
+    // headroom: independent runs of the chosen fleet at the largest multiple of the rate that met
+    // (every SLO met) and at the next 5% step (an SLO missed)
+    const { factor, missed_at: missedAt, resolution } = json.headroom;
+    expect(resolution).toBe(0.05);
+    expect(missedAt).toBeCloseTo(factor + resolution, 6);
+    const at = async (m: number) => {
+      const run = await capsim('run', SMALL, '--set', `fleet.gpus=${n}`, '--set', `traffic.rate=${Number((40 * m).toPrecision(6))}`, '--out', join(root, `headroom-${m}`), '--json');
+      expect(run.code).toBe(0);
+      return JSON.parse(run.stdout).meets_slo;
+    };
+    if (factor > 1) expect(await at(factor)).toBe(true);
+    expect(await at(missedAt)).toBe(false);
   });
 
   it('says so when nothing in the space meets the SLOs', async () => {

@@ -13,7 +13,9 @@ import { toJson } from '../../output/runFiles.js';
 import type { PointDetail } from '../../sweep/figures.js';
 import { buildGrid, formatValue, pointAt, type AxisValue, type VaryAxis } from '../../sweep/grid.js';
 import { gpuAxis } from '../../sweep/planSearch.js';
-import { SCHEDULE_COLUMNS, type ApiPrices } from '../../sweep/planEconomics.js';
+import type { BreakEvenSearch } from '../../sweep/breakEven.js';
+import type { Headroom } from '../../sweep/planHeadroom.js';
+import { SCHEDULE_COLUMNS, SELF_HOSTED, type ApiPrices, type Economics, type SelfHosted } from '../../sweep/planEconomics.js';
 import { plan, type OptionResult, type PlanOption, type PlanResult } from '../../sweep/plan.js';
 import { rowLine, sweepColumns, sweepRecord } from '../../sweep/sweepCsv.js';
 import type { Scenario } from '../../workload/scenario.js';
@@ -24,6 +26,11 @@ import type { RegisterCommand } from './index.js';
 
 interface PlanFlags extends GridFlags {
   api?: string;
+  selfHostedOnly?: string;
+  breakEven: boolean;
+  breakEvenStep: number;
+  breakEvenMax: number;
+  headroom: boolean;
   gpus?: string;
   maxGpus: number;
   failOnSlo?: boolean;
@@ -38,7 +45,12 @@ export const registerPlan: RegisterCommand = (program, io, done) => {
     .argument('<workload>', 'workload file (YAML or JSON)');
   for (const option of GRID_OPTIONS) command.addOption(option());
   command
-    .addOption(new Option('--api <name>', `catalog API to compare against (default: the workload's api, else ${DEFAULT_API})`))
+    .addOption(new Option('--api <names>', `catalog APIs to compare against, comma-separated (default: the workload's api, else ${DEFAULT_API})`))
+    .addOption(new Option('--self-hosted-only <items>', 'costs.hourly / costs.amortized items that exist only when self-hosting (e.g. owned GPUs), comma-separated; every other cost is on both sides of the API comparison'))
+    .addOption(new Option('--no-break-even', 'do not search the break-even rates against the APIs by simulation'))
+    .addOption(new Option('--break-even-step <x>', 'factor between the rates tried by the break-even search').default(2).argParser(numberAbove('--break-even-step', 1.01, 16)))
+    .addOption(new Option('--break-even-max <x>', 'the break-even search tries rates from the workload\'s / x to x it').default(16).argParser(numberAbove('--break-even-max', 1, 1024)))
+    .addOption(new Option('--no-headroom', 'do not search how much more traffic the chosen fleet takes'))
     .addOption(
       new Option('--max-gpus <n>', 'largest fleet the default search tries').default(1024).argParser(wholeAtLeast('--max-gpus', 1, FLAG_LIMITS.maxGpus)),
     )
@@ -77,11 +89,35 @@ function defaultAxes(base: Scenario, maxGpus: number): VaryAxis[] {
   });
 }
 
-function apiPrices(base: Scenario, name: string | undefined): ApiPrices {
-  if (name === undefined && base.api !== null) return base.api;
-  const entry = findApi(name ?? DEFAULT_API);
-  if (!entry) throw inputError(`--api ${name}: not in the catalog; one of ${apiNames().join(', ')}`);
-  return { name: entry.name, inputPerMillion: entry.inputPerMillion, outputPerMillion: entry.outputPerMillion };
+function apiPrices(base: Scenario, names: string | undefined): ApiPrices[] {
+  if (names === undefined && base.api !== null) return [{ name: base.api.name, inputPerMillion: base.api.inputPerMillion, outputPerMillion: base.api.outputPerMillion }];
+  const list = (names ?? DEFAULT_API).split(',').map((x) => x.trim()).filter((x) => x !== '');
+  if (list.length === 0) throw inputError(`--api: expected catalog API names like ${DEFAULT_API},gpt-4.1-mini`);
+  return [...new Set(list)].map((name) => {
+    const entry = findApi(name);
+    if (!entry) throw inputError(`--api ${name}: not in the catalog; one of ${apiNames().join(', ')}`);
+    return { name: entry.name, inputPerMillion: entry.inputPerMillion, outputPerMillion: entry.outputPerMillion };
+  });
+}
+
+/** A number in [min, max] for a flag. */
+function numberAbove(flag: string, min: number, max: number) {
+  return (text: string): number => {
+    const x = Number(text);
+    if (!Number.isFinite(x) || x < min || x > max) throw inputError(`${flag} ${text}: expected a number from ${min} to ${max}`);
+    return x;
+  };
+}
+
+/** `--self-hosted-only`: names of costs.hourly / costs.amortized items of the workload. */
+function selfHostedOnly(base: Scenario, text: string | undefined): string[] {
+  if (text === undefined) return [];
+  const names = text.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  const known = [...Object.keys(base.costs.hourly), ...Object.keys(base.costs.amortizedPerHour)];
+  for (const n of names) {
+    if (!known.includes(n)) throw inputError(`--self-hosted-only ${n}: not an item of costs.hourly or costs.amortized; ${known.length === 0 ? 'the workload has none' : `one of ${known.join(', ')}`}`);
+  }
+  return names;
 }
 
 const fmtMs = (ms: number) => (ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${Math.round(ms)} ms`);
@@ -181,10 +217,11 @@ async function planCommand(io: Io, file: string, flags: PlanFlags): Promise<Exit
     ? defaultAxes(base, flags.maxGpus)
     : [...space!.optionKeys.map((key, k) => ({ key, values: [...new Set(space!.options.map((o) => o.values[k]))] })), ...(space!.gpuKey === null ? [] : [{ key: space!.gpuKey, values: [] }])];
   const api = apiPrices(base, flags.api);
+  const ownItems = selfHostedOnly(base, flags.selfHostedOnly);
   const folder = claimOutputFolder(flags.out ?? defaultOutFolder(base.name, flags.set));
   let written = false;
   try {
-    const code = await planInto(io, file, flags, folder.dir, { userAxes, base, axes, poolsMode, api, space });
+    const code = await planInto(io, file, flags, folder.dir, { userAxes, base, axes, poolsMode, api, ownItems, space });
     written = true;
     return code;
   } finally {
@@ -197,7 +234,7 @@ async function planInto(
   file: string,
   flags: PlanFlags,
   out: string,
-  { userAxes, base, axes, poolsMode, api, space }: { userAxes: VaryAxis[]; base: Scenario; axes: VaryAxis[]; poolsMode: boolean; api: ApiPrices; space: SearchSpace | null },
+  { userAxes, base, axes, poolsMode, api, ownItems, space }: { userAxes: VaryAxis[]; base: Scenario; axes: VaryAxis[]; poolsMode: boolean; api: ApiPrices[]; ownItems: string[]; space: SearchSpace | null },
 ): Promise<ExitCode> {
   const bar = progress(io, flags.quiet, 'plan');
   let found: PlanResult;
@@ -214,7 +251,10 @@ async function planInto(
       gpuKey: space?.gpuKey,
       openEnded: poolsMode || space!.openEnded,
       pools: poolsMode ? base.pools.map((p) => ({ serves: p.serves, fileGpus: p.gpus })) : undefined,
-      api,
+      apis: api,
+      selfHostedOnly: ownItems,
+      breakEven: flags.breakEven ? { step: flags.breakEvenStep, maxFactor: flags.breakEvenMax } : null,
+      headroom: flags.headroom,
       onProgress: (n) => bar.update(`${n} points simulated`),
     });
   } finally {
@@ -245,7 +285,12 @@ async function planInto(
     search: found.searched,
     ...(poolsMode ? {} : { options }),
     errors: { input: failed('input'), internal: failed('internal') },
-    ...(economics === null ? { schedule: null, per_day: null, api, break_even_rate: null } : economics),
+    ...(economics === null
+      ? { schedule: null, per_day: null, per_month: null, api: api[0], apis: api, shared: null, self_hosted_only: null, reserved_mix: null, rate: null, assumptions: [] }
+      : economics),
+    break_even: found.breakEven,
+    break_even_rate: found.breakEven?.results.find((r) => r.api === api[0].name && r.option === 'static')?.rate ?? null,
+    headroom: found.headroom,
     out,
   };
   writeFilesAtomically([
@@ -266,15 +311,8 @@ async function planInto(
     }
     io.out(`simulated ${evaluated.length} of ${found.space} points (${spaceText})\n`);
     if (options.length > 1) io.out(optionsTable(options));
-    if (economics !== null) {
-      const e = economics;
-      io.out(`per day: static fleet $${e.per_day.static.toFixed(2)}, hourly schedule $${e.per_day.schedule.toFixed(2)}, all on ${e.api.name} $${e.per_day.api.toFixed(2)}\n`);
-      if (e.rate !== null) {
-        io.out(e.break_even_rate === null
-          ? `self-hosting is never cheaper than ${e.api.name} at any rate (GPU cost per request exceeds the API's)\n`
-          : `self-hosting beats ${e.api.name} above ${e.break_even_rate} requests/s (this workload: ${e.rate}/s)\n`);
-      }
-    }
+    if (economics !== null) io.out(economicsText(economics, found.breakEven));
+    if (found.headroom !== null && chosenOutcome?.ok) io.out(headroomText(found.headroom, describeFleet(chosenOutcome.detail)));
     io.out(`wrote plan.csv, plan_schedule.csv and plan.json in ${out}\n`);
   }
   if (result.errors.input + result.errors.internal > 0) {
@@ -354,4 +392,42 @@ function optionsTable(entries: readonly OptionEntry[]): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const line = (cells: string[]) => cells.map((x, c) => (c === 1 || c === 5 ? x.padEnd(widths[c]) : x.padStart(widths[c]))).join('  ').trimEnd();
   return `options, cheapest first (month = ${HOURS_PER_MONTH} h):\n${[header, ...rows].map(line).join('\n')}\n`;
+}
+
+const usd = (x: number | null) => (x === null ? '-' : `$${x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`);
+const rateText = (x: number) => String(Number(x.toPrecision(3)));
+
+/** Per day and per month, self-hosted three ways and on each API, and the break-even rates. */
+function economicsText(e: Economics, breakEven: BreakEvenSearch | null): string {
+  const mix = e.reserved_mix;
+  const lines: string[] = [];
+  const way = (name: string, day: number | null, month: number | null) => `${name} ${usd(day)}/day (${usd(month)}/month)`;
+  lines.push(`self-hosted: ${way('static fleet', e.per_day.static, e.per_month.static)}, ${way('hourly schedule', e.per_day.schedule, e.per_month.schedule)}${mix === null ? '' : `, ${way(`reserved base of ${mix.base_gpus} GPU${mix.base_gpus === 1 ? '' : 's'} + on top`, e.per_day.reserved_mix, e.per_month.reserved_mix)}`}`);
+  lines.push(`both sides include ${usd(e.shared.per_day)}/day of costs that exist either way (${e.shared.items.join(', ') || 'none'})${e.self_hosted_only.items.length > 0 ? `; self-hosted only: ${e.self_hosted_only.items.join(', ')} (${usd(e.self_hosted_only.per_day)}/day)` : ''}`);
+  const ways = SELF_HOSTED.filter((w) => e.per_day[w] !== null);
+  const cell = (api: string, w: SelfHosted) => {
+    const r = breakEven?.results.find((x) => x.api === api && x.option === w);
+    if (!r) return '';
+    if (r.status === 'bracketed') return `${rateText(r.below!)}-${rateText(r.above!)}${r.rate === null ? '' : ` (~${rateText(r.rate)})`}`;
+    if (r.status === 'cheaper_at_every_rate_tried') return `< ${rateText(r.above!)}`;
+    return `> ${rateText(breakEven!.tried.at(-1)!.rate)}`;
+  };
+  const header = ['API', '$/day', '$/month', ...(breakEven === null ? [] : ways.map((w) => `cheaper above (${w === 'reserved_mix' ? 'reserved mix' : w}), req/s`))];
+  const rows = e.apis.map((a) => [a.name, usd(e.per_day.api[a.name]), usd(e.per_month.api[a.name]), ...(breakEven === null ? [] : ways.map((w) => cell(a.name, w)))]);
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]) => cells.map((x, c) => (c === 0 ? x.padEnd(widths[c]) : x.padStart(widths[c]))).join('  ').trimEnd();
+  lines.push(...[header, ...rows].map(line));
+  if (breakEven !== null) {
+    lines.push(
+      `break-even by simulation: rates tried ${breakEven.tried.map((p) => rateText(p.rate)).join(', ')} requests/s (x${breakEven.step} steps within /${breakEven.max_factor}..x${breakEven.max_factor} of ${e.rate}/s), each with its own GPU-count search: ${breakEven.tried.map((p) => (p.gpus === null ? 'none' : String(p.gpus))).join(', ')} GPUs`,
+    );
+  } else if (e.rate === null) lines.push('break-even: not searched (the traffic has no rate to scale)');
+  return `${lines.join('\n')}\n`;
+}
+
+function headroomText(h: Headroom, fleet: string): string {
+  const peak = h.peak_hour_rate === null ? '' : ` (peak hour ${h.peak_hour_rate} requests/s)`;
+  if (h.missed_at === null) return `headroom: ${fleet} meets every SLO up to ${h.factor}x this traffic${peak}, the most tried\n`;
+  if (h.factor <= 1) return `headroom: none: ${fleet} misses an SLO at ${h.missed_at}x this traffic (resolution ${h.resolution * 100}%)\n`;
+  return `headroom: ${fleet} meets every SLO up to ${h.factor}x this traffic${peak}, misses at ${h.missed_at}x (every hour scaled alike; resolution ${Math.round(h.resolution * 100)}% of the rate)\n`;
 }
