@@ -5,10 +5,13 @@
  *
  * Sources (data/reference/<source>/README.md has each one's origin, date and licence):
  * - `vllm-runs`: 16 vLLM v0.15.1 experiments on H100 SXM (BLIS/inference-sim training data).
- * - `held-out.json`: published `vllm bench serve`-style results on other GPUs and engine versions.
+ * - `llmservingsim-vllm`: vLLM v0.19.0 runs on RTX 4090 and RTX PRO 6000 published by LLMServingSim
+ *   (held-out: another project, engine version and GPUs; src/fidelity/llmServingSimRuns.ts).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { llmServingSimCases } from './llmServingSimRuns.js';
+import type { ReplayRequest } from './replay.js';
 
 export const REFERENCE_DIR = fileURLToPath(new URL('../../data/reference/', import.meta.url));
 
@@ -20,8 +23,11 @@ export const REFERENCE_DIR = fileURLToPath(new URL('../../data/reference/', impo
 export type CaseRole = 'fit' | 'check' | 'held-out';
 
 export interface CaseLoad {
-  /** `poisson`: open loop at `rate` requests/s; `closed`: `concurrency` users, no think time. */
-  readonly kind: 'poisson' | 'closed';
+  /**
+   * `poisson`: open loop at `rate` requests/s; `closed`: `concurrency` users, no think time;
+   * `trace`: the case's measured requests at their measured arrival times (`rate` is their mean).
+   */
+  readonly kind: 'poisson' | 'closed' | 'trace';
   readonly rate: number;
   readonly concurrency: number;
   /** Requests to simulate (a prefix of the measured run; enough for stable means). */
@@ -42,8 +48,10 @@ export interface FidelityCase {
   readonly source: string;
   readonly date: string;
   readonly engine: string;
-  /** Catalog GPU name. */
+  /** Catalog GPU name, or the name of `gpuSpec`. */
   readonly gpu: string;
+  /** An inline GPU (workload syntax) for a GPU not in the catalog. */
+  readonly gpuSpec?: Readonly<Record<string, unknown>>;
   /** Catalog model name or an inline model (workload syntax). */
   readonly model: string | Readonly<Record<string, unknown>>;
   readonly tp: number;
@@ -55,9 +63,19 @@ export interface FidelityCase {
   readonly outputTokens: number;
   readonly sharedPrefixTokens: number;
   readonly load: CaseLoad;
+  /** `trace` loads: every measured request (arrival, lengths), in arrival order. */
+  readonly trace?: readonly ReplayRequest[];
+  /** Front-end time per request when it differs from the fitted HTTP server's (no HTTP: 0). */
+  readonly perRequestOverheadS?: number;
   readonly measured: CaseMeasured;
   /** The real server's queue grew without bound (the case tells capacity, not latency). */
   readonly saturated: boolean;
+  /**
+   * A finite trace overloaded the real server for a while (its last quarter of requests waited
+   * > 3x the first quarter and over 1 s): latencies are still compared (the same requests at the
+   * same times), but the simulator's queue growing too is expected, not a failure.
+   */
+  readonly realQueueGrew?: boolean;
   readonly role: CaseRole;
 }
 
@@ -164,5 +182,5 @@ export function vllmRunCases(): FidelityCase[] {
 
 /** Every case of the table, in table order. */
 export function fidelityCases(): FidelityCase[] {
-  return [...vllmRunCases()];
+  return [...vllmRunCases(), ...llmServingSimCases(REFERENCE_DIR)];
 }

@@ -38,7 +38,7 @@ export function caseScenario(c: FidelityCase, overrides: CaseOverrides = {}): Sc
     traffic: { rate: c.load.kind === 'poisson' ? c.load.rate : 1, arrival: 'poisson' },
     classes: [{ name: 'bench', prompt_tokens: c.promptTokens, output_tokens: c.outputTokens, shared_prefix_tokens: c.sharedPrefixTokens }],
     model: c.model,
-    gpu: overrides.gpu ?? (c.gpu === 'h100-sxm' ? h100WithFittedEfficiency() : c.gpu),
+    gpu: overrides.gpu ?? c.gpuSpec ?? (c.gpu === 'h100-sxm' ? h100WithFittedEfficiency() : c.gpu),
     fleet: { gpus: c.tp, gpus_per_replica: c.tp },
     serving: {
       batching: 'continuous',
@@ -46,15 +46,16 @@ export function caseScenario(c: FidelityCase, overrides: CaseOverrides = {}): Sc
       max_batch_tokens: c.maxBatchedTokens,
       gpu_memory_utilization: c.gpuMemoryUtilization,
       max_queue_time: '24h',
-      overhead: VLLM_V0151_OVERHEAD,
+      overhead: { ...VLLM_V0151_OVERHEAD, ...(c.perRequestOverheadS === undefined ? {} : { per_request: c.perRequestOverheadS }) },
       ...serving,
     },
     cache: { prefix: c.sharedPrefixTokens > 0 },
   });
 }
 
-/** The requests of a case: Poisson start times from a seeded stream, or closed-loop users. */
+/** The requests of a case: its measured trace, Poisson start times from a seeded stream, or closed-loop users. */
 export function caseRequests(c: FidelityCase, maxRequests = Infinity): ReplayRequest[] {
+  if (c.trace) return c.trace.slice(0, Math.min(c.trace.length, maxRequests));
   const u = stream(1, `fidelity:${c.id}`);
   let t = 0;
   const out: ReplayRequest[] = [];
@@ -71,6 +72,11 @@ export function summarize(c: FidelityCase, replayed: readonly ReplayedRequest[])
   const mean = (f: (r: ReplayedRequest) => number) => done.reduce((a, r) => a + f(r), 0) / Math.max(1, done.length);
   const ttft = mean((r) => r.ttftS);
   const e2e = mean((r) => r.e2eS);
+  // Traces have a length per request: TPOT is the mean of each request's, as measured.
+  const multi = done.filter((r) => r.outputTokens > 1);
+  const tpotS = c.trace
+    ? multi.reduce((a, r) => a + (r.e2eS - r.ttftS) / (r.outputTokens - 1), 0) / Math.max(1, multi.length)
+    : (e2e - ttft) / (c.outputTokens - 1);
   const finishes = done.map((r) => r.startS + r.e2eS).sort((a, b) => a - b);
   const span = finishes.length > 1 ? finishes[finishes.length - 1]! - finishes[0]! : NaN;
   const throughput = (finishes.length - 1) / span;
@@ -81,7 +87,7 @@ export function summarize(c: FidelityCase, replayed: readonly ReplayedRequest[])
   const unstable = done.length < replayed.length || (lastQ > 3 * firstQ && lastQ > 1);
   return {
     ttftMs: ttft * 1000,
-    tpotMs: ((e2e - ttft) / (c.outputTokens - 1)) * 1000,
+    tpotMs: tpotS * 1000,
     e2eMs: e2e * 1000,
     throughputRps: throughput,
     unstable,
@@ -92,6 +98,6 @@ export function summarize(c: FidelityCase, replayed: readonly ReplayedRequest[])
 export function runCase(c: FidelityCase, overrides: CaseOverrides = {}, maxRequests = Infinity): CasePrediction {
   const scenario = caseScenario(c, overrides);
   const requests = caseRequests(c, maxRequests);
-  const replayed = c.load.kind === 'poisson' ? replayOpen(scenario, requests) : replayClosed(scenario, requests, c.load.concurrency);
+  const replayed = c.load.kind === 'closed' ? replayClosed(scenario, requests, c.load.concurrency) : replayOpen(scenario, requests);
   return summarize(c, replayed);
 }

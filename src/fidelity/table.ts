@@ -63,10 +63,14 @@ export function formatFidelityMarkdown(rows: readonly FidelityRow[]): string {
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
   );
   for (const { case: c, predicted: p, errors: e } of rows) {
-    const load = c.load.kind === 'poisson' ? `${c.load.rate}/s Poisson` : `${c.load.concurrency} users`;
+    const load =
+      c.load.kind === 'poisson' ? `${c.load.rate}/s Poisson` :
+      c.load.kind === 'trace' ? `trace, ${c.load.requests} req at ${c.load.rate.toFixed(1)}/s` :
+      `${c.load.concurrency} users`;
+    const stable = `${p.unstable ? 'no' : 'yes'}${c.realQueueGrew ? ' (real: no)' : ''}`;
     const cell = (m: Metric, d = 1) => `${fmt(c.measured[m], d)} / ${fmt(p[m], d)} (${pct(e[m])})`;
     lines.push(
-      `| ${c.id} | ${c.role}${c.saturated ? ' (saturated)' : ''} | ${c.gpu} | ${modelName(c)} | ${c.tp} | ${c.promptTokens}/${c.outputTokens} | ${load} | ${cell('ttftMs')} | ${cell('tpotMs', 2)} | ${cell('e2eMs', 0)} | ${cell('throughputRps', 2)} | ${p.unstable ? 'no' : 'yes'} |`,
+      `| ${c.id} | ${c.role}${c.saturated ? ' (saturated)' : ''} | ${c.gpu} | ${modelName(c)} | ${c.tp} | ${c.promptTokens}/${c.outputTokens} | ${load} | ${cell('ttftMs')} | ${cell('tpotMs', 2)} | ${cell('e2eMs', 0)} | ${cell('throughputRps', 2)} | ${stable} |`,
     );
   }
   const med = medians(rows);

@@ -1,0 +1,142 @@
+/**
+ * Held-out fidelity cases from another project, engine version and GPUs: real vLLM v0.19.0 runs
+ * published by LLMServingSim (casys-kaist/LLMServingSim @ 5daddb2, `bench/examples/<GPU>/<model>/vllm/`;
+ * data/reference/llmservingsim-vllm/README.md has provenance, licence and caveats).
+ *
+ * Each run is a trace: 300 ShareGPT requests (prompt and output lengths per request) sent at
+ * ~10 requests/s for ~29 s to an in-process `AsyncLLM` engine (no HTTP server), with vLLM's own
+ * per-request timestamps. The cases replay every request at its measured engine arrival
+ * (`queued_ts`) with its own lengths, and compare means computed as LLMServingSim's validator
+ * does: TTFT = first_token_ts - queued_ts, E2E = last_token_ts - queued_ts, TPOT = mean over
+ * requests of (last - first) / (output - 1).
+ *
+ * Nothing here was used to fit any constant (role `held-out`). The GPUs are not in the catalog:
+ * they are inline specs from the vendors' datasheets, with capsim's built-in (A100) efficiency
+ * factors, exactly as a user would describe a new GPU (price 0: cost is not compared).
+ */
+import { readFileSync } from 'node:fs';
+import type { FidelityCase } from './cases.js';
+import type { ReplayRequest } from './replay.js';
+
+const DIR = 'llmservingsim-vllm/bench/examples';
+
+/**
+ * NVIDIA Ada Lovelace architecture whitepaper v1.01, Appendix A table 2 (GeForce RTX 4090): peak
+ * BF16 tensor 165.2 TFLOPS dense with FP32 accumulate (what vLLM's BF16 GEMMs use), FP8 330.3,
+ * 24 GB GDDR6X at 1,008 GB/s, 450 W; no NVLink (PCIe only).
+ */
+const RTX_4090 = Object.freeze({
+  name: 'rtx-4090', memory_gb: 24, bf16_tflops: 165.2, fp8_tflops: 330.3, bandwidth_tbps: 1.008, tdp_w: 450, price_per_hour: 0,
+});
+
+/**
+ * NVIDIA RTX PRO 6000 Blackwell (GTC 2025 announcement and product page): 96 GB GDDR7 at
+ * 1,792 GB/s, 600 W, 4,000 "AI TOPS" (FP4 with sparsity), PCIe Gen 5, no NVLink.
+ * ASSUMPTION: dense BF16 = 4,000 / 8 = 500 TFLOPS (FP4 sparse -> FP4 dense -> FP8 -> BF16, each
+ * halving, FP32 accumulate at full rate as on NVIDIA's professional parts); FP8 1,000. Which
+ * edition (Workstation 600 W, Max-Q 300 W, Server) LLMServingSim used is not stated.
+ */
+const RTX_PRO_6000 = Object.freeze({
+  name: 'rtx-pro-6000', memory_gb: 96, bf16_tflops: 500, fp8_tflops: 1000, bandwidth_tbps: 1.792, tdp_w: 600, price_per_hour: 0,
+});
+
+/** config.json of meta-llama/Llama-3.1-8B (8.03 B parameters). */
+const LLAMA_31_8B = Object.freeze({
+  name: 'llama-3.1-8b', params: 8.03e9, layers: 32, hidden_size: 4096, attention_heads: 32, kv_heads: 8,
+  head_dim: 128, mlp_size: 14336, vocab_size: 128256,
+});
+
+/** config.json of Qwen/Qwen3-32B (32.8 B parameters; 64 query heads of 128 over a 5,120 hidden). */
+const QWEN3_32B = Object.freeze({
+  name: 'qwen3-32b', params: 32.8e9, layers: 64, hidden_size: 5120, attention_heads: 64, kv_heads: 8,
+  head_dim: 128, mlp_size: 25600, vocab_size: 151936,
+});
+
+interface Run {
+  readonly folder: string;
+  readonly gpu: Readonly<Record<string, unknown>>;
+  readonly model: Readonly<Record<string, unknown>>;
+}
+
+const RUNS: readonly Run[] = [
+  { folder: 'RTX4090/Llama-3.1-8B', gpu: RTX_4090, model: LLAMA_31_8B },
+  { folder: 'RTXPRO6000/Llama-3.1-8B', gpu: RTX_PRO_6000, model: LLAMA_31_8B },
+  { folder: 'RTXPRO6000/Qwen3-32B', gpu: RTX_PRO_6000, model: QWEN3_32B },
+];
+
+interface Meta {
+  vllm_version: string;
+  started_at: string;
+  engine_kwargs: { tensor_parallel_size: number; max_num_seqs: number; max_num_batched_tokens: number };
+  kv_cache?: { gpu_memory_utilization?: number; num_kv_tokens?: number };
+  hardware?: { device_total_memory_bytes?: number };
+}
+
+interface TraceRow {
+  input_toks: number;
+  output_toks: number;
+  queued_ts: number;
+  first_token_ts: number;
+  last_token_ts: number;
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** The unbounded-queue test of runCase.ts applied to measured TTFTs in arrival order (s). */
+export function queueGrew(ttftsInArrivalOrder: readonly number[]): boolean {
+  const q = Math.max(1, Math.floor(ttftsInArrivalOrder.length / 4));
+  const first = mean(ttftsInArrivalOrder.slice(0, q));
+  const last = mean(ttftsInArrivalOrder.slice(-q));
+  return last > 3 * first && last > 1;
+}
+
+/** The LLMServingSim vLLM runs as held-out trace cases. */
+export function llmServingSimCases(referenceDir: string): FidelityCase[] {
+  return RUNS.map((run) => {
+    const base = `${referenceDir}${DIR}/${run.folder}/vllm/`;
+    const meta = JSON.parse(readFileSync(`${base}meta.json`, 'utf8')) as Meta;
+    const rows = readFileSync(`${base}requests.jsonl`, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as TraceRow)
+      .sort((a, b) => a.queued_ts - b.queued_ts);
+    const t0 = rows[0]!.queued_ts;
+    const trace: ReplayRequest[] = rows.map((r) => ({ startS: r.queued_ts - t0, promptTokens: r.input_toks, outputTokens: r.output_toks }));
+    const ttfts = rows.map((r) => r.first_token_ts - r.queued_ts);
+    const finishes = rows.map((r) => r.last_token_ts).sort((a, b) => a - b);
+    const multi = rows.filter((r) => r.output_toks > 1);
+    const e = meta.engine_kwargs;
+    return {
+      id: `${run.folder.replace('/', '-').toLowerCase()}-sharegpt`,
+      source: `casys-kaist/LLMServingSim@5daddb2 bench/examples/${run.folder}/vllm/requests.jsonl`,
+      date: meta.started_at.slice(0, 10),
+      engine: `vLLM v${meta.vllm_version} (V1, chunked prefill, prefix caching, in-process AsyncLLM)`,
+      gpu: String(run.gpu.name),
+      // The run's own device memory when its meta.json reports it (capsim counts memory_gb x 1e9
+      // bytes; the RTX 4090's "24 GB" is 25.25e9 bytes to CUDA).
+      gpuSpec: meta.hardware?.device_total_memory_bytes ? { ...run.gpu, memory_gb: meta.hardware.device_total_memory_bytes / 1e9 } : run.gpu,
+      model: run.model,
+      tp: e.tensor_parallel_size,
+      maxNumSeqs: e.max_num_seqs,
+      maxBatchedTokens: e.max_num_batched_tokens,
+      gpuMemoryUtilization: meta.kv_cache?.gpu_memory_utilization ?? 0.9,
+      scheduler: 'chunked_prefill',
+      promptTokens: Math.round(mean(rows.map((r) => r.input_toks))),
+      outputTokens: Math.round(mean(rows.map((r) => r.output_toks))),
+      sharedPrefixTokens: 0,
+      load: { kind: 'trace', rate: rows.length / trace[trace.length - 1]!.startS, concurrency: 0, requests: rows.length },
+      trace,
+      // No HTTP front end: requests enter the engine directly (bench/core/runner.py).
+      perRequestOverheadS: 0,
+      measured: {
+        ttftMs: mean(ttfts) * 1e3,
+        tpotMs: mean(multi.map((r) => (r.last_token_ts - r.first_token_ts) / (r.output_toks - 1))) * 1e3,
+        e2eMs: mean(rows.map((r) => r.last_token_ts - r.queued_ts)) * 1e3,
+        throughputRps: (finishes.length - 1) / (finishes[finishes.length - 1]! - finishes[0]!),
+      },
+      saturated: false,
+      realQueueGrew: queueGrew(ttfts),
+      role: 'held-out',
+    };
+  });
+}
