@@ -13,7 +13,7 @@ import { inputError } from '../errors.js';
 import { stream } from '../random/streams.js';
 import { exponential } from '../random/sample.js';
 import { resolveWorkload } from '../workload/load.js';
-import type { Scenario } from '../workload/scenario.js';
+import type { GpuSpec, Scenario } from '../workload/scenario.js';
 import type { BenchRun } from './benchFile.js';
 import { currentValues, overridesFor, valuesAt, type FitParameter, type FitValues } from './fit.js';
 import { nelderMead } from './nelderMead.js';
@@ -23,7 +23,8 @@ import type { CaseOverrides } from './runCase.js';
 export interface BenchConditions {
   /** Catalog model name or an inline model (workload syntax). */
   readonly model: string | Readonly<Record<string, unknown>>;
-  readonly gpu: string;
+  /** Catalog GPU name, or a resolved GPU (e.g. an inline GPU of a workload). */
+  readonly gpu: string | GpuSpec;
   readonly tp: number;
   readonly maxNumSeqs: number;
   readonly maxBatchedTokens: number;
@@ -98,7 +99,8 @@ export function benchScenario(conditions: BenchConditions, overrides: CaseOverri
     traffic: { rate: 1, arrival: 'poisson' },
     classes: [{ name: 'bench', prompt_tokens: 1, output_tokens: 1 }],
     model: conditions.model,
-    gpu: overrides.gpu ?? conditions.gpu,
+    // A resolved GPU is written back as an inline GPU carrying its current factors.
+    gpu: overrides.gpu ?? (typeof conditions.gpu === 'string' ? conditions.gpu : overridesFor(conditions.gpu, currentValues(conditions.gpu, 0, 0)).gpu),
     fleet: { gpus: conditions.tp, gpus_per_replica: conditions.tp },
     serving: {
       batching: 'continuous',
@@ -143,8 +145,8 @@ export function calibrateBench(
   conditions: BenchConditions,
   options: { free?: readonly FitParameter[]; perRequestS?: number; perIterationS?: number; maxEvaluations?: number } = {},
 ): BenchCalibration {
-  const gpu = findGpu(conditions.gpu);
-  if (!gpu) throw inputError(`unknown GPU "${conditions.gpu}"`, { path: 'gpu' });
+  const gpu = typeof conditions.gpu === 'string' ? findGpu(conditions.gpu) : conditions.gpu;
+  if (!gpu) throw inputError(`unknown GPU "${String(conditions.gpu)}"`, { path: 'gpu' });
   const free = options.free ?? ['perRequestS', 'perIterationS', 'compute', 'memory'];
   // Start the overheads from a non-zero guess so that the log-space search can move them.
   const start = currentValues(gpu, options.perRequestS ?? 0.005, options.perIterationS ?? 0.0005);
@@ -165,17 +167,16 @@ export function calibrateBench(
   const before = predict(start);
   const fitted = predict(values);
   const rows = runs.map((r, i) => ({ file: r.file, requests: r.requests.length, measured: measured[i]!, before: before[i]!, fitted: fitted[i]! }));
-  return { rows, start, values, free, evaluations: best.evaluations, block: workloadBlock(gpu.name, values) };
+  return { rows, start, values, free, evaluations: best.evaluations, block: workloadBlock(gpu, values) };
 }
 
 const us = (s: number) => `${Number((s * 1e6).toPrecision(3))}us`;
 const msText = (s: number) => `${Number((s * 1e3).toPrecision(3))}ms`;
 
 /** The paste-ready `serving.overhead` and inline-GPU efficiency block. */
-export function workloadBlock(gpuName: string, v: FitValues): string {
-  const gpu = findGpu(gpuName)!;
+export function workloadBlock(gpu: GpuSpec, v: FitValues): string {
   const lines = [
-    `# fitted by capsim calibrate --bench on ${gpuName}`,
+    `# fitted by capsim calibrate --bench on ${gpu.name}`,
     'serving:',
     '  overhead:',
     `    per_request: ${msText(v.perRequestS)}`,

@@ -12,9 +12,11 @@
  *
  * Nothing here was used to fit any constant (role `held-out`). The GPUs are not in the catalog:
  * they are inline specs from the vendors' datasheets, with capsim's built-in (A100) efficiency
- * factors, exactly as a user would describe a new GPU (price 0: cost is not compared).
+ * factors, exactly as a user would describe a new GPU (price 0: cost is not compared). Qwen3-32B
+ * is not in the catalog either: inline from its config.json.
  */
 import { readFileSync } from 'node:fs';
+import type { BenchRun } from './benchFile.js';
 import type { FidelityCase } from './cases.js';
 import type { ReplayRequest } from './replay.js';
 
@@ -40,12 +42,6 @@ const RTX_PRO_6000 = Object.freeze({
   name: 'rtx-pro-6000', memory_gb: 96, bf16_tflops: 500, fp8_tflops: 1000, bandwidth_tbps: 1.792, tdp_w: 600, price_per_hour: 0,
 });
 
-/** config.json of meta-llama/Llama-3.1-8B (8.03 B parameters). */
-const LLAMA_31_8B = Object.freeze({
-  name: 'llama-3.1-8b', params: 8.03e9, layers: 32, hidden_size: 4096, attention_heads: 32, kv_heads: 8,
-  head_dim: 128, mlp_size: 14336, vocab_size: 128256,
-});
-
 /** config.json of Qwen/Qwen3-32B (32.8 B parameters; 64 query heads of 128 over a 5,120 hidden). */
 const QWEN3_32B = Object.freeze({
   name: 'qwen3-32b', params: 32.8e9, layers: 64, hidden_size: 5120, attention_heads: 64, kv_heads: 8,
@@ -55,12 +51,13 @@ const QWEN3_32B = Object.freeze({
 interface Run {
   readonly folder: string;
   readonly gpu: Readonly<Record<string, unknown>>;
-  readonly model: Readonly<Record<string, unknown>>;
+  /** Catalog model name or an inline model. */
+  readonly model: string | Readonly<Record<string, unknown>>;
 }
 
 const RUNS: readonly Run[] = [
-  { folder: 'RTX4090/Llama-3.1-8B', gpu: RTX_4090, model: LLAMA_31_8B },
-  { folder: 'RTXPRO6000/Llama-3.1-8B', gpu: RTX_PRO_6000, model: LLAMA_31_8B },
+  { folder: 'RTX4090/Llama-3.1-8B', gpu: RTX_4090, model: 'llama-3.1-8b' },
+  { folder: 'RTXPRO6000/Llama-3.1-8B', gpu: RTX_PRO_6000, model: 'llama-3.1-8b' },
   { folder: 'RTXPRO6000/Qwen3-32B', gpu: RTX_PRO_6000, model: QWEN3_32B },
 ];
 
@@ -90,16 +87,44 @@ export function queueGrew(ttftsInArrivalOrder: readonly number[]): boolean {
   return last > 3 * first && last > 1;
 }
 
+const caseId = (run: Run) => `${run.folder.replace('/', '-').toLowerCase()}-sharegpt`;
+
+function readRun(referenceDir: string, run: Run): { meta: Meta; rows: TraceRow[]; file: string } {
+  const base = `${referenceDir}${DIR}/${run.folder}/vllm/`;
+  const meta = JSON.parse(readFileSync(`${base}meta.json`, 'utf8')) as Meta;
+  const rows = readFileSync(`${base}requests.jsonl`, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as TraceRow)
+    .sort((a, b) => a.queued_ts - b.queued_ts);
+  return { meta, rows, file: `${base}requests.jsonl` };
+}
+
+/**
+ * A run as `capsim calibrate --bench` reads a per-request benchmark file (start, lengths,
+ * measured TTFT and E2E), keyed by case id: what scripts/calibrate-heldout.mjs calibrates on.
+ */
+export function llmServingSimBenchRuns(referenceDir: string): Map<string, BenchRun> {
+  return new Map(
+    RUNS.map((run) => {
+      const { rows, file } = readRun(referenceDir, run);
+      const t0 = rows[0]!.queued_ts;
+      const requests = rows.map((r) => ({
+        startS: r.queued_ts - t0,
+        promptTokens: r.input_toks,
+        outputTokens: r.output_toks,
+        ttftMs: (r.first_token_ts - r.queued_ts) * 1e3,
+        e2eMs: (r.last_token_ts - r.queued_ts) * 1e3,
+      }));
+      return [caseId(run), { file, format: 'csv', requests, rate: Infinity, concurrency: null }];
+    }),
+  );
+}
+
 /** The LLMServingSim vLLM runs as held-out trace cases. */
 export function llmServingSimCases(referenceDir: string): FidelityCase[] {
   return RUNS.map((run) => {
-    const base = `${referenceDir}${DIR}/${run.folder}/vllm/`;
-    const meta = JSON.parse(readFileSync(`${base}meta.json`, 'utf8')) as Meta;
-    const rows = readFileSync(`${base}requests.jsonl`, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as TraceRow)
-      .sort((a, b) => a.queued_ts - b.queued_ts);
+    const { meta, rows } = readRun(referenceDir, run);
     const t0 = rows[0]!.queued_ts;
     const trace: ReplayRequest[] = rows.map((r) => ({ startS: r.queued_ts - t0, promptTokens: r.input_toks, outputTokens: r.output_toks }));
     const ttfts = rows.map((r) => r.first_token_ts - r.queued_ts);
@@ -107,7 +132,7 @@ export function llmServingSimCases(referenceDir: string): FidelityCase[] {
     const multi = rows.filter((r) => r.output_toks > 1);
     const e = meta.engine_kwargs;
     return {
-      id: `${run.folder.replace('/', '-').toLowerCase()}-sharegpt`,
+      id: caseId(run),
       source: `casys-kaist/LLMServingSim@5daddb2 bench/examples/${run.folder}/vllm/requests.jsonl`,
       date: meta.started_at.slice(0, 10),
       engine: `vLLM v${meta.vllm_version} (V1, chunked prefill, prefix caching, in-process AsyncLLM)`,

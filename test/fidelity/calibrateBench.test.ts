@@ -6,6 +6,7 @@ import { readBenchFile } from '../../src/fidelity/benchFile.js';
 import { benchScenario, calibrateBench, type BenchConditions } from '../../src/fidelity/calibrateBench.js';
 import { replayOpen } from '../../src/fidelity/replay.js';
 import { stream } from '../../src/random/streams.js';
+import { findGpu } from '../../src/catalog/catalog.js';
 import { exponential } from '../../src/random/sample.js';
 
 /**
@@ -58,5 +59,18 @@ describe('capsim calibrate --bench on a benchmark capsim produced', () => {
     }
     expect(result.block).toContain('per_request: ');
     expect(result.block).toContain('efficiency:');
+  });
+});
+
+describe('capsim calibrate --bench on a GPU given as a resolved spec', () => {
+  it('fits exactly as with the catalog name of the same GPU (the route for GPUs outside the catalog)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'capsim-bench-'));
+    const runs = [readBenchFile(syntheticCsv(dir, 'one.csv', 6, 80))];
+    const options = { free: ['perIterationS', 'memory'] as const, perRequestS: 0.005, perIterationS: 0.0005, maxEvaluations: 6 };
+    const byName = calibrateBench(runs, conditions, { ...options, free: [...options.free] });
+    const bySpec = calibrateBench(runs, { ...conditions, gpu: findGpu('h100-sxm')! }, { ...options, free: [...options.free] });
+    expect(bySpec.values).toEqual(byName.values);
+    expect(bySpec.rows).toEqual(byName.rows);
+    expect(bySpec.block).toBe(byName.block);
   });
 });
