@@ -207,6 +207,10 @@ export class ContinuousReplica implements Replica {
    */
   private reportWork(k: number, now: number): void {
     const n = this.runDecodes ? this.decodeSeqs : 0; // prefill_first: decodes waited
+    if (this.spec !== null && n > 0) {
+      this.reportSpeculativeWork(k, now, n);
+      return;
+    }
 
     const p = this.runPrefillTokens;
     const kv0 = this.kv.used - this.kv.evictable;
@@ -231,6 +235,46 @@ export class ContinuousReplica implements Replica {
       this.runningCount * (now - this.runStart),
       kvS,
     );
+  }
+
+  /**
+   * The work of a run of k speculative iterations, counted as SpeculativeDecoder.iterationS
+   * prices it. With n decoding sequences holding D_j context tokens at iteration j (D_0 the
+   * decode KV sum, D_(j+1) = D_j + the tokens the batch emitted at step j, read from the ring
+   * before finishRun consumes it) and t draft tokens:
+   *   verify: the target over P + n (t + 1) positions, n (+1 with a prefill) sampled tokens,
+   *           A_P + t D_j + n t^2 / 2 attention pairs, D_j KV tokens read;
+   *   drafts: t passes i of the draft model over n tokens reading D_j + i n KV tokens
+   *           (method ngram: host-side, no GPU work).
+   * KV held during iteration j: kv0 + D_j - D_0 (the emitted tokens are in the KV cache).
+   */
+  private reportSpeculativeWork(k: number, now: number, n: number): void {
+    const spec = this.spec as SpeculativeDecoder;
+    const t = spec.lookahead - 1;
+    const p = this.runPrefillTokens;
+    const kv0 = this.kv.used - this.kv.evictable;
+    let d = this.decodeKv;
+    let decodeKvSum = 0;
+    let kvS = 0;
+    let prev = this.runStart;
+    for (let j = 0; j < k; j++) {
+      decodeKvSum += d;
+      const end = j === k - 1 ? now : this.runEnds[j];
+      kvS += (kv0 + d - this.decodeKv) * (end - prev);
+      prev = end;
+      d += spec.peek(this.step + j + 1);
+    }
+    const work = this.host.work;
+    const attention = this.runPrefillAttention + t * decodeKvSum + (k * n * t * t) / 2;
+    let flops = work.flops(k, p + n * (t + 1), n + (p > 0 ? 1 : 0), attention, decodeKvSum);
+    let bytes = work.bytes(k, p + n * (t + 1), decodeKvSum);
+    const draft = this.host.draftWork;
+    if (draft !== null) {
+      const draftKv = t * decodeKvSum + (k * n * t * (t - 1)) / 2;
+      flops += draft.flops(k * t, n, n, 0, draftKv);
+      bytes += draft.bytes(k * t, n, draftKv);
+    }
+    this.host.ran(this.runStart, now, flops, bytes, this.runningCount * (now - this.runStart), kvS);
   }
 
   /** `finishedAt` is when the last token reaches the client (now + the output lag). */

@@ -101,6 +101,7 @@ export class Pool {
       serving,
       stepModel,
       work: iterationWork(spec.model, spec.gpu, gpusPerReplica),
+      draftWork: speculative && serving.speculative?.draftModel ? iterationWork(serving.speculative.draftModel, spec.gpu, gpusPerReplica) : null,
       kvCapacityTokens,
       fastForward,
       prefixCache,

@@ -16,6 +16,8 @@ export interface ReplicaHost {
   readonly stepModel: StepModel;
   /** FLOPs and HBM bytes of iterations (for `mfu`, `mbu`). */
   readonly work: IterationWork;
+  /** The same for the speculative draft model (`serving.speculative.method: draft`), else null. */
+  readonly draftWork: IterationWork | null;
   /** KV-cache capacity of one replica, tokens. */
   readonly kvCapacityTokens: number;
   /** Keep shared prefixes resident and skip their prefill (`cache.prefix`). */

@@ -115,3 +115,85 @@ describe('batch_size_mean is Little\'s law on the replicas', () => {
     expect(run.summary.fleet.batch_size_mean).toBeCloseTo(expected, 3);
   });
 });
+
+describe('fleet figures with speculative decoding, by hand', () => {
+  // The three-request case above with serving.speculative, k = 3 and acceptance 1: every decode
+  // step of a sequence verifies k + 1 = 4 positions and emits 4 tokens, so O - 1 = 1000 tokens
+  // after the first take S = 250 steps, and step j (j = 0..S-1) reads D_j = P + 4j KV tokens.
+  // The work of step j, as the step model prices it (SpeculativeDecoder.iterationS):
+  //   verify: the target over 1 + k positions, 1 sampled token, k x D_j + k^2 / 2 attention pairs
+  //           for the extra positions, D_j KV tokens read by the decode token;
+  //   drafts: method draft, k passes i = 0..k-1 of the draft model over 1 token reading D_j + i
+  //           KV tokens; method ngram, none (host side).
+  // KV held during step j: P + 4j; each step lasts 1 s (the perf block) + the drafts.
+  const P = 2000;
+  const k = 3;
+  const S = 250;
+  const dir = mkdtempSync(join(tmpdir(), 'capsim-fleet-spec-'));
+  const trace = join(dir, 'three.csv');
+  writeFileSync(trace, `t,prompt,output\n0,${P},${1 + (k + 1) * S}\n1200,${P},${1 + (k + 1) * S}\n2400,${P},${1 + (k + 1) * S}\n`);
+  const draftModel = { name: 'toy-draft', params: 184, layers: 1, hidden_size: 4, attention_heads: 2, kv_heads: 1, head_dim: 2, mlp_size: 8, vocab_size: 10 };
+  // The draft passes are slow on this toy GPU (their KV reads at 68 kB/s: a request takes about
+  // 1,370 s), so the draft case sends two requests 1,800 s apart: still alone, done within the hour.
+  const twoTrace = join(dir, 'two.csv');
+  writeFileSync(twoTrace, `t,prompt,output\n0,${P},${1 + (k + 1) * S}\n1800,${P},${1 + (k + 1) * S}\n`);
+  const scenarioWith = (speculative: Record<string, unknown>, file = trace) =>
+    resolveWorkload({
+      name: 'fleet-figures-spec',
+      duration: '1h',
+      traffic: { arrival: 'trace', trace: { file, format: 'csv', columns: { time: 't', time_unit: 's', prompt: 'prompt', output: 'output' } } },
+      classes: [{ name: 'c' }],
+      model,
+      gpu: { memory_gb: 1.194, bf16_tflops: 2.4e-7, bandwidth_tbps: 6.8e-8, tdp_w: 700, idle_w: 100, price_per_hour: 1 },
+      fleet: { gpus: 1 },
+      perf: { prefill: { base: '1s', per_token: 0 }, decode: { base: '1s', per_seq: 0, per_kv_token: 0 } },
+      serving: { max_queue_time: '1h', max_batch_size: 64, speculative: { tokens: k, acceptance: 1, ...speculative } },
+    });
+  const D = (j: number) => P + (k + 1) * j;
+
+  it('ngram: mfu and mbu count the verify pass over k + 1 positions; kv_utilization the k + 1 tokens a step', () => {
+    const scenario = scenarioWith({ method: 'ngram' });
+    const run = simulate(scenario);
+    const row = run.hourly[0];
+    expect(run.summary.completed).toBe(3);
+    const w = iterationWork(scenario.pools[0].model, scenario.pools[0].gpu, 1);
+    let flops = w.flops(1, P, 1, (P * P) / 2, 0);
+    let bytes = w.bytes(1, P, 0);
+    let kvS = P * 1;
+    for (let j = 0; j < S; j++) {
+      flops += w.flops(1, 1 + k, 1, k * D(j) + (k * k) / 2, D(j));
+      bytes += w.bytes(1, 1 + k, D(j));
+      kvS += D(j) * (1 + k * 0.0001);
+    }
+    const capacity = kvCapacityTokens(scenario.pools[0].model, scenario.pools[0].gpu, 1, scenario.serving.gpuMemoryUtilization);
+    expect(row.mfu).toBeGreaterThan(0.1);
+    expect(row.mfu).toBeCloseTo((3 * flops) / (3600 * 2.4e-7 * 1e12), 6);
+    expect(row.mbu).toBeCloseTo((3 * bytes) / (3600 * 6.8e-8 * 1e12), 6);
+    expect(row.kv_utilization).toBeCloseTo((3 * kvS) / (capacity * 3600), 6);
+    // The fast path (one event per steady run) counts what the reference path counts per iteration.
+    const reference = simulate(scenario, { fastForward: false }).hourly[0];
+    expect([reference.mfu, reference.mbu, reference.kv_utilization]).toEqual([row.mfu, row.mbu, row.kv_utilization]);
+  });
+
+  it('draft: mfu and mbu add the draft model\'s k passes per step', () => {
+    const scenario = scenarioWith({ method: 'draft', draft_model: draftModel }, twoTrace);
+    const run = simulate(scenario);
+    const row = run.hourly[0];
+    expect(run.summary.completed).toBe(2);
+    expect(run.summary.latency.e2e_ms.max).toBeLessThan(1800 * 1000);
+    const w = iterationWork(scenario.pools[0].model, scenario.pools[0].gpu, 1);
+    const wd = iterationWork(scenario.serving.speculative!.draftModel!, scenario.pools[0].gpu, 1);
+    let flops = w.flops(1, P, 1, (P * P) / 2, 0);
+    let bytes = w.bytes(1, P, 0);
+    for (let j = 0; j < S; j++) {
+      flops += w.flops(1, 1 + k, 1, k * D(j) + (k * k) / 2, D(j));
+      bytes += w.bytes(1, 1 + k, D(j));
+      for (let i = 0; i < k; i++) {
+        flops += wd.flops(1, 1, 1, 0, D(j) + i);
+        bytes += wd.bytes(1, 1, D(j) + i);
+      }
+    }
+    expect(row.mfu).toBeCloseTo((2 * flops) / (3600 * 2.4e-7 * 1e12), 6);
+    expect(row.mbu).toBeCloseTo((2 * bytes) / (3600 * 6.8e-8 * 1e12), 6);
+  });
+});
