@@ -147,11 +147,16 @@ export class ContinuousReplica implements Replica {
   /** Brings a decoding request's `generated` and `kvTokens` up to the replica's decode step. */
   private sync(r: Request): void {
     if (!r.decoding) return;
-    const steps =
-      this.spec === null ? this.step - r.syncedStep : r.speculative === null ? 0 : this.spec.generatedAt(r, this.step) - r.generated;
+    const steps = this.unsynced(r);
     r.generated += steps;
     r.kvTokens += steps;
     r.syncedStep = this.step;
+  }
+
+  /** Tokens a decoding request has emitted since its last sync (one a step, or its speculative draws). */
+  private unsynced(r: Request): number {
+    if (this.spec === null) return this.step - r.syncedStep;
+    return r.speculative === null ? 0 : this.spec.generatedAt(r, this.step) - r.generated;
   }
 
   /** Applies the tokens of the run that just ended and retires finished requests. */
@@ -424,7 +429,7 @@ export class ContinuousReplica implements Replica {
     const own: number[] = [];
     for (const r of this.running) {
       if (!r.onReplica) continue;
-      const kvTokens = r.decoding ? r.kvTokens + this.step - r.syncedStep : r.kvTokens;
+      const kvTokens = r.decoding ? r.kvTokens + this.unsynced(r) : r.kvTokens;
       own.push(kvTokens - r.sharedKv);
     }
     if (own.length !== this.runningCount) throw new Error(`KV invariant: ${own.length} running requests, counted ${this.runningCount}`);
