@@ -15,7 +15,7 @@ import { gridSize, indexOf, pointAt, type AxisValue, type GridPoint, type VaryAx
 import { searchBreakEven, type BreakEvenSearch, type RatePoint } from './breakEven.js';
 import { searchHeadroom, type Headroom } from './planHeadroom.js';
 import { planEconomics, type ApiPrices, type Economics } from './planEconomics.js';
-import { firstMeeting, meets, refineHours } from './planSearch.js';
+import { firstMeeting, isStopped, meets, refineHours, type Evaluate, type Need } from './planSearch.js';
 import { createPointRunner } from './pointRunner.js';
 import type { PointOutcome } from './runPoint.js';
 import { pointTask } from './runSweep.js';
@@ -105,23 +105,31 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
   const runner = createPointRunner(options.workers);
   const task = { file: options.file, set: options.set, seed: options.seed, replications: options.replications, keepRunsDir: null };
   let simulated = 0;
-  /** A point evaluator with its own cache (each search space has its own point indices). */
+  /**
+   * A point evaluator with its own cache (each search space has its own point indices). Per
+   * point, `outcomes` holds its latest outcome: a full run replaces a stopped one. A verdict run
+   * that did not stop is the full run; a stopped one is simulated again in full when asked.
+   */
   const evaluator = () => {
     const outcomes = new Map<number, PointOutcome>();
-    const pending = new Map<number, Promise<PointOutcome>>();
+    const pending = new Map<number, { verdict?: Promise<PointOutcome>; full?: Promise<PointOutcome> }>();
     const points = new Map<number, GridPoint>();
-    const evaluate = (point: GridPoint): Promise<PointOutcome> => {
-      let p = pending.get(point.index);
-      if (!p) {
+    const simulate = (point: GridPoint, need: Need) =>
+      runner.run({ ...pointTask(point, task), ...(need === 'verdict' ? { stopOnMiss: 'any' as const } : {}) }).then((o) => {
+        outcomes.set(point.index, o);
+        options.onProgress?.(++simulated);
+        return o;
+      });
+    const evaluate: Evaluate = (point, need = 'full') => {
+      let runs = pending.get(point.index);
+      if (!runs) {
         points.set(point.index, point);
-        p = runner.run(pointTask(point, task)).then((o) => {
-          outcomes.set(point.index, o);
-          options.onProgress?.(++simulated);
-          return o;
-        });
-        pending.set(point.index, p);
+        pending.set(point.index, (runs = {}));
       }
-      return p;
+      if (runs.full) return runs.full;
+      if (need === 'verdict') return (runs.verdict ??= simulate(point, 'verdict'));
+      const verdict = runs.verdict;
+      return (runs.full = verdict ? verdict.then((o) => (isStopped(o) ? simulate(point, 'full') : o)) : simulate(point, 'full'));
     };
     return { evaluate, outcomes, points };
   };
@@ -189,7 +197,7 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
  */
 async function searchOptions(
   options: PlanOptions,
-  evaluate: (p: GridPoint) => Promise<PointOutcome>,
+  evaluate: Evaluate,
   outcomes: ReadonlyMap<number, PointOutcome>,
 ): Promise<{ results: OptionResult[]; chosen: GridPoint | null; space: number }> {
   const list = options.options ?? [];
@@ -205,6 +213,8 @@ async function searchOptions(
       const group = groups[i];
       if (group.length === 0) return { option, point: null, searchedTo: null, economics: null };
       const hit = await firstMeeting(group, evaluate);
+      // The answer's neighbour below (known to miss) is reported in full, like the answer.
+      if (hit !== null && hit > 0) await evaluate(group[hit - 1], 'full');
       const tried = group.filter((p) => outcomes.has(p.index));
       const searchedTo = tried.length > 0 && gpuKey !== null ? Number(tried[tried.length - 1].values.at(-1)) : null;
       if (hit === null) return { option, point: null, searchedTo, economics: null };
@@ -240,7 +250,7 @@ async function searchOptions(
 async function searchPools(
   axes: readonly VaryAxis[],
   pools: NonNullable<PlanOptions['pools']>,
-  evaluate: (p: GridPoint) => Promise<PointOutcome>,
+  evaluate: Evaluate,
 ): Promise<{ chosen: GridPoint | null; searchedTo: number[] }> {
   if (gridSize(axes) < 1) return { chosen: null, searchedTo: axes.map(() => 0) };
   const filePositions = axes.map((a, i) => Math.max(0, a.values.indexOf(pools[i].fileGpus)));
@@ -255,7 +265,8 @@ async function searchPools(
         evaluatedMax[i] = Math.max(evaluatedMax[i], group.indexOf(p));
         return evaluate(p);
       };
-      return firstMeeting(group, tracked, poolMeets);
+      // Full runs: a point may be shared with another pool's search, which judges other classes.
+      return firstMeeting(group, tracked, poolMeets, 'full');
     }),
   );
   const searchedTo = hits.map((h, i) => (h === null ? axes[i].values.length : evaluatedMax[i] + 1));
@@ -274,7 +285,7 @@ function ratePlan(
   options: PlanOptions,
   best: OptionResult,
   economics: Economics,
-  evaluator: () => { evaluate: (p: GridPoint) => Promise<PointOutcome>; outcomes: ReadonlyMap<number, PointOutcome> },
+  evaluator: () => { evaluate: Evaluate; outcomes: ReadonlyMap<number, PointOutcome> },
 ): (rate: number) => Promise<RatePoint> {
   const rate0 = economics.rate!;
   const gpus0 = Number(best.point!.values.at(-1));

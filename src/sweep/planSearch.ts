@@ -10,12 +10,26 @@
  * and known to miss. Without a GPU axis every point is simulated. Groups are searched
  * concurrently; within a group the order is fixed, so the points simulated never depend on
  * the number of workers.
+ *
+ * The doubling and bisection need only pass/fail: they ask for a `verdict`, which may stop a
+ * point's simulation at the first closed hour that misses (src/sweep/earlyStop.ts; its verdict is
+ * the full run's). Everything that reads more than pass/fail (the hourly refinement, the
+ * figures of an answer) asks for the `full` run.
  */
 import type { GridPoint, VaryAxis } from './grid.js';
 import type { PointOutcome } from './runPoint.js';
 
-/** Evaluates one point (cached by the caller: a point is never simulated twice). */
-export type Evaluate = (point: GridPoint) => Promise<PointOutcome>;
+/**
+ * What a caller needs of a point: its pass/fail only (`verdict`: the simulation may stop early,
+ * the outcome is then `stopped`), or its whole run (`full`, the default).
+ */
+export type Need = 'verdict' | 'full';
+
+/**
+ * Evaluates one point (cached by the caller: a point is simulated at most once per need, and a
+ * full run answers a verdict too).
+ */
+export type Evaluate = (point: GridPoint, need?: Need) => Promise<PointOutcome>;
 
 /** Index of the first axis that counts GPUs, or null. */
 export function gpuAxis(axes: readonly VaryAxis[]): number | null {
@@ -24,6 +38,9 @@ export function gpuAxis(axes: readonly VaryAxis[]): number | null {
 }
 
 export const meets = (o: PointOutcome | undefined): boolean => o !== undefined && o.ok && o.figures.meets_slo;
+
+/** The point's simulation was stopped early (it misses; its figures are unknown). */
+export const isStopped = (o: PointOutcome | undefined): boolean => o !== undefined && !o.ok && o.kind === 'stopped';
 
 /** The grid split into groups (other axes fixed), each sorted by the GPU axis value. */
 export function groupsOf(grid: readonly GridPoint[], axis: number | null): GridPoint[][] {
@@ -38,12 +55,16 @@ export function groupsOf(grid: readonly GridPoint[], axis: number | null): GridP
   return [...groups.values()].map((g) => [...g].sort((a, b) => Number(a.values[axis]) - Number(b.values[axis]) || a.index - b.index));
 }
 
-/** Position of the first point of a sorted group that meets (doubling, then bisection), or null. */
-export async function firstMeeting(group: readonly GridPoint[], evaluate: Evaluate, ok: (o: PointOutcome) => boolean = meets): Promise<number | null> {
+/**
+ * Position of the first point of a sorted group that meets (doubling, then bisection), or null.
+ * `need`: `verdict` when `ok` is `meets` (a stopped point misses); a narrower test (one pool's
+ * classes) needs the full run.
+ */
+export async function firstMeeting(group: readonly GridPoint[], evaluate: Evaluate, ok: (o: PointOutcome) => boolean = meets, need: Need = 'verdict'): Promise<number | null> {
   let miss = -1;
   let hit: number | null = null;
   for (let pos = 0; ; pos = Math.min(2 * pos + 1, group.length - 1)) {
-    if (ok(await evaluate(group[pos]))) {
+    if (ok(await evaluate(group[pos], need))) {
       hit = pos;
       break;
     }
@@ -52,7 +73,7 @@ export async function firstMeeting(group: readonly GridPoint[], evaluate: Evalua
   }
   while (hit - miss > 1) {
     const mid = Math.floor((miss + hit) / 2);
-    if (ok(await evaluate(group[mid]))) hit = mid;
+    if (ok(await evaluate(group[mid], need))) hit = mid;
     else miss = mid;
   }
   return hit;
@@ -68,7 +89,7 @@ export interface SearchResult {
 /** Searches every group and picks the cheapest meeting point among those simulated. */
 export async function searchCheapest(grid: readonly GridPoint[], axis: number | null, evaluate: Evaluate, outcomes: ReadonlyMap<number, PointOutcome>): Promise<SearchResult> {
   const groups = groupsOf(grid, axis);
-  await Promise.all(groups.map((g) => (axis === null ? evaluate(g[0]) : firstMeeting(g, evaluate))));
+  await Promise.all(groups.map((g) => (axis === null ? evaluate(g[0], 'verdict') : firstMeeting(g, evaluate))));
   let chosen: GridPoint | null = null;
   let best = Infinity;
   for (const p of grid) {
@@ -88,6 +109,9 @@ export async function searchCheapest(grid: readonly GridPoint[], axis: number | 
  * Refines, within the chosen group and below the chosen point, the fewest GPUs that meet the
  * SLOs in each hour of the day (hour h of every simulated day), by bisecting per hour: the
  * hour with the widest unresolved gap is split first. Relies on the same monotonicity per hour.
+ * Reads every point simulated at or below the chosen one hour by hour, so it first has the ones
+ * that were stopped early (pass/fail only) simulated in full, all at once: the refinement then
+ * sees exactly what it would have seen had every point run in full.
  *
  * @returns for each hour of day with traffic, the position in `group` of the fewest GPUs meeting it
  */
@@ -95,6 +119,8 @@ export async function refineHours(group: readonly GridPoint[], chosenPos: number
   const hoursOfDay = new Set<number>();
   const chosen = outcomes.get(group[chosenPos].index);
   if (!chosen?.ok) return new Map();
+  const stopped = group.slice(0, chosenPos).filter((p) => isStopped(outcomes.get(p.index)));
+  await Promise.all(stopped.map((p) => evaluate(p, 'full')));
   chosen.detail.hourlyCost.forEach((_, t) => hoursOfDay.add(t % 24));
   const missesHour = (o: PointOutcome | undefined, h: number) => !o?.ok || o.detail.hoursMissed.some((t) => t % 24 === h);
   const bracket = (h: number): [number, number] => {
@@ -115,7 +141,7 @@ export async function refineHours(group: readonly GridPoint[], chosenPos: number
       if (hi - lo > 1 && (widest === null || hi - lo > widest[1] - widest[0])) widest = [lo, hi];
     }
     if (widest === null) break;
-    await evaluate(group[Math.floor((widest[0] + widest[1]) / 2)]);
+    await evaluate(group[Math.floor((widest[0] + widest[1]) / 2)], 'full');
   }
   return new Map([...hoursOfDay].sort((a, b) => a - b).map((h) => [h, bracket(h)[1]]));
 }

@@ -39,6 +39,11 @@ export function sweepRecord(axes: readonly VaryAxis[], point: GridPoint, outcome
     }
     record.meets_slo = figures.meets_slo;
     record.error = '';
+  } else if (outcome.kind === 'stopped') {
+    // plan only: a point stopped at a missed hour fails; `stopped_at_hour` says where (plan.csv)
+    record.meets_slo = false;
+    record.error = '';
+    record.stopped_at_hour = outcome.hour;
   } else {
     record.meets_slo = false;
     record.error = outcome.kind === 'internal' ? `${INTERNAL_ERROR_PREFIX}${outcome.message}` : outcome.message;

@@ -78,4 +78,33 @@ describe('plan search', () => {
       if (n > 1) expect(log).toContain(n - 1);
     }
   });
+
+  it('asks only for verdicts while searching, then has stopped points below the answer run in full', async () => {
+    const needByHour = [1, 2, 5, 7, 3];
+    const log: string[] = [];
+    const outcomes = new Map<number, PointOutcome>();
+    // A verdict of a missing point is a stopped outcome (at its first missed hour), as runPoint gives.
+    const evaluate = async (p: GridPoint, need: 'verdict' | 'full' = 'full') => {
+      const o = outcomes.get(p.index);
+      if (o !== undefined && (o.ok || need === 'verdict')) return o;
+      log.push(`${need} ${gpus(p)}`);
+      const f = fake(gpus(p), 7, needByHour);
+      const missed = f.ok ? f.detail.hoursMissed : [];
+      const out: PointOutcome = need === 'verdict' && missed.length > 0
+        ? { ok: false, kind: 'stopped', hour: missed[0], className: 'c', replication: 0, message: 'stopped' }
+        : f;
+      outcomes.set(p.index, out);
+      return out;
+    };
+    const group = grid.slice(0, 16);
+    const pos = await firstMeeting(group, evaluate);
+    expect(log).toEqual(['verdict 1', 'verdict 2', 'verdict 4', 'verdict 8', 'verdict 6', 'verdict 7']);
+    const byHour = await refineHours(group, pos!, evaluate, outcomes);
+    // the same schedule as with full runs throughout (test above)
+    expect([...byHour].map(([h, p]) => [h, gpus(group[p])])).toEqual([[0, 1], [1, 2], [2, 5], [3, 7], [4, 3]]);
+    // every stopped point below the answer first, then the refinement's own points, all in full
+    // (7 met its verdict run, which is its full run)
+    expect(log.slice(6, 10).sort()).toEqual(['full 1', 'full 2', 'full 4', 'full 6']);
+    expect(log.slice(10).every((x) => x.startsWith('full'))).toBe(true);
+  });
 });

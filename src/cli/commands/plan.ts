@@ -12,7 +12,7 @@ import { claimOutputFolder } from '../../output/outputFolder.js';
 import { toJson } from '../../output/runFiles.js';
 import type { PointDetail } from '../../sweep/figures.js';
 import { buildGrid, formatValue, pointAt, type AxisValue, type VaryAxis } from '../../sweep/grid.js';
-import { gpuAxis } from '../../sweep/planSearch.js';
+import { gpuAxis, isStopped } from '../../sweep/planSearch.js';
 import type { BreakEvenSearch } from '../../sweep/breakEven.js';
 import type { Headroom } from '../../sweep/planHeadroom.js';
 import { SCHEDULE_COLUMNS, SELF_HOSTED, type ApiPrices, type Economics, type SelfHosted } from '../../sweep/planEconomics.js';
@@ -267,7 +267,7 @@ async function planInto(
       const o = outcomes.get(p.index)!;
       return !o.ok && o.kind === kind;
     }).length;
-  const columns = [...sweepColumns(axes, flags.replications !== undefined), 'chosen'];
+  const columns = [...sweepColumns(axes, flags.replications !== undefined), 'stopped_at_hour', 'chosen'];
   let planCsv = toCsv([], columns);
   for (const p of evaluated) planCsv += rowLine(columns, { ...sweepRecord(axes, p, outcomes.get(p.index)!), chosen: p === chosen });
   const chosenOutcome = chosen === null ? null : outcomes.get(chosen.index)!;
@@ -309,7 +309,8 @@ async function planInto(
     } else {
       io.out(`chosen: null: nothing in the search space (${spaceText}) meets every SLO in every hour\n`);
     }
-    io.out(`simulated ${evaluated.length} of ${found.space} points (${spaceText})\n`);
+    const stopped = evaluated.filter((p) => isStopped(outcomes.get(p.index))).length;
+    io.out(`simulated ${evaluated.length} of ${found.space} points (${spaceText})${stopped > 0 ? `, ${stopped} stopped early at a missed hour` : ''}\n`);
     if (options.length > 1) io.out(optionsTable(options));
     if (economics !== null) io.out(economicsText(economics, found.breakEven));
     if (found.headroom !== null && chosenOutcome?.ok) io.out(headroomText(found.headroom, describeFleet(chosenOutcome.detail)));
