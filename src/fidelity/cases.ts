@@ -7,9 +7,11 @@
  * - `vllm-runs`: 16 vLLM v0.15.1 experiments on H100 SXM (BLIS/inference-sim training data).
  * - `llmservingsim-vllm`: vLLM v0.19.0 runs on RTX 4090 and RTX PRO 6000 published by LLMServingSim
  *   (held-out: another project, engine version and GPUs; src/fidelity/llmServingSimRuns.ts).
+ * - `blis-a100`: vLLM v0.15.1 Mixtral-8x7B TP 2 on A100-80GB (held-out by GPU; src/fidelity/a100Runs.ts).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { a100Cases } from './a100Runs.js';
 import { llmServingSimCases } from './llmServingSimRuns.js';
 import type { ReplayRequest } from './replay.js';
 
@@ -182,5 +184,5 @@ export function vllmRunCases(): FidelityCase[] {
 
 /** Every case of the table, in table order. */
 export function fidelityCases(): FidelityCase[] {
-  return [...vllmRunCases(), ...llmServingSimCases(REFERENCE_DIR)];
+  return [...vllmRunCases(), ...a100Cases(REFERENCE_DIR), ...llmServingSimCases(REFERENCE_DIR)];
 }

@@ -1,0 +1,66 @@
+/**
+ * Held-out fidelity case on another GPU: vLLM v0.15.1 serving Mixtral-8x7B TP 2 on A100-80GB,
+ * from the BLIS sim-to-real ground truth (data/reference/blis-a100/README.md has provenance and
+ * caveats). Same engine, load generator and workload as the fitted H100 runs, so the case uses
+ * the same host overheads; the GPU keeps capsim's built-in (A100 kernel-fit) factors.
+ */
+import { readFileSync } from 'node:fs';
+import type { FidelityCase } from './cases.js';
+
+interface Stage {
+  stage: number;
+  rate: number;
+  duration_s: number;
+  ttft_ms_mean: number;
+  e2e_ms_mean: number;
+}
+interface Run {
+  exp: string;
+  tp: number;
+  max_num_seqs: number;
+  max_num_batched_tokens: number;
+  gpu_memory_utilization: number;
+  engine: string;
+  shared_prefix: { output_len: number };
+  stages: Stage[];
+}
+
+/** Mean prompt of the "general" workload with Mixtral's tokenizer, measured on H100 (vllm-runs). */
+const MIXTRAL_GENERAL_PROMPT_TOKENS = 571;
+/** Simulated seconds per stage, as for the H100 cases. */
+const STAGE_SIM_S = 120;
+
+export function a100Cases(referenceDir: string): FidelityCase[] {
+  const runs = JSON.parse(readFileSync(`${referenceDir}blis-a100/runs.json`, 'utf8')) as Run[];
+  return runs.flatMap((run) =>
+    run.stages.map((s): FidelityCase => {
+      const n = run.shared_prefix.output_len;
+      return {
+        id: `a100-${run.exp}@${s.rate}`,
+        source: `inference-sim/sim-to-real-accuracy-validation@9bcf939 results/cluster_2000req/error_records.csv (${run.exp}, stage ${s.stage})`,
+        date: '2026-03',
+        engine: run.engine,
+        gpu: 'a100-80gb',
+        model: 'mixtral-8x7b',
+        tp: run.tp,
+        maxNumSeqs: run.max_num_seqs,
+        maxBatchedTokens: run.max_num_batched_tokens,
+        gpuMemoryUtilization: run.gpu_memory_utilization,
+        scheduler: 'chunked_prefill',
+        promptTokens: MIXTRAL_GENERAL_PROMPT_TOKENS,
+        outputTokens: n,
+        sharedPrefixTokens: MIXTRAL_GENERAL_PROMPT_TOKENS,
+        load: { kind: 'poisson', rate: s.rate, concurrency: 0, requests: Math.round(s.rate * Math.min(s.duration_s, STAGE_SIM_S)) },
+        measured: {
+          ttftMs: s.ttft_ms_mean,
+          tpotMs: (s.e2e_ms_mean - s.ttft_ms_mean) / (n - 1),
+          e2eMs: s.e2e_ms_mean,
+          // Not in the records: not compared.
+          throughputRps: NaN,
+        },
+        saturated: s.ttft_ms_mean > 10_000,
+        role: 'held-out',
+      };
+    }),
+  );
+}
