@@ -1,11 +1,18 @@
 #!/usr/bin/env node
 // Runs the lever examples in workloads/levers/ (base.yaml first, then every other file) and
-// prints a markdown table of each one's cost per 1k requests and p99 TTFT, the table pasted into
-// docs/levers.md. TTFT figures are over the completed interactive requests (nearest-rank p99):
-// the whole day, and the worst arrival hour. Needs a build (`npx tsc -p tsconfig.build.json`): it imports from ../dist.
+// prints a markdown table of each one's cost per 1k requests, p99 TTFT and TPOT and GPUs, the
+// table pasted into docs/levers.md. TTFT and TPOT figures are over the completed interactive
+// requests (nearest-rank p99; TPOT = (last token - first token) / (output tokens - 1), requests
+// with more than one output token): the whole day, and for TTFT the worst arrival hour. With
+// --plan, each file also goes through `capsim plan` (its default GPU-count search) and the
+// "plan GPUs" column is the fewest GPUs it finds meeting every SLO in every hour (slow: several
+// 24-hour simulations per file). Needs a build (`npx tsc -p tsconfig.build.json`): it imports
+// from ../dist.
 //
-//   node scripts/levers.mjs [--only NAME,...]
-import { readdirSync } from 'node:fs';
+//   node scripts/levers.mjs [--only NAME,...] [--plan] [--workers N]
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadWorkload } from '../dist/workload/load.js';
@@ -15,6 +22,21 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const folder = join(root, 'workloads', 'levers');
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt > 0 ? new Set(process.argv[onlyAt + 1].split(',')) : null;
+const withPlan = process.argv.includes('--plan');
+const workersAt = process.argv.indexOf('--workers');
+const workers = workersAt > 0 ? process.argv[workersAt + 1] : '2';
+
+/** `capsim plan FILE`: the GPUs of the cheapest fleet meeting every SLO, or null (none found). */
+function planGpus(file) {
+  const out = mkdtempSync(join(tmpdir(), 'capsim-levers-plan-'));
+  try {
+    execFileSync(process.execPath, [join(root, 'bin', 'capsim.js'), 'plan', file, '--quiet', '--workers', workers, '--out', out], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const chosen = JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8')).chosen;
+    return chosen === null ? null : chosen.gpus;
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
 
 const files = readdirSync(folder)
   .filter((f) => f.endsWith('.yaml'))
@@ -29,11 +51,13 @@ for (const file of files) {
   // TTFT of every interactive request that completed, by arrival hour (a batch class's TTFT is
   // not a latency target: its SLO is its deadline).
   const ttftByHour = [];
+  const tpot = [];
   const { summary } = simulate(scenario, {
     onRequestEnd: (r, outcome) => {
       if (outcome === 'dropped' || scenario.classes[r.classIndex].priority === 'batch') return;
       const hour = Math.floor(r.arrivedAt / 3600);
       (ttftByHour[hour] ??= []).push((r.firstTokenAt - r.arrivedAt) * 1000);
+      if (r.outputTokens > 1) tpot.push(((r.finishedAt - r.firstTokenAt) / (r.outputTokens - 1)) * 1000);
     },
   });
   const p99 = (xs) => {
@@ -48,6 +72,9 @@ for (const file of files) {
     costPerHour: summary.cost_per_hour,
     ttftP99,
     peakTtft,
+    tpotP99: p99(tpot),
+    gpus: scenario.pools.reduce((n, pool) => n + pool.gpus, 0),
+    planGpus: withPlan ? planGpus(join(folder, file)) : undefined,
     cacheHits: summary.cache_hits / summary.requests,
     api: summary.api_requests / summary.requests,
     dropped: summary.dropped,
@@ -59,13 +86,13 @@ for (const file of files) {
 }
 
 const lines = [
-  '| workload | cost / 1k req (USD) | vs base | cost / hour (USD) | p99 TTFT (ms) | worst hour p99 TTFT (ms) | cache hits | to API | dropped | meets SLO |',
-  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+  '| workload | cost / 1k req (USD) | vs base | cost / hour (USD) | p99 TTFT (ms) | worst hour p99 TTFT (ms) | p99 TPOT (ms) | GPUs | plan GPUs | cache hits | to API | dropped | meets SLO |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
 ];
 for (const r of rows) {
   const vs = base && r !== base ? `${r.costPer1k >= base.costPer1k ? '+' : ''}${(((r.costPer1k / base.costPer1k) - 1) * 100).toFixed(1)}%` : '';
   lines.push(
-    `| ${r.name} | ${fmt(r.costPer1k, 4)} | ${vs} | ${fmt(r.costPerHour, 2)} | ${fmt(r.ttftP99, 0)} | ${fmt(r.peakTtft, 0)} | ${(r.cacheHits * 100).toFixed(1)}% | ${(r.api * 100).toFixed(1)}% | ${r.dropped} | ${r.meets ? 'yes' : 'no'} |`,
+    `| ${r.name} | ${fmt(r.costPer1k, 4)} | ${vs} | ${fmt(r.costPerHour, 2)} | ${fmt(r.ttftP99, 0)} | ${fmt(r.peakTtft, 0)} | ${fmt(r.tpotP99, 1)} | ${r.gpus} | ${r.planGpus === undefined ? '–' : r.planGpus === null ? 'none' : r.planGpus} | ${(r.cacheHits * 100).toFixed(1)}% | ${(r.api * 100).toFixed(1)}% | ${r.dropped} | ${r.meets ? 'yes' : 'no'} |`,
   );
 }
 console.log(lines.join('\n'));
