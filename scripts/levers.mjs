@@ -4,12 +4,12 @@
 // table pasted into docs/levers.md. TTFT and TPOT figures are over the completed interactive
 // requests (nearest-rank p99; TPOT = (last token - first token) / (output tokens - 1), requests
 // with more than one output token): the whole day, and for TTFT the worst arrival hour. With
-// --plan, each file also goes through `capsim plan` (its default GPU-count search) and the
-// "plan GPUs" column is the fewest GPUs it finds meeting every SLO in every hour (slow: several
-// 24-hour simulations per file). Needs a build (`npx tsc -p tsconfig.build.json`): it imports
-// from ../dist.
+// --plan (or --plan NAME,...), each file (or those) also goes through `capsim plan` (its
+// default GPU-count search) and the "plan GPUs" column is the fewest GPUs it finds meeting every
+// SLO in every hour (slow: several 24-hour simulations per file; "–" where not run). Needs a
+// build (`npx tsc -p tsconfig.build.json`): it imports from ../dist.
 //
-//   node scripts/levers.mjs [--only NAME,...] [--plan] [--workers N]
+//   node scripts/levers.mjs [--only NAME,...] [--plan [NAME,...]] [--workers N]
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +22,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const folder = join(root, 'workloads', 'levers');
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt > 0 ? new Set(process.argv[onlyAt + 1].split(',')) : null;
-const withPlan = process.argv.includes('--plan');
+const planAt = process.argv.indexOf('--plan');
+// --plan: every file; --plan a,b: those files only (a plan costs several 24-hour simulations).
+const planFor = planAt < 0 ? new Set() : planAt + 1 < process.argv.length && !process.argv[planAt + 1].startsWith('--') ? new Set(process.argv[planAt + 1].split(',')) : null;
 const workersAt = process.argv.indexOf('--workers');
 const workers = workersAt > 0 ? process.argv[workersAt + 1] : '2';
 
@@ -74,7 +76,7 @@ for (const file of files) {
     peakTtft,
     tpotP99: p99(tpot),
     gpus: scenario.pools.reduce((n, pool) => n + pool.gpus, 0),
-    planGpus: withPlan ? planGpus(join(folder, file)) : undefined,
+    planGpus: planFor === null || planFor.has(file.replace(/\.yaml$/, '')) ? planGpus(join(folder, file)) : undefined,
     cacheHits: summary.cache_hits / summary.requests,
     api: summary.api_requests / summary.requests,
     dropped: summary.dropped,
