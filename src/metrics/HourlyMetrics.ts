@@ -37,6 +37,14 @@ export class Tally {
   readonly e2eMs = new Samples();
   readonly queueMs = new Samples();
 
+  /** Drops the latency samples, keeping the quantiles an hourly row needs (Samples.close). */
+  close(): void {
+    this.ttftMs.close();
+    this.tpotMs.close();
+    this.e2eMs.close();
+    this.queueMs.close();
+  }
+
   addAll(o: Tally): void {
     this.arrivals += o.arrivals;
     this.completed += o.completed;
@@ -67,11 +75,28 @@ const HOUR_S = 3600;
 /**
  * Per-request outcomes gathered by arrival hour and class, through the `onArrival` and `onEnd`
  * hooks.
+ *
+ * Memory stays bounded over long runs: once an hour is over (a later arrival has come) and every
+ * request that arrived in it has ended, the hour is closed, in hour order: its class tallies are
+ * merged into the hour's total, the classes' run totals and the run's total, exactly as
+ * `buildResult` would merge them at the end (same order, so the same sums and the same sketch),
+ * and then their latency samples are dropped, keeping the quantiles the hourly rows need
+ * (Tally.close). `closeAll` closes the rest when the run is over.
  */
 export class HourlyMetrics {
   readonly hours: number;
   /** tallies[hour][classIndex] */
   readonly tallies: Tally[][];
+  /** Per hour, all classes together; filled as hours close. */
+  readonly hourTotals: Tally[] = [];
+  /** Per class, the whole run (merged hour by hour as hours close). */
+  readonly classTotals: Tally[];
+  /** The whole run. */
+  readonly all = new Tally();
+  /** Requests that arrived in each hour and have not ended yet. */
+  private readonly open: Int32Array;
+  /** The hour of the latest arrival (arrivals come in time order). */
+  private latestHour = 0;
   /**
    * Throughput: requests completed (by any backend) and their output tokens, by the hour their
    * last token came (not their arrival hour), `[hour * classes + classIndex]`. Completions after
@@ -92,6 +117,8 @@ export class HourlyMetrics {
     this.finished = new Float64Array(hours * scenario.classes.length);
     this.finishedOutputTokens = new Float64Array(hours * scenario.classes.length);
     this.tallies = Array.from({ length: hours }, () => scenario.classes.map(() => new Tally()));
+    this.classTotals = scenario.classes.map(() => new Tally());
+    this.open = new Int32Array(hours);
     this.limits = scenario.classes.map((c) => ({
       ttftMs: (c.slo.ttftS ?? Infinity) * 1000,
       tpotMs: (c.slo.tpotS ?? Infinity) * 1000,
@@ -99,20 +126,53 @@ export class HourlyMetrics {
     }));
   }
 
-  private tally(r: Request): Tally {
-    const hour = Math.min(this.hours - 1, Math.floor(r.arrivedAt / HOUR_S));
-    return this.tallies[hour][r.classIndex];
+  private hourOf(r: Request): number {
+    return Math.min(this.hours - 1, Math.floor(r.arrivedAt / HOUR_S));
   }
 
   onArrival(r: Request): void {
-    const t = this.tally(r);
+    const hour = this.hourOf(r);
+    this.open[hour]++;
+    if (hour > this.latestHour) {
+      this.latestHour = hour;
+      this.closeEnded();
+    }
+    const t = this.tallies[hour][r.classIndex];
     t.arrivals++;
     t.inputTokens += r.promptTokens;
     t.outputTokens += r.outputTokens;
   }
 
   onEnd(r: Request, outcome: Outcome, reason: DropReason = 'queue_time'): void {
-    const t = this.tally(r);
+    const hour = this.hourOf(r);
+    this.record(this.tallies[hour][r.classIndex], r, outcome, reason);
+    if (--this.open[hour] === 0 && hour === this.hourTotals.length) this.closeEnded();
+  }
+
+  /** Closes every hour not closed yet (the run is over). */
+  closeAll(): void {
+    while (this.hourTotals.length < this.hours) this.closeHour(this.hourTotals.length);
+  }
+
+  /** Closes, in order, the hours before the latest arrival's whose requests have all ended. */
+  private closeEnded(): void {
+    for (let h = this.hourTotals.length; h < this.latestHour && this.open[h] === 0; h++) this.closeHour(h);
+  }
+
+  /** The merges of buildResult for hour h, in its order; then the hour's samples are dropped. */
+  private closeHour(h: number): void {
+    const hourTally = new Tally();
+    this.tallies[h].forEach((t, c) => {
+      hourTally.addAll(t);
+      this.classTotals[c].addAll(t);
+      t.close();
+    });
+    this.all.addAll(hourTally);
+    hourTally.close();
+    this.hourTotals.push(hourTally);
+  }
+
+  private record(t: Tally, r: Request, outcome: Outcome, reason: DropReason): void {
     t.preemptions += r.preemptions;
     t.prefixHitTokens += r.prefixHitTokens;
     t.prefixHitBlocks += r.prefixHitBlocks;

@@ -27,6 +27,9 @@ import { quantileSorted } from 'simple-statistics';
  *
  * Cost: `push` O(1) (one `Math.log` in sketch mode); `quantile` O(n) once (a radix sort) in exact
  * mode, O(buckets) in sketch mode.
+ * - `close()` keeps the quantiles at `CLOSED_QUANTILES` (p50, p99), count, mean and max, and drops
+ *   the values and buckets: what an hour of a long run holds once its requests have all ended
+ *   (metrics/HourlyMetrics.ts). A closed Samples answers those quantiles with the values it had.
  *
  * @example
  * const s = new Samples();
@@ -40,6 +43,8 @@ export class Samples {
   static readonly ALPHA = 0.005;
   /** Buckets kept per sign at most. */
   static readonly MAX_BUCKETS = 4096;
+  /** The quantiles a closed Samples still answers. */
+  static readonly CLOSED_QUANTILES: readonly number[] = [0.5, 0.99];
 
   private values: Float64Array | null = new Float64Array(16);
   private sorted = false;
@@ -50,6 +55,8 @@ export class Samples {
   private positive: LogBuckets | null = null;
   private negative: LogBuckets | null = null;
   private zeros = 0;
+  /** After `close()`: the quantiles at CLOSED_QUANTILES, in that order. */
+  private kept: number[] | null = null;
 
   get count(): number {
     return this.n;
@@ -65,7 +72,25 @@ export class Samples {
     return (this.positive?.span ?? 0) + (this.negative?.span ?? 0);
   }
 
+  /** True once `close()` has dropped the values. */
+  get closed(): boolean {
+    return this.kept !== null;
+  }
+
+  /**
+   * Computes the quantiles at CLOSED_QUANTILES and drops the values and the sketch: afterwards
+   * `quantile` answers only those, `count`, `mean` and `max` stay, and `push` or merging throws.
+   */
+  close(): void {
+    if (this.kept !== null) return;
+    this.kept = Samples.CLOSED_QUANTILES.map((p) => this.quantile(p));
+    this.values = null;
+    this.positive = null;
+    this.negative = null;
+  }
+
   push(x: number): void {
+    if (this.kept !== null) throw new Error('Samples: push after close()');
     this.n++;
     this.sum += x;
     if (x < this.lo) this.lo = x;
@@ -94,6 +119,7 @@ export class Samples {
 
   /** Adds every value of `other` (which is left unchanged). */
   addAll(other: Samples): void {
+    if (this.kept !== null || other.kept !== null) throw new Error('Samples: addAll with a closed Samples');
     if (other.n === 0) return;
     const theirs = other.values;
     if (theirs !== null) {
@@ -114,6 +140,11 @@ export class Samples {
   /** Quantile p in [0, 1] (simple-statistics' definition), or NaN when empty. */
   quantile(p: number): number {
     if (this.n === 0) return NaN;
+    if (this.kept !== null) {
+      const i = Samples.CLOSED_QUANTILES.indexOf(p);
+      if (i < 0) throw new Error(`Samples: quantile(${p}) after close() (kept: ${Samples.CLOSED_QUANTILES.join(', ')})`);
+      return this.kept[i];
+    }
     if (this.values !== null) return quantileSorted(this.view() as unknown as number[], p);
     if (p < 0 || p > 1) throw new Error('quantiles must be between 0 and 1');
     if (p === 0) return this.lo;

@@ -290,9 +290,10 @@ export function buildResult(
   const hourlyByClass: ClassHourRow[] = [];
   const fleets = fleet.fleets;
   const byPricing = { reserved: 0, on_demand: 0, spot: 0, custom: 0 };
-  const classTotals = scenario.classes.map(() => new Tally());
+  // Hours are merged and their samples dropped as they close (HourlyMetrics); close the rest.
+  metrics.closeAll();
+  const { classTotals, all } = metrics;
   const classCost = scenario.classes.map(() => 0);
-  const all = new Tally();
   const hoursMissed: number[][] = scenario.classes.map(() => []);
   let arrivalsSoFar = 0;
   let storageSpend = 0;
@@ -319,11 +320,9 @@ export function buildResult(
       byPricing.spot += f.spot[h];
       byPricing.custom += f.custom[h];
     }
-    const hourTally = new Tally();
+    const hourTally = metrics.hourTotals[h];
     const hourThr: Throughput = { requests: 0, outputTokens: 0, seconds };
     tallies.forEach((t, c) => {
-      hourTally.addAll(t);
-      classTotals[c].addAll(t);
       const i = h * tallies.length + c;
       const thr: Throughput = { requests: metrics.finished[i], outputTokens: metrics.finishedOutputTokens[i], seconds };
       hourThr.requests += thr.requests;
@@ -333,7 +332,6 @@ export function buildResult(
       hourlyByClass.push(r);
       if (!tallyMeetsSlo(scenario, c, t)) hoursMissed[c].push(h);
     });
-    all.addAll(hourTally);
     storageSpend += storageCost(scenario, seconds / 3600, arrivalsSoFar, hourTally.arrivals);
     arrivalsSoFar += hourTally.arrivals;
     hourly.push(row(h, hourTally, hourThr, total, fleetNow));
