@@ -37,6 +37,11 @@ export class Tally {
   readonly e2eMs = new Samples();
   readonly queueMs = new Samples();
 
+  /** True once `close()` dropped the samples (its hour is closed: nothing adds to it again). */
+  get closed(): boolean {
+    return this.e2eMs.closed;
+  }
+
   /** Drops the latency samples, keeping the quantiles an hourly row needs (Samples.close). */
   close(): void {
     this.ttftMs.close();

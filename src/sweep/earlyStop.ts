@@ -9,7 +9,8 @@
  * verdict the finished run will give. The test runs on a copy of each tally: `Samples.quantile`
  * sorts its exact values in place, and the finished run would then merge them into the class
  * totals in another order (the running sums, hence the means, could change in the last bit).
- * Observing never changes a run that is not stopped.
+ * A tally HourlyMetrics has already closed (its merges done, its samples dropped, its quantiles
+ * kept) is judged as it is. Observing never changes a run that is not stopped.
  */
 import { Tally } from '../metrics/HourlyMetrics.js';
 import { tallyMeetsSlo } from '../metrics/results.js';
@@ -34,9 +35,14 @@ export function stopOnMiss(scenario: Scenario, watch: 'any' | readonly string[])
   return (hour, tallies) => {
     for (let c = 0; c < tallies.length; c++) {
       if (!watched[c]) continue;
-      const copy = new Tally();
-      copy.addAll(tallies[c]);
-      if (!tallyMeetsSlo(scenario, c, copy)) throw new MissedHour(hour, scenario.classes[c].name);
+      // A tally HourlyMetrics has closed keeps its quantiles and is never merged again: no copy.
+      const t = tallies[c];
+      let judged = t;
+      if (!t.closed) {
+        judged = new Tally();
+        judged.addAll(t);
+      }
+      if (!tallyMeetsSlo(scenario, c, judged)) throw new MissedHour(hour, scenario.classes[c].name);
     }
   };
 }
