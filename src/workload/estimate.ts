@@ -1,6 +1,6 @@
 /**
- * What a run will cost before it starts: requests, the most that can wait at once, and the
- * memory the simulator will hold. `checkRunBounds` refuses (with the estimate) a scenario that
+ * What a run will cost before it starts: requests, events, wall time, the most that can wait at
+ * once, and the memory the simulator will hold. `checkRunBounds` refuses (with the estimate) a scenario that
  * cannot finish in bounded memory, such as `rate: 1e9`; docs/workload.md ("Ranges") states it.
  *
  * The memory model counts what grows with the workload (everything else is small and fixed):
@@ -8,10 +8,13 @@
  *   limit (`max_queue_time`, or a batch class's `deadline`) when the fleet cannot keep up, so
  *   the backlog is bounded by peak rate x class weight x that limit (Little's law, L = lambda W);
  * - latency samples: per hour and class, four Samples, each exact up to 65,536 doubles (512 KiB)
- *   and a sketch of at most 2 x 4,096 counters (64 KiB) beyond (metrics/Samples.ts);
+ *   and a sketch of at most 2 x 4,096 counters (64 KiB) beyond (metrics/Samples.ts), held only
+ *   while the hour is open: once its requests have ended an hour keeps a few numbers
+ *   (HourlyMetrics closes it), so at most the hours a request can span are open at once;
  * - the fleet (per GPU slot) and the response cache's popularity table and entries.
  */
 import type { Scenario } from './scenario.js';
+import { rateByHour } from '../traffic/rateByHour.js';
 
 /** Memory a run may plan to use: 1.5 GiB, below Node's default heap limit. */
 export const MEMORY_BUDGET_BYTES = 1.5 * 1024 ** 3;
@@ -28,10 +31,33 @@ const SKETCH_BYTES = 2 * 4096 * 8;
 const SAMPLE_KINDS = 4;
 const BYTES_PER_HOUR_CLASS = 2048;
 const BYTES_PER_GPU = 2048;
+const HOUR_S = 3600;
+
+/**
+ * Engine events per request: 3.6 to 4.0 under continuous batching in bench/README.md (chatbot
+ * 3.61, day-16xh100 3.83, trace 3.89, scale-256 3.97; static batching 1.5): the upper end.
+ */
+export const EVENTS_PER_REQUEST = 4;
+/**
+ * Simulated requests per second of one core, the range measured in bench/README.md (weeks-4:
+ * about 200,000 per CPU second; chatbot and day-16xh100: 550,000 to 600,000).
+ */
+export const REQUESTS_PER_WALL_S = { slow: 200_000, fast: 600_000 } as const;
 
 export interface RunEstimate {
-  /** Expected arrivals (null for a trace replayed at its own times: unknown before reading it). */
+  /**
+   * Expected arrivals: the sum over hours of the hour's rate (rate x profiles x growth) x its
+   * seconds. Closed loop: an upper bound, active users x seconds / mean think time (every answer
+   * instant). null for a trace replayed at its own times (unknown before reading it) and for a
+   * closed loop without think time (set by the service time).
+   */
   readonly requests: number | null;
+  /** True when `requests` is an upper bound (closed loop), not an expectation. */
+  readonly requestsUpperBound: boolean;
+  /** Engine events, EVENTS_PER_REQUEST per request (null when requests is). */
+  readonly events: number | null;
+  /** Wall seconds on one core, from REQUESTS_PER_WALL_S (null when requests is). */
+  readonly wallS: { readonly low: number; readonly high: number } | null;
   /** Requests that may wait at once at the peak rate when the fleet cannot keep up. */
   readonly waitingPeak: number;
   readonly hours: number | null;
@@ -39,11 +65,22 @@ export interface RunEstimate {
 }
 
 export function estimateRun(s: Scenario): RunEstimate {
-  const synthetic = s.traffic.trace === null || s.traffic.arrival !== 'trace';
-  const rate = synthetic ? s.traffic.ratePerS : 0;
-  const peak = rate * (s.traffic.dailyProfile ? Math.max(...s.traffic.dailyProfile) : 1);
-  const hours = s.durationS === null ? null : Math.ceil(s.durationS / 3600);
-  const requests = synthetic && s.durationS !== null ? rate * s.durationS : null;
+  const t = s.traffic;
+  const closed = t.arrival === 'closed';
+  const synthetic = !closed && (t.trace === null || t.arrival !== 'trace');
+  const hours = s.durationS === null ? null : Math.ceil(s.durationS / HOUR_S);
+  // Open loop: the expected count, hour by hour. Closed loop: user-seconds (users x the same factors).
+  const perHour = rateByHour(closed ? { ...t, ratePerS: t.users } : synthetic ? t : { ...t, ratePerS: 0 });
+  let expected = 0;
+  let peakPerHour = 0;
+  for (let h = 0; hours !== null && h < hours; h++) {
+    const x = perHour(h);
+    expected += x * Math.min(HOUR_S, (s.durationS as number) - h * HOUR_S);
+    if (x > peakPerHour) peakPerHour = x;
+  }
+  const thinkS = t.thinkTime?.meanS ?? 0;
+  const requests = hours === null || (!synthetic && !closed) || (closed && thinkS === 0) ? null : closed ? expected / thinkS : expected;
+  const peak = closed ? (thinkS > 0 ? peakPerHour / thinkS : 0) : synthetic ? peakPerHour : 0;
 
   let waitingPeak = 0;
   for (const c of s.classes) {
@@ -51,15 +88,22 @@ export function estimateRun(s: Scenario): RunEstimate {
     waitingPeak += peak * c.weight * waitS;
   }
   if (requests !== null) waitingPeak = Math.min(waitingPeak, requests);
+  if (closed) waitingPeak = peakPerHour; // a closed loop has at most its active users in flight
 
   const classes = s.classes.length + 1; // per class, and the whole run
-  const perHourClass = requests !== null && hours !== null ? requests / hours / Math.max(1, s.classes.length) : SAMPLES_PER_HOUR_CLASS;
+  const perHourClass = hours !== null && requests !== null ? (peak * HOUR_S) / Math.max(1, s.classes.length) : SAMPLES_PER_HOUR_CLASS;
   const perSamples = perHourClass <= SAMPLES_PER_HOUR_CLASS ? 8 * perHourClass : SKETCH_BYTES;
-  const samples = (hours ?? 0) * classes * (BYTES_PER_HOUR_CLASS + SAMPLE_KINDS * perSamples);
+  // Open hours: the current one, and those a request still waiting or running may have arrived in.
+  const longestWaitS = Math.max(s.serving.maxQueueTimeS, ...s.classes.map((c) => (c.priority === 'batch' ? (c.deadlineS ?? 0) : 0)));
+  const openHours = Math.min(hours ?? 0, 2 + Math.ceil(Math.min(longestWaitS, 1e9) / HOUR_S));
+  // Plus one set for the run-wide totals (per class and all).
+  const samples = (hours ?? 0) * classes * BYTES_PER_HOUR_CLASS + (openHours + 1) * classes * SAMPLE_KINDS * perSamples;
   const gpus = s.pools.reduce((n, p) => n + p.gpus + p.spares * p.gpusPerReplica + (p.autoscale?.max ?? 0), 0);
   const cache = s.cache.response?.distinct ? s.cache.response.distinct * (8 + 80) : 0;
   const memoryBytes = waitingPeak * BYTES_PER_WAITING_REQUEST + samples + gpus * BYTES_PER_GPU + cache;
-  return { requests, waitingPeak, hours, memoryBytes };
+  const events = requests === null ? null : requests * EVENTS_PER_REQUEST;
+  const wallS = requests === null ? null : { low: requests / REQUESTS_PER_WALL_S.fast, high: requests / REQUESTS_PER_WALL_S.slow };
+  return { requests, requestsUpperBound: closed, events, wallS, waitingPeak, hours, memoryBytes };
 }
 
 /** A refusal message with the estimate, or null when the run fits in MEMORY_BUDGET_BYTES. */
@@ -71,9 +115,13 @@ export function runBoundsProblem(s: Scenario): string | null {
     e.waitingPeak >= 1 ? `up to ${human(e.waitingPeak)} waiting at once at the peak rate (rate x max_queue_time or deadline)` : null,
     e.hours !== null ? `${human(e.hours)} hours x ${s.classes.length} class(es) of latency samples` : null,
   ].filter((p) => p !== null);
+  const t = s.traffic;
+  const daily = t.arrival !== 'closed' && t.ratePerS > 10_000 && Number.isInteger(t.ratePerS)
+    ? ` (if ${t.ratePerS} is a daily count, write traffic.requests_per_day: ${t.ratePerS})`
+    : '';
   return (
     `this run would need about ${gigabytes(e.memoryBytes)} GB of memory (${parts.join('; ')}), ` +
-    `more than the ${MEMORY_BUDGET_BYTES / 1024 ** 3} GB a run may use; lower traffic.rate, serving.max_queue_time or duration`
+    `more than the ${MEMORY_BUDGET_BYTES / 1024 ** 3} GB a run may use; lower traffic.rate${daily}, serving.max_queue_time or duration`
   );
 }
 
@@ -82,9 +130,17 @@ function gigabytes(bytes: number): string {
   return gb < 10 ? gb.toPrecision(2) : Math.round(gb).toLocaleString('en-US');
 }
 
-function human(n: number): string {
+/** A count in words: `86.4 million`, `1.73 billion`; below a million, digits with separators. */
+export function human(n: number): string {
   if (n >= 1e12) return `${(n / 1e12).toPrecision(3)} trillion`;
   if (n >= 1e9) return `${(n / 1e9).toPrecision(3)} billion`;
   if (n >= 1e6) return `${(n / 1e6).toPrecision(3)} million`;
-  return String(Math.round(n));
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** A wall-time range in words: `20 s to 1 min`, `2.5 to 7.5 h`. */
+export function wallRange(wallS: { readonly low: number; readonly high: number }): string {
+  const unit = wallS.high >= 2 * HOUR_S ? { s: HOUR_S, name: 'h' } : wallS.high >= 120 ? { s: 60, name: 'min' } : { s: 1, name: 's' };
+  const fmt = (x: number) => (x / unit.s >= 10 ? Math.round(x / unit.s).toLocaleString('en-US') : Number((x / unit.s).toPrecision(2)).toString());
+  return `${fmt(wallS.low)} to ${fmt(wallS.high)} ${unit.name}`;
 }

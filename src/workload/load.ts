@@ -17,6 +17,7 @@ import { formatPath, isPrefixOf, type PathKey } from './path.js';
 import { type Problem, Problems } from './problems.js';
 import { resolveScenario } from './resolve.js';
 import { runBoundsProblem } from './estimate.js';
+import { workloadWarnings } from './warnings.js';
 import { workloadSchema } from './schema.js';
 import type { Scenario } from './scenario.js';
 import { describeValue } from './units.js';
@@ -47,6 +48,23 @@ export interface WorkloadOptions {
  * @example loadWorkload('workloads/chatbot.yaml', { set: ['fleet.gpus=8'], seed: 7 })
  */
 export function loadWorkload(file: string | null, options: WorkloadOptions = {}): Scenario {
+  return loadWorkloadChecked(file, options).scenario;
+}
+
+/** A resolved workload and the warnings it deserves (src/workload/warnings.ts). */
+export interface CheckedWorkload {
+  readonly scenario: Scenario;
+  /** Valid but implausible values, located like errors; the CLI prints them unless --quiet. */
+  readonly warnings: readonly InputProblem[];
+}
+
+/**
+ * `loadWorkload` with the warnings: values that are valid but probably not meant (a bare
+ * `ttft: 800`, a daily count as `rate`, a run of more than 50 million requests).
+ *
+ * @throws InputError listing every problem (file, key path, line, message)
+ */
+export function loadWorkloadChecked(file: string | null, options: WorkloadOptions = {}): CheckedWorkload {
   const shown = file ?? DEFAULT_WORKLOAD_FILE;
   const absolute = resolvePath(shown);
   const text = readWorkloadText(shown, absolute);
@@ -71,7 +89,7 @@ export function resolveWorkload(
     locate: noLines,
     set: options.set,
     seed: options.seed,
-  });
+  }).scenario;
 }
 
 /**
@@ -268,7 +286,7 @@ interface DocumentSource extends WorkloadOptions {
   readonly locate: Locator;
 }
 
-function resolveDocument(document: unknown, source: DocumentSource): Scenario {
+function resolveDocument(document: unknown, source: DocumentSource): CheckedWorkload {
   const { shown: file } = source;
   const overrides: Override[] = [];
   const flagProblems: InputProblem[] = [];
@@ -327,7 +345,7 @@ function resolveDocument(document: unknown, source: DocumentSource): Scenario {
   if (!problems.empty) throw new InputError([...place(problems.list), ...problems.located]);
   const tooBig = runBoundsProblem(scenario);
   if (tooBig !== null) throw new InputError({ file, path: '', line: null, message: tooBig });
-  return deepFreeze(scenario);
+  return { scenario: deepFreeze(scenario), warnings: place(workloadWarnings(data, scenario)) };
 }
 
 /** The key `--skip-bad-rows` sets (cli/options.ts); ignored when the workload has no trace. */

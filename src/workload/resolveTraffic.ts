@@ -12,6 +12,7 @@ import type { TraceSpec, TrafficSpec } from './scenario.js';
 import { didYouMean } from './suggest.js';
 
 export const DEFAULT_DURATION_S = 24 * 3600;
+const DAY_S = 24 * 3600;
 
 export interface TrafficContext {
   readonly classNames: readonly string[];
@@ -26,6 +27,15 @@ export function resolveTraffic(doc: WorkloadDoc, ctx: TrafficContext, problems: 
     problems.add(['traffic', 'arrival'], 'arrival: trace needs traffic.trace: {file, format}');
   }
   const closed = arrival === 'closed';
+  // `requests_per_day: N` is `rate: N / 86400`: the mean day's total (rateByHour).
+  const perDay = t.requests_per_day;
+  if (perDay !== undefined && t.rate !== undefined) {
+    problems.add(['traffic', 'requests_per_day'], `give either rate (${t.rate}/s) or requests_per_day (${perDay}), not both`);
+  }
+  if (perDay !== undefined && closed) {
+    problems.add(['traffic', 'requests_per_day'], 'does not apply with arrival: closed: the users set the load (users and think_time)');
+  }
+  const rate = t.rate ?? (perDay === undefined ? undefined : perDay / DAY_S);
   if (closed) {
     if (t.users === undefined) problems.add(['traffic', 'users'], 'is required with arrival: closed: the number of concurrent users (e.g. users: 64)');
     if (t.trace) problems.add(['traffic', 'trace'], 'does not apply with arrival: closed (users draw requests from the classes)');
@@ -35,9 +45,9 @@ export function resolveTraffic(doc: WorkloadDoc, ctx: TrafficContext, problems: 
       if (t[key] !== undefined) problems.add(['traffic', key], 'applies only with arrival: closed');
     }
   }
-  if (!closed && arrival !== 'trace' && t.rate === undefined) {
+  if (!closed && arrival !== 'trace' && rate === undefined) {
     const why = t.trace ? `with arrival: ${arrival}, the trace supplies only token counts` : 'unless the traffic is a trace';
-    problems.add(['traffic', 'rate'], `is required: mean arrivals per second (e.g. rate: 20), ${why}`);
+    problems.add(['traffic', 'rate'], `is required: mean arrivals per second (e.g. rate: 20), or requests_per_day (e.g. requests_per_day: 300000), ${why}`);
   }
   let dailyProfile: number[] | null = null;
   if (t.daily_profile) {
@@ -57,7 +67,7 @@ export function resolveTraffic(doc: WorkloadDoc, ctx: TrafficContext, problems: 
     else weeklyProfile = t.weekly_profile.map((w) => (w * 7) / sum);
   }
   return {
-    ratePerS: t.rate ?? 0,
+    ratePerS: rate ?? 0,
     arrival,
     burstiness: t.burstiness ?? 1,
     users: closed ? (t.users ?? 0) : 0,

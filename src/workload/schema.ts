@@ -165,6 +165,7 @@ const traceSchema = strict({
 
 const trafficSchema = strict({
   rate: positive.optional(),
+  requests_per_day: positive.optional(),
   arrival: z.enum(['poisson', 'gamma', 'trace', 'closed']).optional(),
   burstiness: z.number().min(LIMITS.burstiness.min).max(LIMITS.burstiness.max).optional(),
   users: whole(1).max(1_000_000).optional(),

@@ -210,7 +210,7 @@ function searchSpace(file: string, flags: PlanFlags, base: Scenario, userAxes: r
 async function planCommand(io: Io, file: string, flags: PlanFlags): Promise<ExitCode> {
   const userAxes = parseAxes(flags.vary);
   noteWorkerCap(io, flags);
-  const base = loadBase(file, flags, userAxes.length > 0 ? pointAt(userAxes, 0) : undefined);
+  const base = loadBase(io, file, flags, userAxes.length > 0 ? pointAt(userAxes, 0) : undefined);
   const poolsMode = userAxes.length === 0 && flags.gpus === undefined && base.pools.length > 1;
   const space = poolsMode ? null : searchSpace(file, flags, base, userAxes);
   const axes: VaryAxis[] = poolsMode

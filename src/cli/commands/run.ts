@@ -1,6 +1,8 @@
 import { defaultOutFolder } from '../defaultOut.js';
 import { Option } from 'commander';
-import { loadWorkload } from '../../workload/load.js';
+import { loadWorkloadChecked } from '../../workload/load.js';
+import { printWarnings } from '../warnings.js';
+import { dryRunJson, dryRunText } from '../dryRun.js';
 import type { Scenario } from '../../workload/scenario.js';
 import { simulate } from '../../simulate.js';
 import { writeRun, toJson } from '../../output/runFiles.js';
@@ -16,6 +18,7 @@ interface RunFlags extends WorkloadFlags {
   failOnSlo?: boolean;
   reference?: boolean;
   report?: boolean;
+  dryRun?: boolean;
 }
 
 /** Why a run may have simulated no request at all, for the warning. */
@@ -34,6 +37,7 @@ export const registerRun: RegisterCommand = (program, io, done) => {
     .argument('[workload]', 'workload file (YAML or JSON)')
     .addOption(new Option('--fail-on-slo', 'exit 1 when the run does not meet its SLOs'))
     .addOption(new Option('--report', 'also write report.html (charts) into the output folder'))
+    .addOption(new Option('--dry-run', 'print the resolved scenario and the expected requests, events and wall time; simulate nothing, write no files'))
     .addOption(new Option('--reference', 'one event per iteration (slow; checks the fast path)').hideHelp())
     .addHelpText(
       'after',
@@ -42,12 +46,19 @@ Examples:
   capsim run                                   # the bundled chatbot workload
   capsim run workloads/chatbot.yaml --set fleet.gpus=12 --out results/try12
   capsim run my.yaml --seed 7 --json --fail-on-slo
-  capsim run my.yaml --report                  # also writes report.html with charts`,
+  capsim run my.yaml --report                  # also writes report.html with charts
+  capsim run my.yaml --dry-run                 # how many requests, how long; nothing simulated`,
     );
   addWorkloadOptions(command).action(async (file: string | undefined, flags: RunFlags) => {
     done(
       await guarded(io, Boolean(flags.debug), () => {
-        const scenario = loadWorkload(file ?? null, { set: flags.set, seed: flags.seed });
+        const { scenario, warnings } = loadWorkloadChecked(file ?? null, { set: flags.set, seed: flags.seed });
+        printWarnings(io, warnings, flags.quiet);
+        if (flags.dryRun) {
+          if (flags.json) io.out(dryRunJson(scenario));
+          else if (!flags.quiet) io.out(dryRunText(file ?? 'workloads/chatbot.yaml', scenario));
+          return EXIT.ok;
+        }
         // Claimed before simulating: an unwritable --out is reported now, not after the run.
         const folder = claimOutputFolder(flags.out ?? defaultOutFolder(scenario.name, flags.set));
         const out = folder.dir;

@@ -5,7 +5,8 @@ import { InputError, inputError } from '../../errors.js';
 import { claimOutputFolder } from '../../output/outputFolder.js';
 import { checkResumeIdentity, sweepIdentity } from '../../sweep/sweepIdentity.js';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { loadWorkload } from '../../workload/load.js';
+import { loadWorkloadChecked } from '../../workload/load.js';
+import { printWarnings } from '../warnings.js';
 import type { Scenario } from '../../workload/scenario.js';
 import { buildGrid, parseVary, type GridPoint, type VaryAxis } from '../../sweep/grid.js';
 import { inShard, parseShard, type ShardManifest } from '../../sweep/shard.js';
@@ -43,13 +44,17 @@ export function parseAxes(flags: readonly string[]): VaryAxis[] {
  * The workload as the user gave it, for its name and to fail fast on a broken file. When the file
  * only becomes valid with the varied keys (e.g. it has no fleet.gpus), the first point is tried.
  */
-export function loadBase(file: string, flags: WorkloadFlags, first: GridPoint | undefined): Scenario {
+export function loadBase(io: Io, file: string, flags: WorkloadFlags, first: GridPoint | undefined): Scenario {
   try {
-    return loadWorkload(file, { set: flags.set, seed: flags.seed });
+    const { scenario, warnings } = loadWorkloadChecked(file, { set: flags.set, seed: flags.seed });
+    printWarnings(io, warnings, flags.quiet);
+    return scenario;
   } catch (error) {
     if (!(error instanceof InputError) || first === undefined) throw error;
     try {
-      return loadWorkload(file, { set: [...flags.set, ...first.set], seed: flags.seed });
+      const { scenario, warnings } = loadWorkloadChecked(file, { set: [...flags.set, ...first.set], seed: flags.seed });
+      printWarnings(io, warnings, flags.quiet);
+      return scenario;
     } catch {
       throw error;
     }
@@ -113,7 +118,7 @@ async function sweepCommand(io: Io, file: string, flags: SweepFlags): Promise<Ex
   noteWorkerCap(io, flags);
   const shard = flags.shard === undefined ? null : parseShard(flags.shard);
   const points = grid.filter((p) => inShard(shard, p.index));
-  const base = loadBase(file, flags, points[0] ?? grid[0]);
+  const base = loadBase(io, file, flags, points[0] ?? grid[0]);
   const columns = sweepColumns(axes, flags.replications !== undefined);
   const identity = sweepIdentity({
     version: VERSION,

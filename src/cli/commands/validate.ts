@@ -1,5 +1,6 @@
 import { Document, isScalar, visit } from 'yaml';
-import { loadWorkload } from '../../workload/load.js';
+import { loadWorkloadChecked } from '../../workload/load.js';
+import { printWarnings } from '../warnings.js';
 import { Z_99 } from '../../workload/resolveTokenDist.js';
 import type { Scenario, TokenDist } from '../../workload/scenario.js';
 import { EXIT, guarded } from '../context.js';
@@ -31,7 +32,8 @@ Examples:
   command.action(async (file: string, flags: WorkloadFlags) => {
     done(
       await guarded(io, Boolean(flags.debug), () => {
-        const scenario = loadWorkload(file, { set: flags.set, seed: flags.seed });
+        const { scenario, warnings } = loadWorkloadChecked(file, { set: flags.set, seed: flags.seed });
+        printWarnings(io, warnings, false);
         const shown = presentScenario(scenario);
         if (flags.json) io.out(`${JSON.stringify(shown, jsonNumbers, 2)}\n`);
         else io.out(`# ${file}: valid. Resolved with every default filled in.\n${readableYaml(shown)}`);
@@ -88,7 +90,7 @@ function snake(key: string): string {
 }
 
 /** YAML for people: numbers to 4 significant digits (--json has them exact), lists of numbers on one line. */
-function readableYaml(value: unknown): string {
+export function readableYaml(value: unknown): string {
   const doc = new Document(value);
   visit(doc, {
     Scalar(_key, node) {
@@ -104,6 +106,6 @@ function readableYaml(value: unknown): string {
 }
 
 /** JSON has no Infinity: an uncapped `max` prints as null. */
-function jsonNumbers(_key: string, value: unknown): unknown {
+export function jsonNumbers(_key: string, value: unknown): unknown {
   return typeof value === 'number' && !Number.isFinite(value) ? null : value;
 }
