@@ -497,7 +497,7 @@ describe('token counts from a trace with synthetic arrival times', () => {
     expect(s.durationS).toBe(86_400);
     expect(s.classes[0].promptTokens).toBeNull();
     expect(problemsOf(() => resolveWorkload(doc({}), { file: join(dir, 'w.yaml') }))).toEqual([
-      'traffic.rate: is required: mean arrivals per second (e.g. rate: 20), with arrival: poisson, the trace supplies only token counts',
+      'traffic.rate: is required: mean arrivals per second (e.g. rate: 20), or requests_per_day (e.g. requests_per_day: 300000), with arrival: poisson, the trace supplies only token counts',
     ]);
   });
 });
