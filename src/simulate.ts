@@ -11,6 +11,7 @@ import type { SpeculativeSetup } from './serving/SpeculativeDecoder.js';
 import { syntheticSource, traceSource, type ArrivalSource } from './traffic/requestSource.js';
 import { openTrace } from './traffic/trace/openTrace.js';
 import { ClosedLoop } from './traffic/closedLoop.js';
+import { ClosedLoopHours } from './metrics/ClosedLoopHours.js';
 import { linearStepModel } from './gpu/linear.js';
 import { rooflineStepModel } from './gpu/roofline.js';
 import { factorsFor } from './gpu/efficiency.js';
@@ -95,6 +96,7 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
   let closedLoop: ClosedLoop | null = null;
   const onHourClosed = options.onHourClosed;
   const closing = onHourClosed ? new HourClosing(hours, (h) => onHourClosed(h, metrics.tallies[h])) : null;
+  let closedUsers: ClosedLoopHours | null = null;
   const end = (r: Request, outcome: Outcome, reason?: DropReason) => {
     metrics.onEnd(r, outcome, reason);
     closing?.ended(r.arrivedAt, sim.now);
@@ -222,10 +224,12 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
   };
   if (source !== null) scheduleNext(source);
   else {
-    closedLoop = new ClosedLoop(scenario, horizonS, sim, arrive);
+    closedUsers = new ClosedLoopHours(hours, classes.length, classes.some((c) => c.users !== undefined));
+    closedLoop = new ClosedLoop(scenario, horizonS, sim, arrive, closedUsers);
     closedLoop.start();
   }
   sim.run();
+  closedLoop?.finish();
   // Nothing left to happen: requests still waiting have no replica to serve them.
   for (const pool of pools) pool.dropWaiting();
 
@@ -235,7 +239,7 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
     requeued: pools.reduce((n, p) => n + p.requeued, 0),
     failures: pools.reduce((n, p) => n + p.failures, 0),
     work: workByPool,
-  });
+  }, closedUsers);
   return { ...result, stats: { events: sim.eventsRun, requests, simulatedS: sim.now } };
 }
 

@@ -4,6 +4,7 @@ import { Tally, type HourlyMetrics } from './HourlyMetrics.js';
 import type { Samples } from './Samples.js';
 import type { FleetHours } from '../cost/fleetBilling.js';
 import type { FleetWork } from './FleetWork.js';
+import type { ClosedLoopHours } from './ClosedLoopHours.js';
 
 /** One row of hourly.csv (and, with `class`, of hourly_by_class.csv). Keys are the CSV columns. */
 export interface HourRow {
@@ -20,6 +21,10 @@ export interface HourRow {
   throughput_rps: number;
   /** Output tokens of those requests per second of the hour. */
   output_tokens_per_s: number;
+  /** Closed loop: users present (not parked), averaged over the hour; null for open-loop traffic. */
+  active_users_mean: number | null;
+  /** Closed loop: mean time from a user's previous answer to each request sent in the hour; null otherwise. */
+  think_time_mean_s: number | null;
   gpus: number;
   replicas_ready: number;
   gpu_utilization: number;
@@ -44,7 +49,7 @@ export interface HourRow {
 
 export const HOURLY_COLUMNS: readonly (keyof HourRow)[] = [
   'hour', 'arrivals', 'completed', 'dropped', 'cache_hits', 'api_requests', 'input_tokens',
-  'output_tokens', 'throughput_rps', 'output_tokens_per_s', 'gpus', 'replicas_ready', 'gpu_utilization', 'kv_utilization', 'batch_size_mean', 'mfu', 'mbu', 'ttft_p50_ms', 'ttft_p99_ms', 'tpot_p99_ms',
+  'output_tokens', 'throughput_rps', 'output_tokens_per_s', 'active_users_mean', 'think_time_mean_s', 'gpus', 'replicas_ready', 'gpu_utilization', 'kv_utilization', 'batch_size_mean', 'mfu', 'mbu', 'ttft_p50_ms', 'ttft_p99_ms', 'tpot_p99_ms',
   'e2e_p50_ms', 'e2e_p99_ms', 'slo_attainment', 'gpu_cost', 'energy_cost', 'api_cost',
   'cache_cost', 'other_cost', 'total_cost', 'cost_per_1k_requests',
 ];
@@ -132,6 +137,20 @@ export interface Summary extends RequestFigures {
   classes: Record<string, ClassSummary>;
   /** Runs longer than a day only: totals per day of 24 hourly rows (the last day may be shorter). */
   by_day?: DayTotals[];
+  /** Closed-loop runs only: the users over the whole run (see ClosedLoopHours). */
+  closed_loop?: ClosedLoopSummary;
+}
+
+export interface ClosedLoopFigures {
+  /** Users present (not parked), averaged over the run; null for a class of a shared population. */
+  active_users_mean: number | null;
+  /** Mean time from a user's previous answer (or the start) to each request it sent. */
+  think_time_mean_s: number | null;
+  requests_sent: number;
+}
+
+export interface ClosedLoopSummary extends ClosedLoopFigures {
+  by_class: Record<string, ClosedLoopFigures>;
 }
 
 /** One day of a multi-day run, from its hourly.csv rows. */
@@ -192,6 +211,22 @@ function latencyStats(s: Samples): LatencyStats {
 /** Completions and their output tokens in one hour's seconds, as rates. */
 interface Throughput { requests: number; outputTokens: number; seconds: number }
 
+/**
+ * Closed-loop users in one hour (or the run): user-seconds present (null: not measured for
+ * this row, e.g. a class of a shared population), think seconds before the requests sent, and
+ * those requests. null for open-loop traffic.
+ */
+interface LoopTotals { userS: number | null; thinkS: number; sent: number }
+
+/** Closed-loop figures of a row or of the summary from its totals over `seconds`. */
+function loopFigures(loop: LoopTotals | null, seconds: number): { active_users_mean: number | null; think_time_mean_s: number | null } {
+  if (loop === null) return { active_users_mean: null, think_time_mean_s: null };
+  return {
+    active_users_mean: loop.userS === null || seconds <= 0 ? null : Math.round((loop.userS / seconds) * 1e4) / 1e4,
+    think_time_mean_s: loop.sent > 0 ? ratio(loop.thinkS / loop.sent) : null,
+  };
+}
+
 /** The fleet-wide figures of one hour (see fleetFigures). */
 export interface FleetFigures {
   gpus: number;
@@ -229,9 +264,9 @@ export function fleetFigures(seconds: number, provisionedGpuS: number, readyRepl
   };
 }
 
-function row(hour: number, t: Tally, thr: Throughput, cost: CostParts, fleet: FleetFigures): HourRow;
-function row(hour: number, t: Tally, thr: Throughput, cost: CostParts, fleet: null, cls: string): ClassHourRow;
-function row(hour: number, t: Tally, thr: Throughput, cost: CostParts, fleet: FleetFigures | null, cls?: string): HourRow | ClassHourRow {
+function row(hour: number, t: Tally, thr: Throughput, loop: LoopTotals | null, cost: CostParts, fleet: FleetFigures): HourRow;
+function row(hour: number, t: Tally, thr: Throughput, loop: LoopTotals | null, cost: CostParts, fleet: null, cls: string): ClassHourRow;
+function row(hour: number, t: Tally, thr: Throughput, loop: LoopTotals | null, cost: CostParts, fleet: FleetFigures | null, cls?: string): HourRow | ClassHourRow {
   const parts = { gpu_cost: money(cost.gpu), energy_cost: money(cost.energy), api_cost: money(cost.api), cache_cost: money(cost.cache), other_cost: money(cost.other) };
   const total = money(parts.gpu_cost + parts.energy_cost + parts.api_cost + parts.cache_cost + parts.other_cost);
   return {
@@ -246,6 +281,7 @@ function row(hour: number, t: Tally, thr: Throughput, cost: CostParts, fleet: Fl
     output_tokens: t.outputTokens,
     throughput_rps: thr.seconds > 0 ? ratio(thr.requests / thr.seconds) : 0,
     output_tokens_per_s: thr.seconds > 0 ? Math.round((thr.outputTokens / thr.seconds) * 1e4) / 1e4 : 0,
+    ...loopFigures(loop, thr.seconds),
     ...(fleet ?? NO_FLEET),
     ttft_p50_ms: ms(t.ttftMs.quantile(0.5)),
     ttft_p99_ms: ms(t.ttftMs.quantile(0.99)),
@@ -285,7 +321,12 @@ export function buildResult(
   metrics: HourlyMetrics,
   busyByPool: Float64Array[],
   fleet: FleetOutcome,
+  /** Closed-loop users hour by hour, or null for open-loop traffic. */
+  users: ClosedLoopHours | null = null,
 ): RunResult {
+  const nClasses = scenario.classes.length;
+  const runLoop: LoopTotals | null = users === null ? null : { userS: 0, thinkS: 0, sent: 0 };
+  const classLoop: LoopTotals[] = scenario.classes.map(() => ({ userS: users?.perClass ? 0 : null, thinkS: 0, sent: 0 }));
   const hourly: HourRow[] = [];
   const hourlyByClass: ClassHourRow[] = [];
   const fleets = fleet.fleets;
@@ -322,19 +363,36 @@ export function buildResult(
     }
     const hourTally = metrics.hourTotals[h];
     const hourThr: Throughput = { requests: 0, outputTokens: 0, seconds };
+    const hourLoop: LoopTotals | null = users === null ? null : { userS: users.userS[h * (nClasses + 1) + nClasses], thinkS: 0, sent: 0 };
     tallies.forEach((t, c) => {
       const i = h * tallies.length + c;
       const thr: Throughput = { requests: metrics.finished[i], outputTokens: metrics.finishedOutputTokens[i], seconds };
       hourThr.requests += thr.requests;
       hourThr.outputTokens += thr.outputTokens;
-      const r = row(h, t, thr, byClass[c], null, scenario.classes[c].name);
+      let loop: LoopTotals | null = null;
+      if (users !== null && hourLoop !== null && runLoop !== null) {
+        const i = h * nClasses + c;
+        loop = { userS: users.perClass ? users.userS[h * (nClasses + 1) + c] : null, thinkS: users.thinkS[i], sent: users.sent[i] };
+        hourLoop.thinkS += loop.thinkS;
+        hourLoop.sent += loop.sent;
+        const k = classLoop[c];
+        if (k.userS !== null) k.userS += loop.userS ?? 0;
+        k.thinkS += loop.thinkS;
+        k.sent += loop.sent;
+      }
+      const r = row(h, t, thr, loop, byClass[c], null, scenario.classes[c].name);
       classCost[c] += r.total_cost;
       hourlyByClass.push(r);
       if (!tallyMeetsSlo(scenario, c, t)) hoursMissed[c].push(h);
     });
     storageSpend += storageCost(scenario, seconds / 3600, arrivalsSoFar, hourTally.arrivals);
     arrivalsSoFar += hourTally.arrivals;
-    hourly.push(row(h, hourTally, hourThr, total, fleetNow));
+    if (hourLoop !== null && runLoop !== null) {
+      runLoop.userS = (runLoop.userS ?? 0) + (hourLoop.userS ?? 0);
+      runLoop.thinkS += hourLoop.thinkS;
+      runLoop.sent += hourLoop.sent;
+    }
+    hourly.push(row(h, hourTally, hourThr, hourLoop, total, fleetNow));
   }
 
   const sumOf = (k: keyof HourRow) => money(hourly.reduce((s, r) => s + (r[k] as number), 0));
@@ -391,6 +449,15 @@ export function buildResult(
     fleet: fleetFigures(runSeconds, runFleet[0], runFleet[1], runFleet[2], runFleet[3], runFleet[4], runFleet[5], runFleet[6]),
     classes,
     ...(horizonS > 24 * 3600 ? { by_day: dayTotals(hourly) } : {}),
+    ...(runLoop !== null
+      ? {
+          closed_loop: {
+            ...loopFigures(runLoop, runSeconds),
+            requests_sent: runLoop.sent,
+            by_class: Object.fromEntries(scenario.classes.map((c, i) => [c.name, { ...loopFigures(classLoop[i], runSeconds), requests_sent: classLoop[i].sent }])),
+          },
+        }
+      : {}),
   };
   return { hourly, hourlyByClass, summary };
 }

@@ -54,6 +54,17 @@ export function requestDrawer(scenario: Scenario): (time: number) => Arrival {
 }
 
 /**
+ * A request of a given class at a given time, lengths from `prompt:<class>` and `output:<class>`
+ * (the streams of requestDrawer): closed-loop users of a class's own population.
+ */
+export function requestOfClass(scenario: Scenario): (time: number, classIndex: number) => Arrival {
+  const seed = scenario.seed;
+  const prompt: TokenSampler[] = scenario.classes.map((c) => tokenSampler(c.promptTokens!, stream(seed, `prompt:${c.name}`)));
+  const output: TokenSampler[] = scenario.classes.map((c) => tokenSampler(c.outputTokens!, stream(seed, `output:${c.name}`)));
+  return (time, classIndex) => ({ time, classIndex, promptTokens: prompt[classIndex](), outputTokens: output[classIndex](), hashIds: null });
+}
+
+/**
  * Trace replay: arrival times and token counts from the file (streamed, one row at a time); the
  * class from the trace's class column through `class_map` (an unmapped value, or no column, goes
  * to the default class). A class with its own length distribution overrides the trace's counts.

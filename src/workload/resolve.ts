@@ -9,7 +9,7 @@ import type { Problems } from './problems.js';
 import { resolvePools } from './resolvePools.js';
 import { resolveSpeculative } from './resolveSpeculative.js';
 import { resolveTokenDist } from './resolveTokenDist.js';
-import { resolveDurationS, resolveTraffic } from './resolveTraffic.js';
+import { resolveDurationS, resolveTraffic, thinkTimeOf } from './resolveTraffic.js';
 import type { ClassDoc, WorkloadDoc } from './schema.js';
 import type { ApiSpec, ClassSpec, CostSpec, ResponseCacheSpec, Scenario, ServingSpec } from './scenario.js';
 import { closest, didYouMean } from './suggest.js';
@@ -124,6 +124,9 @@ function resolveClasses(docs: readonly ClassDoc[], traced: boolean, folder: stri
         : null,
       promptCompression: typeof c.prompt_compression === 'object' ? c.prompt_compression.fraction : (c.prompt_compression ?? 0),
       compressionLatencyS: typeof c.prompt_compression === 'object' ? (c.prompt_compression.latency ?? 0) : 0,
+      // Closed loop only (resolveTraffic checks it); absent otherwise, so other scenarios keep their shape.
+      ...(c.users !== undefined ? { users: c.users } : {}),
+      ...(c.think_time !== undefined ? { thinkTime: thinkTimeOf(c.think_time) } : {}),
     };
   });
 }

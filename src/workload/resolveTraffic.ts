@@ -8,7 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import type { Problems } from './problems.js';
 import type { TraceDoc, WorkloadDoc } from './schema.js';
-import type { TraceSpec, TrafficSpec } from './scenario.js';
+import type { ThinkTime, TraceSpec, TrafficSpec } from './scenario.js';
 import { didYouMean } from './suggest.js';
 
 export const DEFAULT_DURATION_S = 24 * 3600;
@@ -36,8 +36,22 @@ export function resolveTraffic(doc: WorkloadDoc, ctx: TrafficContext, problems: 
     problems.add(['traffic', 'requests_per_day'], 'does not apply with arrival: closed: the users set the load (users and think_time)');
   }
   const rate = t.rate ?? (perDay === undefined ? undefined : perDay / DAY_S);
+  // Closed loop: one population (traffic.users, classes drawn by weight) or one per class (classes[].users).
+  const classUsers = doc.classes.map((c) => c.users);
+  const perClass = classUsers.some((u) => u !== undefined);
+  doc.classes.forEach((c, i) => {
+    for (const key of ['users', 'think_time'] as const) {
+      if (c[key] !== undefined && !closed) problems.add(['classes', i, key], 'applies only with traffic.arrival: closed');
+    }
+    if (closed && perClass && c.users === undefined) {
+      problems.add(['classes', i, 'users'], `is required: another class has its own users (a population per class); give every class users, or give traffic.users instead`);
+    }
+  });
+  if (closed && perClass && t.users !== undefined) {
+    problems.add(['traffic', 'users'], 'give either traffic.users (one population, classes drawn by weight) or users on every class (a population per class), not both');
+  }
   if (closed) {
-    if (t.users === undefined) problems.add(['traffic', 'users'], 'is required with arrival: closed: the number of concurrent users (e.g. users: 64)');
+    if (t.users === undefined && !perClass) problems.add(['traffic', 'users'], 'is required with arrival: closed: the number of concurrent users (e.g. users: 64), or users on every class');
     if (t.trace) problems.add(['traffic', 'trace'], 'does not apply with arrival: closed (users draw requests from the classes)');
     if (t.rate !== undefined) problems.add(['traffic', 'rate'], 'does not apply with arrival: closed: the users set the load (users and think_time)');
   } else {
@@ -70,7 +84,7 @@ export function resolveTraffic(doc: WorkloadDoc, ctx: TrafficContext, problems: 
     ratePerS: rate ?? 0,
     arrival,
     burstiness: t.burstiness ?? 1,
-    users: closed ? (t.users ?? 0) : 0,
+    users: closed ? (perClass ? classUsers.reduce<number>((n, u) => n + (u ?? 0), 0) : (t.users ?? 0)) : 0,
     thinkTime: closed ? thinkTimeOf(t.think_time) : null,
     dailyProfile,
     weeklyProfile,
@@ -82,7 +96,7 @@ export function resolveTraffic(doc: WorkloadDoc, ctx: TrafficContext, problems: 
 type ThinkDoc = NonNullable<WorkloadDoc['traffic']['think_time']>;
 
 /** `think_time`: a bare duration is fixed; absent is 0 (benchmark mode). */
-function thinkTimeOf(doc: ThinkDoc | undefined): TrafficSpec['thinkTime'] {
+export function thinkTimeOf(doc: ThinkDoc | undefined): ThinkTime {
   if (doc === undefined) return { dist: 'fixed', meanS: 0 };
   if (typeof doc === 'number') return { dist: 'fixed', meanS: doc };
   return { dist: doc.mean === 0 ? 'fixed' : doc.dist, meanS: doc.mean };

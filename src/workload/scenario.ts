@@ -54,6 +54,16 @@ export interface ClassSpec {
   readonly promptCompression: number;
   /** Latency the compression step adds before the model, seconds (0 without compression). */
   readonly compressionLatencyS: number;
+  /** Closed loop with a population per class: this class's users (absent otherwise). */
+  readonly users?: number;
+  /** Closed loop: this class's think time, over `traffic.thinkTime` (absent when not given). */
+  readonly thinkTime?: ThinkTime;
+}
+
+/** A closed-loop user's pause between an answer and its next request. */
+export interface ThinkTime {
+  readonly dist: 'exponential' | 'fixed';
+  readonly meanS: number;
 }
 
 /**
@@ -231,10 +241,13 @@ export interface TrafficSpec {
   /** Mean arrivals per second over the horizon. */
   readonly ratePerS: number;
   readonly arrival: 'poisson' | 'gamma' | 'trace' | 'closed';
-  /** Closed loop: concurrent users (scaled per hour by the profiles and growth), else 0. */
+  /**
+   * Closed loop: concurrent users (scaled per hour by the profiles and growth), else 0. With a
+   * population per class (`ClassSpec.users`), their sum.
+   */
   readonly users: number;
   /** Closed loop: each user's pause between its answer and its next request; null when open. */
-  readonly thinkTime: { readonly dist: 'exponential' | 'fixed'; readonly meanS: number } | null;
+  readonly thinkTime: ThinkTime | null;
   /** Gamma: coefficient of variation of the gaps. */
   readonly burstiness: number;
   /** 24 weights normalised to mean 1, or null for a flat day. */

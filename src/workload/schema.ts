@@ -163,16 +163,20 @@ const traceSchema = strict({
   skip_bad_rows: z.boolean().optional(),
 });
 
+/** Closed-loop users: of the whole traffic, or of one class. */
+const closedUsers = whole(1).max(1_000_000);
+const thinkTimeSchema = oneOf('a duration (fixed; 0 = benchmark mode) or {dist: exponential | fixed, mean: duration}', [
+  strict({ dist: z.enum(['exponential', 'fixed']), mean: duration('non-negative') }),
+  duration('non-negative'),
+]);
+
 const trafficSchema = strict({
   rate: positive.optional(),
   requests_per_day: positive.optional(),
   arrival: z.enum(['poisson', 'gamma', 'trace', 'closed']).optional(),
   burstiness: z.number().min(LIMITS.burstiness.min).max(LIMITS.burstiness.max).optional(),
-  users: whole(1).max(1_000_000).optional(),
-  think_time: oneOf('a duration (fixed; 0 = benchmark mode) or {dist: exponential | fixed, mean: duration}', [
-    strict({ dist: z.enum(['exponential', 'fixed']), mean: duration('non-negative') }),
-    duration('non-negative'),
-  ]).optional(),
+  users: closedUsers.optional(),
+  think_time: thinkTimeSchema.optional(),
   daily_profile: z.array(nonNegative).length(24).optional(),
   weekly_profile: z.array(nonNegative).length(7).optional(),
   growth: strict({
@@ -202,6 +206,8 @@ const classSchema = strict({
     added_tokens: whole(0).optional(),
     cost_per_query: nonNegative.optional(),
   }).optional(),
+  users: closedUsers.optional(),
+  think_time: thinkTimeSchema.optional(),
   prompt_compression: oneOf('a fraction of prompt tokens removed (0 <= f < 1), or {fraction, latency}', [
     z.number().min(0).lt(1),
     strict({ fraction: z.number().min(0).lt(1), latency: duration('non-negative').optional() }),
