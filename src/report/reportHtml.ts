@@ -6,7 +6,7 @@
  */
 import { headroomFinding } from '../metrics/headroom.js';
 import { basename } from 'node:path';
-import type { ClassSummary, Summary } from '../metrics/results.js';
+import type { ClassSummary, DayTotals, Summary } from '../metrics/results.js';
 import { cellFlag, cellNumber, type CsvRow } from './readCsv.js';
 import type { ManifestInfo, Results } from './readResults.js';
 import { count, duration, HOURS_PER_MONTH, percent, usd } from './format.js';
@@ -35,6 +35,8 @@ export function reportHtml(results: Results, version: string): string {
   const name = results.summary?.name ?? results.manifest?.scenario?.name ?? basename(results.dir);
   if (results.summary) sections.push(headlineSection(results.summary, results.hourly));
   if (results.hourly && results.hourly.length > 0) sections.push(...runSections(results));
+  const days = results.summary ? daysOf(results.summary) : null;
+  if (days !== null) sections.push(byDaySection(days, slosOf(results)));
   if (results.summary) sections.push(classSection(results.summary));
   // plan.csv marks the chosen configuration, so it wins over a sweep.csv in the same folder.
   const plan = results.plan && results.plan.length > 0 ? results.plan : null;
@@ -280,6 +282,48 @@ function runSections(r: Results): Section[] {
     });
   }
   return sections;
+}
+
+/** The run's days (summary.json `by_day`) when it is longer than two days and they are well formed, else null. */
+function daysOf(s: Summary): DayTotals[] | null {
+  const days = (s as { by_day?: unknown }).by_day;
+  if (!Array.isArray(days) || s.hours <= 48) return null;
+  const ok = days.every((d) => d !== null && typeof d === 'object' && ['day', 'requests', 'completed', 'dropped', 'total_cost'].every((k) => typeof (d as Record<string, unknown>)[k] === 'number'));
+  return ok && days.length > 2 ? (days as DayTotals[]) : null;
+}
+
+/**
+ * Runs longer than two days: requests and cost per day, and each day's worst hourly p99 against
+ * the SLOs (from summary.json `by_day`), so weeks, weekly profiles and growth read at a glance.
+ */
+function byDaySection(days: readonly DayTotals[], slos: ReturnType<typeof slosOf>): Section {
+  const x = days.map((d) => d.day);
+  const charts = [
+    figure('Requests per day', lineChart({
+      title: 'Requests per day', xLabel: 'day (day 0 is a Monday)', yLabel: 'requests', width: HALF,
+      series: [{ name: 'arrivals', points: days.map((d) => [d.day, d.requests] as const) }, { name: 'completed', points: days.map((d) => [d.day, d.completed] as const), dashed: true, color: PALETTE[2] }],
+    })),
+    figure('Cost per day (USD)', stackedBars({ title: 'Cost per day', xLabel: 'day', yLabel: 'USD per day', width: HALF, x, layers: [{ name: 'total cost', values: days.map((d) => d.total_cost), color: PALETTE[5] }], yFormat: (y) => `$${formatMoneyTick(y)}` })),
+  ];
+  const worst: Series[] = [
+    { name: 'worst-hour TTFT p99', points: days.map((d) => [d.day, d.worst_hour_ttft_p99_ms ?? null] as const), color: PALETTE[0] },
+    { name: 'worst-hour E2E p99', points: days.map((d) => [d.day, d.worst_hour_e2e_p99_ms ?? null] as const), color: PALETTE[3] },
+  ].filter((series) => series.points.some(([, y]) => y !== null));
+  if (worst.length > 0) {
+    const references: ReferenceLine[] = [];
+    for (const slo of slos) {
+      if (slo.ttftMs != null) references.push({ y: slo.ttftMs, label: `${slo.name} TTFT SLO ${duration(slo.ttftMs)}`, color: PALETTE[0] });
+      if (slo.e2eMs != null) references.push({ y: slo.e2eMs, label: `${slo.name} E2E SLO ${duration(slo.e2eMs)}`, color: PALETTE[3] });
+    }
+    charts.push(figure('Worst hour of each day: p99 latency (all classes)', lineChart({
+      title: 'Worst-hour p99 per day', xLabel: 'day', yLabel: 'latency', width: WIDE, height: 300, series: worst, references, yScale: 'log', yFormat: (y) => duration(y).replace(' ', ''),
+    })));
+  }
+  return {
+    title: 'By day',
+    intro: `The ${days.length} days of the run: requests and cost per day, and the worst hour of each day against the SLOs (a day passes when its worst hour does).`,
+    body: [`<div class="charts">${charts.join('')}</div>`],
+  };
 }
 
 /** Min and max without spreading into arguments (which overflows the stack past ~100k values). */
