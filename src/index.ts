@@ -5,7 +5,8 @@
  */
 
 // Load and validate a workload (YAML/JSON file or data), with `--set`-style overrides and seed.
-export { loadWorkload, resolveWorkload, DEFAULT_WORKLOAD_FILE, type WorkloadOptions } from './workload/load.js';
+export { loadWorkload, loadWorkloadChecked, resolveWorkload, DEFAULT_WORKLOAD_FILE, type WorkloadOptions, type CheckedWorkload } from './workload/load.js';
+export { estimateRun, type RunEstimate } from './workload/estimate.js';
 export type {
   Scenario,
   ClassSpec,
