@@ -1,19 +1,28 @@
 #!/usr/bin/env node
 /**
- * Sweep speed-up on worker threads: the same 16-point sweep (each point ~1-2 s of simulation:
- * 6 simulated hours at 40 requests/s) with --workers 1 and --workers 2, timed wall-clock.
- * Target: >= 1.7x on 2 idle cores. Also checks that both runs wrote the same bytes.
+ * Sweep speed-up on worker threads (issue 19 item 4): the same sweep with --workers 1 and
+ * --workers 2, each a fresh `node bin/capsim.js sweep` process timed wall-clock (start-up
+ * included, as a user sees it), median of --repeat runs (default 3), runs alternating.
+ * Sweeps (6 simulated hours at 40 requests/s, ~1 s a point on an idle core):
+ * - `16 points`: fleet.gpus=3..10 x serving.max_batch_size=64,128;
+ * - `8 points`: fleet.gpus=3..10 (the issue's target: >= 1.7x on 2 idle cores);
+ * - `tiny`: fleet.gpus=3..5 for 5 simulated minutes (target: --workers 2 never slower).
+ * Also checks that both worker counts wrote the same bytes.
  *
- * Runs in-process from dist/ (so the CPU time of the worker threads is measured too).
- * Usage: npx tsc -p tsconfig.build.json && node bench/sweepSpeedup.mjs [--workers N]
+ * Usage: npx tsc -p tsconfig.build.json && node bench/sweepSpeedup.mjs [--workers N] [--repeat R] [--only tiny,8]
  */
-import { main } from '../dist/cli/main.js';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const many = Number(process.argv[process.argv.indexOf('--workers') + 1]) || 2;
+const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
+const many = Number(arg('--workers', 2));
+const repeat = Number(arg('--repeat', 3));
+const only = arg('--only', null)?.split(',') ?? null;
+const bin = fileURLToPath(new URL('../bin/capsim.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'capsim-sweep-bench-'));
 const workload = join(dir, 'bench.yaml');
 writeFileSync(
@@ -36,23 +45,21 @@ perf:
   decode: { base: 8ms, per_seq: 0.05ms, per_kv_token: 0.00002ms }
 `,
 );
-const grid = ['--vary', 'fleet.gpus=3..10', '--vary', 'serving.max_batch_size=64,128'];
+const sweeps = [
+  { name: '16', label: '16 points', args: ['--vary', 'fleet.gpus=3..10', '--vary', 'serving.max_batch_size=64,128'] },
+  { name: '8', label: '8 points', args: ['--vary', 'fleet.gpus=3..10', '--set', 'serving.max_batch_size=128'] },
+  { name: 'tiny', label: 'tiny (3 points of 5 min)', args: ['--vary', 'fleet.gpus=3..5', '--set', 'duration=5m'] },
+].filter((s) => only === null || only.includes(s.name));
 
-/** Runs the sweep in this process (worker threads count in process.cpuUsage). */
-async function sweep(workers) {
-  const out = join(dir, `w${workers}`);
-  const io = { out: () => {}, err: (t) => process.stderr.write(t), errIsTty: false };
-  const cpu = process.cpuUsage();
+/** One sweep in a fresh process: wall seconds and the sweep.csv it wrote. */
+function sweep(args, workers, k) {
+  const out = join(dir, `${args.join('_').replace(/[^a-z0-9]+/gi, '')}-w${workers}-${k}`);
   const start = process.hrtime.bigint();
-  const code = await main(['sweep', workload, ...grid, '--workers', String(workers), '--out', out, '--quiet'], io);
+  const r = spawnSync(process.execPath, [bin, 'sweep', workload, ...args, '--workers', String(workers), '--out', out, '--quiet'], { encoding: 'utf8' });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const used = process.cpuUsage(cpu);
-  if (code !== 0) throw new Error(`sweep --workers ${workers} exited ${code}`);
-  return { seconds, cpuSeconds: (used.user + used.system) / 1e6, csv: readFileSync(join(out, 'sweep.csv'), 'utf8') };
+  if (r.status !== 0) throw new Error(`sweep --workers ${workers} exited ${r.status}: ${r.stderr}`);
+  return { seconds, csv: readFileSync(join(out, 'sweep.csv'), 'utf8') };
 }
-
-const show = (label, r) =>
-  console.log(`${label}: ${r.seconds.toFixed(2)} s wall, ${r.cpuSeconds.toFixed(2)} s CPU (${(r.cpuSeconds / r.seconds).toFixed(2)} cores busy)`);
 
 /**
  * How many cores this process can really use right now: the same busy loop on 1 thread and on
@@ -69,15 +76,24 @@ async function usableCores(n) {
   return (n * one) / (await run(n));
 }
 
-console.log(`cores: ${availableParallelism()}, load average before: ${loadavg()[0].toFixed(2)}`);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log(`cores: ${availableParallelism()}, load average before: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 const capacity = await usableCores(many);
 console.log(`usable cores (busy-loop check, ${many} threads): ${capacity.toFixed(2)}${capacity < many * 0.9 ? ': other processes hold the cores, expect a lower speed-up' : ''}`);
-const one = await sweep(1);
-show('--workers 1', one);
-const two = await sweep(many);
-show(`--workers ${many}`, two);
-const speedup = one.seconds / two.seconds;
-console.log(`speedup: ${speedup.toFixed(2)}x (target >= 1.7x on 2 idle cores)`);
-console.log(`same bytes: ${one.csv === two.csv}`);
-console.log(`load average after: ${loadavg()[0].toFixed(2)}${loadavg()[0] > availableParallelism() ? ' (other processes competed for the cores: the speed-up is not representative)' : ''}`);
-if (one.csv !== two.csv) process.exitCode = 1;
+let same = true;
+for (const s of sweeps) {
+  const ones = [];
+  const twos = [];
+  for (let k = 0; k < repeat; k++) {
+    const a = sweep(s.args, 1, k);
+    const b = sweep(s.args, many, k);
+    ones.push(a.seconds);
+    twos.push(b.seconds);
+    same &&= a.csv === b.csv;
+  }
+  const fmt = (xs) => `${median(xs).toFixed(2)} s (${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)})`;
+  console.log(`${s.label}: --workers 1 ${fmt(ones)}, --workers ${many} ${fmt(twos)}, speedup ${(median(ones) / median(twos)).toFixed(2)}x`);
+}
+console.log(`same bytes: ${same}`);
+console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}${loadavg()[0] > availableParallelism() ? ' (other processes competed for the cores: the speed-up is not representative)' : ''}`);
+if (!same) process.exitCode = 1;

@@ -1,12 +1,13 @@
 /**
- * Runs the points of a sweep on a pool of workers and hands each outcome back in GRID order
- * (never completion order) as soon as every earlier point is done, so a caller can append rows
- * to a file that is always a prefix of the finished one.
+ * Runs the points of a sweep on lanes (this thread and worker threads, src/sweep/laneRunner.ts)
+ * and hands each outcome back in GRID order (never completion order) as soon as every earlier
+ * point is done, so a caller can append rows to a file that is always a prefix of the finished one.
  */
 import { join } from 'node:path';
 import type { GridPoint } from './grid.js';
-import { createPointRunner } from './pointRunner.js';
+import { runLanes } from './laneRunner.js';
 import type { PointOutcome, PointTask } from './runPoint.js';
+import { cappedWorkers } from './workerCap.js';
 
 export interface SweepOptions {
   /** Absolute path of the workload file. */
@@ -38,7 +39,6 @@ export function pointTask(point: GridPoint, options: Omit<SweepOptions, 'onOutco
 /** Simulates `points` (already filtered by shard and resume) and reports them in order. */
 export async function runSweep(points: readonly GridPoint[], options: SweepOptions): Promise<void> {
   if (points.length === 0) return;
-  const runner = createPointRunner(Math.min(options.workers, points.length));
   const outcomes = new Map<number, PointOutcome>();
   let next = 0;
   let finished = 0;
@@ -53,18 +53,12 @@ export async function runSweep(points: readonly GridPoint[], options: SweepOptio
       next++;
     }
   };
-  try {
-    await Promise.all(
-      points.map(async (point, i) => {
-        const outcome = await runner.run(pointTask(point, options));
-        outcomes.set(i, outcome);
-        options.onProgress?.(++finished, points.length);
-        flushing = flushing.then(flush);
-        await flushing;
-      }),
-    );
-    await flushing;
-  } finally {
-    await runner.close();
-  }
+  const tasks = points.map((point) => pointTask(point, options));
+  await runLanes(tasks, cappedWorkers(options.workers), (i, outcome) => {
+    outcomes.set(i, outcome);
+    options.onProgress?.(++finished, points.length);
+    flushing = flushing.then(flush);
+    return flushing; // a failed write stops the sweep
+  });
+  await flushing;
 }
