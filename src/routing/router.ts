@@ -1,33 +1,43 @@
 import type { Replica } from '../serving/Replica.js';
+import type { Request } from '../serving/request.js';
+import type { ServingSpec } from '../workload/scenario.js';
 import type { Uniform } from '../random/streams.js';
 
 /**
- * Picks the replica a new request joins (the global router, separate from each replica's
- * batcher). `shared_queue` has no router: requests wait in one pool queue that replicas pull from.
+ * The global router of a pool (Vidur's split: one router per pool, separate from each replica's
+ * batcher): it sees the request and the replicas that are ready, and picks the one whose queue
+ * the request joins. `shared_queue` has no router: requests wait in one pool queue that the
+ * replicas pull from (Pool).
+ *
+ * The pool tells the router what changes its view of the replicas, so a router can keep its own
+ * index instead of scanning every replica per arrival (least_loaded's heap, later a prefix
+ * index): a replica becoming ready or leaving service, a request joining a replica's queue, a
+ * request leaving a replica (completed or dropped there). Routers that need none of it leave the
+ * hooks empty.
  */
-export type Router = (replicas: readonly Replica[]) => Replica;
-
-/** Fewest requests waiting + running; ties go to the lowest index. O(replicas). */
-export const leastLoaded: Router = (replicas) => {
-  let best = replicas[0];
-  let bestLoad = best.load();
-  for (let i = 1; i < replicas.length; i++) {
-    const load = replicas[i].load();
-    if (load < bestLoad) {
-      best = replicas[i];
-      bestLoad = load;
-    }
-  }
-  return best;
-};
-
-/** Each replica in turn. */
-export function roundRobin(): Router {
-  let next = 0;
-  return (replicas) => replicas[next++ % replicas.length];
+export interface Router {
+  /** Picks the replica for `request`; `replicas` are the ready ones in slot order, never empty. */
+  route(request: Request, replicas: readonly Replica[]): Replica;
+  /** A replica started serving (ready) or stopped (draining, down, stopped): called on each change. */
+  readyChanged(replica: Replica, ready: boolean): void;
+  /** `request` joined `replica`'s own queue (after `route` picked it and the pool kept it). */
+  joined(replica: Replica, request: Request): void;
+  /** `request` left `replica`: completed or dropped there. */
+  left(replica: Replica, request: Request): void;
 }
 
-/** Uniformly at random, from the router's own stream. */
-export function randomRouter(u: Uniform): Router {
-  return (replicas) => replicas[Math.floor(u() * replicas.length)];
+/** What a router is built from: everything it may read, nothing it may change. */
+export interface RouterContext {
+  /** The pool's name. */
+  readonly pool: string;
+  /** The router's own named stream (`router:<pool>`): its only source of randomness. */
+  readonly stream: Uniform;
+  /** The serving options (routers read their own keys there, e.g. an affinity weight). */
+  readonly serving: ServingSpec;
 }
+
+/** Builds a pool's router. One per pool, made when the pool is. */
+export type RouterFactory = (context: RouterContext) => Router;
+
+/** The `serving.router` values that name a router (`shared_queue` is a pool queue, not a router). */
+export type RouterName = Exclude<ServingSpec['router'], 'shared_queue'>;

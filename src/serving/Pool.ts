@@ -1,8 +1,8 @@
 import type { Simulation } from '../engine/Simulation.js';
 import type { PoolSpec, ServingSpec } from '../workload/scenario.js';
 import type { Uniform } from '../random/streams.js';
-import { randomRouter, roundRobin, type Router } from '../routing/router.js';
-import { LeastLoadedIndex } from '../routing/LeastLoadedIndex.js';
+import type { Router } from '../routing/router.js';
+import { ROUTERS } from '../routing/routers.js';
 import { ContinuousReplica } from './ContinuousReplica.js';
 import { StaticReplica } from './StaticReplica.js';
 import { PRIORITY, type Replica, type ReplicaHost } from './Replica.js';
@@ -58,9 +58,8 @@ export class Pool {
   private routableCache: Replica[] | null = [];
   /** Base (reserved) slots not stopped: what addSlot checks the reservation against. */
   private baseActive = 0;
+  /** The pool's router (serving.router, from the ROUTERS table); null with a shared queue. */
   private readonly router: Router | null;
-  /** least_loaded routing: replicas that are ready, keyed by their load. */
-  private readonly leastLoaded: LeastLoadedIndex | null;
   private readonly shared: RequestQueue | null;
   /** Requests with nowhere to go (no ready replica, own-queue routing). */
   private readonly pending = new RequestQueue();
@@ -108,12 +107,12 @@ export class Pool {
       speculative,
       checkInvariants,
       completed: (r, replica) => {
-        this.leastLoaded?.change(replica.index, -1);
+        this.router?.left(replica, r);
         this.onCompleted?.(r);
         listener.completed(r);
       },
       dropped: (r, replica) => {
-        this.leastLoaded?.change(replica.index, -1);
+        this.router?.left(replica, r);
         listener.dropped(r);
       },
       preempted: () => this.preemptions++,
@@ -130,15 +129,7 @@ export class Pool {
     };
     this.shared = serving.router === 'shared_queue' ? new RequestQueue() : null;
     this.Batcher = serving.batching === 'static' ? StaticReplica : ContinuousReplica;
-    this.router =
-      serving.router === 'shared_queue'
-        ? null
-        : serving.router === 'round_robin'
-          ? roundRobin()
-          : serving.router === 'random'
-            ? randomRouter(routerStream)
-            : () => this.slots[(this.leastLoaded as LeastLoadedIndex).min()].replica;
-    this.leastLoaded = serving.router === 'least_loaded' ? new LeastLoadedIndex() : null;
+    this.router = serving.router === 'shared_queue' ? null : ROUTERS[serving.router]({ pool: spec.name, stream: routerStream, serving });
     this.provisioningS = spec.autoscale?.provisioningS ?? DEFAULT_PROVISIONING_S;
     // The starting fleet is ready at time 0; spares stand by beside it.
     this.target = spec.replicas;
@@ -193,7 +184,7 @@ export class Pool {
     request.queuedAt = now;
     this.arrivals++;
     if (keep !== undefined && this.shared === null && this.routable.length > 0) {
-      const replica = (this.router as Router)(this.routable);
+      const replica = (this.router as Router).route(request, this.routable);
       if (!keep(replica.queue, 1)) return false;
       this.push(replica, request);
       return true;
@@ -214,12 +205,12 @@ export class Pool {
       this.pending.push(request);
       return;
     }
-    this.push((this.router as Router)(this.routable), request);
+    this.push((this.router as Router).route(request, this.routable), request);
   }
 
   private push(replica: Replica, request: Request): void {
     replica.queue.push(request);
-    this.leastLoaded?.change(replica.index, +1);
+    this.router?.joined(replica, request);
     replica.wake();
   }
 
@@ -376,13 +367,11 @@ export class Pool {
     if (state === 'ready' && slot.state !== 'ready') slot.readySpans.push(now);
     if (state === 'stopped') slot.stoppedAt = now;
     if (slot.base && (slot.state === 'stopped') !== (state === 'stopped')) this.baseActive += state === 'stopped' ? -1 : 1;
-    if ((slot.state === 'ready') !== (state === 'ready')) this.routableCache = null;
+    const readyChanged = (slot.state === 'ready') !== (state === 'ready');
+    if (readyChanged) this.routableCache = null;
     slot.state = state;
     slot.since = now;
-    if (this.leastLoaded !== null) {
-      if (state === 'ready' && !this.leastLoaded.has(slot.replica.index)) this.leastLoaded.add(slot.replica.index, slot.replica.load());
-      else if (state !== 'ready') this.leastLoaded.remove(slot.replica.index);
-    }
+    if (readyChanged) this.router?.readyChanged(slot.replica, state === 'ready');
     if (state === 'ready') this.onReady?.(slot);
   }
 }
