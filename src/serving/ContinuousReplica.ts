@@ -1,6 +1,6 @@
 import type { SimEvent } from '../engine/EventQueue.js';
 import { PRIORITY, type Replica, type ReplicaHost } from './Replica.js';
-import type { Request } from './request.js';
+import { Phase, type Request } from './request.js';
 import type { RequestQueue } from './RequestQueue.js';
 import { CompletionHeap } from './CompletionHeap.js';
 import { SpeculativeDecoder } from './SpeculativeDecoder.js';
@@ -146,7 +146,7 @@ export class ContinuousReplica implements Replica {
 
   /** Brings a decoding request's `generated` and `kvTokens` up to the replica's decode step. */
   private sync(r: Request): void {
-    if (!r.decoding) return;
+    if (r.phase !== Phase.decode) return;
     const steps = this.unsynced(r);
     r.generated += steps;
     r.kvTokens += steps;
@@ -187,7 +187,7 @@ export class ContinuousReplica implements Replica {
       r.prefilled += this.chunkSize[i];
       if (r.prefilled === r.prefillTarget) {
         prefillDone = true;
-        r.decoding = true;
+        r.phase = Phase.decode;
         r.syncedStep = this.step;
         r.generated += 1;
         if (Number.isNaN(r.firstTokenAt)) r.firstTokenAt = now + lag;
@@ -199,7 +199,7 @@ export class ContinuousReplica implements Replica {
       }
     }
     this.chunks = 0;
-    if (prefillDone) this.prefilling = this.prefilling.filter((r) => !r.decoding && r.onReplica);
+    if (prefillDone) this.prefilling = this.prefilling.filter((r) => r.onReplica && r.phase !== Phase.decode);
 
     while (this.completions.peekKey() <= this.step) this.complete(this.completions.pop(), now + lag);
     if (this.running.length > 2 * this.runningCount + 64) this.running = this.running.filter((r) => r.onReplica);
@@ -287,12 +287,13 @@ export class ContinuousReplica implements Replica {
     this.sync(r);
     r.finishedAt = finishedAt;
     this.release(r);
+    r.phase = Phase.done;
     this.host.completed(r, this);
   }
 
   /** Frees a request's KV memory, takes it out of the decode sums and off the replica. */
   private release(r: Request): void {
-    if (r.decoding) {
+    if (r.phase === Phase.decode) {
       this.decodeSeqs--;
       this.decodeKv -= r.kvTokens;
       r.decodeEpoch++;
@@ -338,6 +339,7 @@ export class ContinuousReplica implements Replica {
       if (head === undefined) break;
       if (this.tooLarge(head)) {
         this.queue.shift();
+        head.phase = Phase.dropped;
         host.dropped(head, this);
         continue;
       }
@@ -353,6 +355,7 @@ export class ContinuousReplica implements Replica {
       const firstAdmission = Number.isNaN(head.startedAt);
       this.queue.shift();
       if ((firstAdmission && sim.now - head.queuedAt > head.maxQueueS) || !fits /* alone on an empty replica and still too large */) {
+        head.phase = Phase.dropped;
         host.dropped(head, this);
         continue;
       }
@@ -361,6 +364,7 @@ export class ContinuousReplica implements Replica {
         host.admitted(head);
       }
       kv.admit(head, plan);
+      head.phase = Phase.prefill;
       head.onReplica = true;
       this.running.push(head);
       this.prefilling.push(head);
@@ -429,7 +433,7 @@ export class ContinuousReplica implements Replica {
     const own: number[] = [];
     for (const r of this.running) {
       if (!r.onReplica) continue;
-      const kvTokens = r.decoding ? r.kvTokens + this.unsynced(r) : r.kvTokens;
+      const kvTokens = r.phase === Phase.decode ? r.kvTokens + this.unsynced(r) : r.kvTokens;
       own.push(kvTokens - r.sharedKv);
     }
     if (own.length !== this.runningCount) throw new Error(`KV invariant: ${own.length} running requests, counted ${this.runningCount}`);
@@ -467,11 +471,11 @@ export class ContinuousReplica implements Replica {
     for (const r of this.running) {
       if (!r.onReplica) continue;
       this.sync(r);
-      if (r.decoding) r.decodeEpoch++;
+      if (r.phase === Phase.decode) r.decodeEpoch++;
       r.onReplica = false;
       r.kvTokens = 0;
       r.sharedKv = 0;
-      r.decoding = false;
+      r.phase = Phase.queued;
       r.prefilled = 0;
       r.prefillTarget = r.promptTokens + r.generated;
       r.speculative = null;
@@ -500,10 +504,10 @@ export class ContinuousReplica implements Replica {
     let r = this.running.pop() as Request;
     while (!r.onReplica) r = this.running.pop() as Request;
     this.sync(r);
-    const wasPrefilling = !r.decoding;
+    const wasPrefilling = r.phase !== Phase.decode;
     this.release(r);
     if (wasPrefilling) this.prefilling = this.prefilling.filter((p) => p !== r);
-    r.decoding = false;
+    r.phase = Phase.queued;
     r.prefilled = 0;
     r.prefillTarget = r.promptTokens + r.generated;
     r.preemptions++;

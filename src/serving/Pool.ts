@@ -7,7 +7,7 @@ import { ContinuousReplica } from './ContinuousReplica.js';
 import { StaticReplica } from './StaticReplica.js';
 import { PRIORITY, type Replica, type ReplicaHost } from './Replica.js';
 import { RequestQueue } from './RequestQueue.js';
-import type { Request } from './request.js';
+import { Phase, type Request } from './request.js';
 import type { StepModel } from './stepModel.js';
 import { iterationWork } from '../gpu/iterationWork.js';
 import type { SpeculativeSetup } from './SpeculativeDecoder.js';
@@ -182,6 +182,7 @@ export class Pool {
    */
   enqueue(request: Request, now: number, keep?: (queue: RequestQueue, servers: number) => boolean): boolean {
     request.queuedAt = now;
+    request.phase = Phase.queued;
     this.arrivals++;
     if (keep !== undefined && this.shared === null && this.routable.length > 0) {
       const replica = (this.router as Router).route(request, this.routable);
@@ -303,6 +304,7 @@ export class Pool {
     let n = 0;
     const drop = (q: RequestQueue) => {
       for (let r = q.shift(); r !== undefined; r = q.shift()) {
+        r.phase = Phase.dropped;
         this.listener.dropped(r);
         n++;
       }

@@ -1,6 +1,6 @@
 import type { SimEvent } from '../engine/EventQueue.js';
 import { PRIORITY, type Replica, type ReplicaHost } from './Replica.js';
-import type { Request } from './request.js';
+import { Phase, type Request } from './request.js';
 import type { RequestQueue } from './RequestQueue.js';
 
 /**
@@ -67,11 +67,13 @@ export class StaticReplica implements Replica {
       if (reserved + need > capacity && batch.length > 0) break;
       this.queue.shift();
       if (sim.now - head.queuedAt > head.maxQueueS || need > capacity) {
+        head.phase = Phase.dropped;
         host.dropped(head, this);
         continue;
       }
       head.startedAt = sim.now;
       head.onReplica = true;
+      head.phase = Phase.prefill;
       host.admitted(head);
       head.kvTokens = need;
       reserved += need;
@@ -150,6 +152,7 @@ export class StaticReplica implements Replica {
       r.generated = r.outputTokens;
       r.kvTokens = 0;
       r.onReplica = false;
+      r.phase = Phase.done;
       host.completed(r, this);
     }
     this.batch = [];
@@ -183,6 +186,7 @@ export class StaticReplica implements Replica {
         r.finishedAt = NaN;
         r.kvTokens = 0;
         r.onReplica = false;
+        r.phase = Phase.queued;
         r.requeues++;
         out.push(r);
       }

@@ -1,6 +1,26 @@
 import type { SpeculativePlan } from './SpeculativeDecoder.js';
 
 /**
+ * Where a request is in its life: a small int on the request, set where it changes (no event,
+ * no allocation).
+ *
+ *   arriving -> queued -> prefill -> decode -> done
+ *                 ^---------'----------'          (preempted, or its replica lost: back to queued)
+ *   any but done -> dropped
+ *
+ * - `arriving`: created, in the front door (response cache, retrieval, front-end delay: requestPath.ts).
+ * - `queued`: in a replica's or a pool's queue (Pool.enqueue; a preempted or evacuated request).
+ * - `prefill`: admitted, computing its prompt. Static batching computes a whole batch as one event:
+ *   its requests stay `prefill` until the batch ends (StaticReplica).
+ * - `decode`: prompt done (first token out), one token (or a speculative run) per step.
+ * - `transferring`: its KV crossing from a prefill replica to a decode replica (disaggregated
+ *   serving; not built yet: nothing sets it).
+ * - `done`: served (GPU, response cache or hosted API); `dropped`: never served.
+ */
+export const Phase = { arriving: 0, queued: 1, prefill: 2, decode: 3, transferring: 4, done: 5, dropped: 6 } as const;
+export type Phase = (typeof Phase)[keyof typeof Phase];
+
+/**
  * One request in flight. Created at arrival, handed to metrics when it ends, then dropped: memory
  * follows the requests in flight, not the requests simulated. Times are simulated seconds.
  */
@@ -28,6 +48,9 @@ export interface Request {
   firstTokenAt: number;
   finishedAt: number;
 
+  /** Where it is in its life (see `Phase`). */
+  phase: Phase;
+
   // Serving progress (owned by the replica that runs it).
   /** Tokens to compute in prefill: the prompt, or prompt + generated after a preemption. */
   prefillTarget: number;
@@ -35,8 +58,6 @@ export interface Request {
   prefilled: number;
   /** Output tokens produced so far. */
   generated: number;
-  /** Prefill done: it decodes one token per iteration. */
-  decoding: boolean;
   /** Running on a replica (admitted, not finished, not preempted or evacuated). */
   onReplica: boolean;
   /**
@@ -86,10 +107,10 @@ export function newRequest(
     startedAt: NaN,
     firstTokenAt: NaN,
     finishedAt: NaN,
+    phase: Phase.arriving,
     prefillTarget: promptTokens,
     prefilled: 0,
     generated: 0,
-    decoding: false,
     onReplica: false,
     syncedStep: 0,
     decodeEpoch: 0,

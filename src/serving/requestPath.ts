@@ -9,7 +9,7 @@ import type { EndRequest } from './buildPools.js';
 import { stepModelFor } from './buildPools.js';
 import type { Pool } from './Pool.js';
 import { PRIORITY } from './Replica.js';
-import { newRequest, type Request } from './request.js';
+import { newRequest, Phase, type Request } from './request.js';
 
 /**
  * A request's path through the service, from its arrival to the pool that serves it:
@@ -88,6 +88,7 @@ export class RequestPath {
     // The response cache is keyed by the user's request: looked up before retrieval and compression.
     if (this.cache !== null && this.cache.lookup(sim.now)) {
       r.startedAt = r.firstTokenAt = r.finishedAt = sim.now + (scenario.cache.response as ResponseCacheSpec).latencyS;
+      r.phase = Phase.done;
       this.end(r, 'cache');
       return r.id;
     }
@@ -118,6 +119,8 @@ export class RequestPath {
   }
 
   private serveByApi(r: Request): void {
-    this.end(r, (this.apiBackend as ApiBackend).serve(r, this.sim.now), 'api_limit');
+    const outcome = (this.apiBackend as ApiBackend).serve(r, this.sim.now);
+    r.phase = outcome === 'api' ? Phase.done : Phase.dropped;
+    this.end(r, outcome, 'api_limit');
   }
 }
