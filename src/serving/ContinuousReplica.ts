@@ -4,14 +4,14 @@ import { Phase, type Request } from './request.js';
 import type { RequestQueue } from './RequestQueue.js';
 import { CompletionHeap } from './CompletionHeap.js';
 import { SpeculativeDecoder } from './SpeculativeDecoder.js';
-import { KvMemory } from './KvMemory.js';
+import { KV_WATERMARK, KvMemory } from './KvMemory.js';
 
 export { KV_WATERMARK } from './KvMemory.js';
 
 /**
  * Most prompt tokens of a batch-class request (`priority: batch`) computed in one iteration: a
  * long batch prompt is prefilled in small chunks, so it never fills an iteration that a new
- * interactive request would then wait behind.
+ * interactive request would then wait behind. The default of `serving.batch_prefill_chunk`.
  */
 export const BATCH_PREFILL_CHUNK = 512;
 
@@ -64,6 +64,8 @@ export class ContinuousReplica implements Replica {
   accepting = true;
   /** Speculative decoding's draws and step time, or null. */
   private readonly spec: SpeculativeDecoder | null;
+  /** Most prompt tokens of a batch-class request per iteration (`serving.batch_prefill_chunk`). */
+  private readonly batchChunk: number;
 
   // The run in flight: `iterations` iterations starting at `runStart`.
   private runStart = 0;
@@ -88,7 +90,8 @@ export class ContinuousReplica implements Replica {
   ) {
     const setup = host.speculative;
     this.spec = setup ? new SpeculativeDecoder(setup, setup.streamFor(index)) : null;
-    this.kv = new KvMemory(host.kvCapacityTokens, host.prefixCache);
+    this.kv = new KvMemory(host.kvCapacityTokens, host.prefixCache, host.serving.kvWatermark ?? KV_WATERMARK, host.hashBlockTokens);
+    this.batchChunk = host.serving.batchPrefillChunk ?? BATCH_PREFILL_CHUNK;
   }
 
   load(): number {
@@ -325,7 +328,7 @@ export class ContinuousReplica implements Replica {
     let prefillAttention = 0;
     for (const r of this.prefilling) {
       if (budget <= 0) break;
-      const chunk = Math.min(r.prefillTarget - r.prefilled, budget, r.batch ? BATCH_PREFILL_CHUNK : Infinity);
+      const chunk = Math.min(r.prefillTarget - r.prefilled, budget, r.batch ? this.batchChunk : Infinity);
       this.chunkOf[this.chunks] = r;
       this.chunkSize[this.chunks++] = chunk;
       prefillTokens += chunk;
@@ -369,7 +372,7 @@ export class ContinuousReplica implements Replica {
       this.running.push(head);
       this.prefilling.push(head);
       this.runningCount++;
-      const chunk = Math.min(head.prefillTarget - head.prefilled, budget, head.batch ? BATCH_PREFILL_CHUNK : Infinity);
+      const chunk = Math.min(head.prefillTarget - head.prefilled, budget, head.batch ? this.batchChunk : Infinity);
       this.chunkOf[this.chunks] = head;
       this.chunkSize[this.chunks++] = chunk;
       prefillTokens += chunk;

@@ -1,7 +1,10 @@
 import type { Request } from './request.js';
-import { PrefixCache } from './PrefixCache.js';
+import { HASH_BLOCK_TOKENS, PrefixCache } from './PrefixCache.js';
 
-/** Admission keeps this fraction of KV blocks free for decode growth (vLLM's watermark). */
+/**
+ * Admission keeps this fraction of KV blocks free for decode growth (vLLM's watermark, whose
+ * default is 0.01): the default of `serving.kv_watermark`.
+ */
 export const KV_WATERMARK = 0.01;
 
 /** What admitting a request means for KV memory (see `KvMemory.plan`). */
@@ -36,18 +39,24 @@ export interface KvPlan {
 export class KvMemory {
   /** KV tokens in use: running requests' own tokens plus resident prefix entries. */
   used = 0;
-  private prefixes = new PrefixCache();
+  private prefixes: PrefixCache;
 
   constructor(
     /** KV capacity of the replica, tokens. */
     readonly capacity: number,
     /** Keep shared prefixes resident (`cache.prefix`). */
     private readonly prefixCache: boolean,
-  ) {}
+    /** Fraction of capacity admission leaves free (`serving.kv_watermark`). */
+    private readonly watermark: number = KV_WATERMARK,
+    /** Tokens per trace KV block (`traffic.trace.block_tokens`). */
+    private readonly blockTokens: number = HASH_BLOCK_TOKENS,
+  ) {
+    this.prefixes = new PrefixCache(blockTokens);
+  }
 
   /** Admission stops at this many tokens (the watermark keeps room for decode growth). */
   get admitLimit(): number {
-    return this.capacity * (1 - KV_WATERMARK);
+    return this.capacity * (1 - this.watermark);
   }
 
   /** Tokens of resident prefix entries that no running request references. */
@@ -131,7 +140,7 @@ export class KvMemory {
   /** Everything lost at once (the replica failed): empty memory, empty prefix cache. */
   clear(): void {
     this.used = 0;
-    this.prefixes = new PrefixCache();
+    this.prefixes = new PrefixCache(this.blockTokens);
   }
 
   /**

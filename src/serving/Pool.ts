@@ -6,11 +6,29 @@ import { ROUTERS } from '../routing/routers.js';
 import { ContinuousReplica } from './ContinuousReplica.js';
 import { StaticReplica } from './StaticReplica.js';
 import { PRIORITY, type Replica, type ReplicaHost } from './Replica.js';
-import { RequestQueue } from './RequestQueue.js';
+import { BATCH_SLOTS, RequestQueue } from './RequestQueue.js';
 import { Phase, type Request } from './request.js';
 import type { StepModel } from './stepModel.js';
 import { iterationWork } from '../gpu/iterationWork.js';
 import type { SpeculativeSetup } from './SpeculativeDecoder.js';
+
+/** What a pool is built from, besides its spec: the run's serving options and models. */
+export interface PoolSetup {
+  readonly serving: ServingSpec;
+  readonly stepModel: StepModel;
+  /** KV-cache capacity of one replica, tokens. */
+  readonly kvCapacityTokens: number;
+  /** The router's own stream (`router:<pool>`). */
+  readonly routerStream: Uniform;
+  /** false: one event per iteration (the reference path). */
+  readonly fastForward: boolean;
+  /** `cache.prefix`. */
+  readonly prefixCache: boolean;
+  /** Tokens per trace KV block (`traffic.trace.block_tokens`): what one `hash_ids` entry covers. */
+  readonly hashBlockTokens: number;
+  readonly speculative: SpeculativeSetup | null;
+  readonly checkInvariants: boolean;
+}
 
 /** What a pool reports to the run: the metrics hooks. */
 export interface PoolListener {
@@ -62,7 +80,9 @@ export class Pool {
   private readonly router: Router | null;
   private readonly shared: RequestQueue | null;
   /** Requests with nowhere to go (no ready replica, own-queue routing). */
-  private readonly pending = new RequestQueue();
+  private readonly pending: RequestQueue;
+  /** Most batch-class requests running from one queue at once (`serving.batch_slots`). */
+  private readonly batchSlots: number;
   private readonly host: ReplicaHost;
   private readonly Batcher: typeof ContinuousReplica | typeof StaticReplica;
   private target: number;
@@ -84,28 +104,23 @@ export class Pool {
   constructor(
     readonly spec: PoolSpec,
     private readonly sim: Simulation,
-    serving: ServingSpec,
-    stepModel: StepModel,
-    kvCapacityTokens: number,
+    setup: PoolSetup,
     private readonly listener: PoolListener,
-    routerStream: Uniform,
-    fastForward: boolean,
-    prefixCache: boolean,
-    speculative: SpeculativeSetup | null = null,
-    checkInvariants = false,
   ) {
     const gpusPerReplica = spec.gpusPerReplica;
+    const serving = setup.serving;
     this.host = {
       sim,
       serving,
-      stepModel,
+      stepModel: setup.stepModel,
       work: iterationWork(spec.model, spec.gpu, gpusPerReplica),
-      draftWork: speculative && serving.speculative?.draftModel ? iterationWork(serving.speculative.draftModel, spec.gpu, gpusPerReplica) : null,
-      kvCapacityTokens,
-      fastForward,
-      prefixCache,
-      speculative,
-      checkInvariants,
+      draftWork: setup.speculative && serving.speculative?.draftModel ? iterationWork(serving.speculative.draftModel, spec.gpu, gpusPerReplica) : null,
+      kvCapacityTokens: setup.kvCapacityTokens,
+      fastForward: setup.fastForward,
+      prefixCache: setup.prefixCache,
+      hashBlockTokens: setup.hashBlockTokens,
+      speculative: setup.speculative,
+      checkInvariants: setup.checkInvariants,
       completed: (r, replica) => {
         this.router?.left(replica, r);
         this.onCompleted?.(r);
@@ -127,9 +142,11 @@ export class Pool {
       busy: (_replica, startS, endS) => listener.busy(gpusPerReplica, startS, endS),
       ran: (startS, endS, flops, bytes, seqS, kvS) => listener.ran(startS, endS, flops, bytes, seqS, kvS),
     };
-    this.shared = serving.router === 'shared_queue' ? new RequestQueue() : null;
+    this.batchSlots = serving.batchSlots ?? BATCH_SLOTS;
+    this.pending = new RequestQueue(this.batchSlots);
+    this.shared = serving.router === 'shared_queue' ? new RequestQueue(this.batchSlots) : null;
     this.Batcher = serving.batching === 'static' ? StaticReplica : ContinuousReplica;
-    this.router = serving.router === 'shared_queue' ? null : ROUTERS[serving.router]({ pool: spec.name, stream: routerStream, serving });
+    this.router = serving.router === 'shared_queue' ? null : ROUTERS[serving.router]({ pool: spec.name, stream: setup.routerStream, serving });
     this.provisioningS = spec.autoscale?.provisioningS ?? DEFAULT_PROVISIONING_S;
     // The starting fleet is ready at time 0; spares stand by beside it.
     this.target = spec.replicas;
@@ -336,7 +353,7 @@ export class Pool {
 
   private addSlot(state: SlotState): Slot {
     const index = this.slots.length;
-    const replica = new this.Batcher(index, this.shared ?? new RequestQueue(), this.host, this.shared === null);
+    const replica = new this.Batcher(index, this.shared ?? new RequestQueue(this.batchSlots), this.host, this.shared === null);
     const baseGpus = this.spec.pricing.reserved?.gpus ?? 0;
     const baseUsed = this.baseActive * this.spec.gpusPerReplica;
     const slot: Slot = {

@@ -1,6 +1,9 @@
 import type { Request } from './request.js';
 
-/** Tokens per KV block in Mooncake-style `hash_ids` (Mooncake's traces use 512-token blocks). */
+/**
+ * Tokens per KV block in Mooncake-style `hash_ids` (Mooncake's traces use 512-token blocks): the
+ * default of `traffic.trace.block_tokens`.
+ */
 export const HASH_BLOCK_TOKENS = 512;
 
 /**
@@ -23,6 +26,9 @@ export class PrefixCache {
   /** Tokens held by entries no running request references. */
   evictable = 0;
 
+  /** @param blockTokens tokens per trace KV block: what one `hash_ids` entry covers */
+  constructor(private readonly blockTokens: number = HASH_BLOCK_TOKENS) {}
+
   /**
    * What admitting the request would mean: `hitTokens` of its prefill skipped (the leading
    * resident run, at most prefillTarget - 1) and `hitBlocks` of trace blocks found; `sharedTokens`
@@ -37,7 +43,7 @@ export class PrefixCache {
     const ids = r.hashIds;
     if (ids !== null) {
       for (let i = 0; i < ids.length; i++) {
-        const tokens = Math.min(HASH_BLOCK_TOKENS, r.promptTokens - i * HASH_BLOCK_TOKENS);
+        const tokens = Math.min(this.blockTokens, r.promptTokens - i * this.blockTokens);
         if (tokens <= 0) break;
         const e = this.entries.get(ids[i]);
         // An entry made by another request may be a longer last block: this request holds (and
@@ -66,7 +72,7 @@ export class PrefixCache {
     const ids = r.hashIds;
     if (ids !== null) {
       for (let i = 0; i < ids.length; i++) {
-        const tokens = Math.min(HASH_BLOCK_TOKENS, r.promptTokens - i * HASH_BLOCK_TOKENS);
+        const tokens = Math.min(this.blockTokens, r.promptTokens - i * this.blockTokens);
         if (tokens <= 0) break;
         this.acquire(ids[i], tokens);
       }
@@ -79,7 +85,7 @@ export class PrefixCache {
   release(r: Request): void {
     const ids = r.hashIds;
     if (ids !== null) {
-      for (let i = 0; i < ids.length && i * HASH_BLOCK_TOKENS < r.promptTokens; i++) this.unref(ids[i]);
+      for (let i = 0; i < ids.length && i * this.blockTokens < r.promptTokens; i++) this.unref(ids[i]);
     } else if (r.prefixTokens > 0) this.unref(classKey(r));
   }
 
@@ -124,7 +130,7 @@ export class PrefixCache {
   private forResident(r: Request, f: (e: { tokens: number; refs: number }) => void): void {
     const ids = r.hashIds;
     if (ids !== null) {
-      for (let i = 0; i < ids.length && i * HASH_BLOCK_TOKENS < r.promptTokens; i++) {
+      for (let i = 0; i < ids.length && i * this.blockTokens < r.promptTokens; i++) {
         const e = this.entries.get(ids[i]);
         if (e !== undefined) f(e);
       }

@@ -22,6 +22,8 @@ export interface ReplicaHost {
   readonly kvCapacityTokens: number;
   /** Keep shared prefixes resident and skip their prefill (`cache.prefix`). */
   readonly prefixCache: boolean;
+  /** Tokens per trace KV block (`hash_ids` entry) in the prefix cache. */
+  readonly hashBlockTokens: number;
   /** false: one event per iteration (the reference path); true: skip steady decode runs. */
   readonly fastForward: boolean;
   /** Speculative decoding (`serving.speculative`), or null. Continuous batching only. */

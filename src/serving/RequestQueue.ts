@@ -35,9 +35,9 @@ class Fifo {
 }
 
 /**
- * Batch requests running at once from one queue (by default; a pool's shared queue may be given
- * more). Each running batch sequence lengthens every iteration (its decode step and KV reads) and
- * takes a batch slot, so a small bound keeps interactive latency where it was without batch work.
+ * Batch requests running at once from one queue: the default of `serving.batch_slots`. Each
+ * running batch sequence lengthens every iteration (its decode step and KV reads) and takes a
+ * batch slot, so a small bound keeps interactive latency where it was without batch work.
  */
 export const BATCH_SLOTS = 2;
 

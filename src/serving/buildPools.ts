@@ -8,7 +8,8 @@ import { rooflineStepModel } from '../gpu/roofline.js';
 import { factorsFor } from '../gpu/efficiency.js';
 import { kvCapacityTokens } from '../gpu/memory.js';
 import { iterationWork } from '../gpu/iterationWork.js';
-import { Pool } from './Pool.js';
+import { Pool, type PoolSetup } from './Pool.js';
+import { HASH_BLOCK_TOKENS } from './PrefixCache.js';
 import type { Request } from './request.js';
 import type { StepModel } from './stepModel.js';
 import type { SpeculativeSetup } from './SpeculativeDecoder.js';
@@ -58,27 +59,26 @@ export function buildPools(
     const busy = busyByPool[p];
     const peaks = iterationWork(spec.model, spec.gpu, spec.gpusPerReplica);
     const work = (workByPool[p] = new FleetWork(hours, horizonS, peaks.peakFlopsPerGpu, peaks.peakBytesPerGpu, capacity));
-    return new Pool(
-      spec,
-      sim,
-      scenario.serving,
-      stepModelFor(scenario, spec),
-      capacity,
-      {
-        completed: (r) => end(r, 'gpu'),
-        // Replicas drop a waiting request past its queue-time limit on its first admission,
-        // else one that cannot fit in an empty replica's KV memory (ContinuousReplica,
-        // StaticReplica): the same test tells the two apart here.
-        dropped: (r) => end(r, 'dropped', Number.isNaN(r.startedAt) && sim.now - r.queuedAt > r.maxQueueS ? 'queue_time' : 'kv_memory'),
-        busy: (gpus, s, e) => splitByHour(busy, gpus, s, Math.min(e, horizonS)),
-        ran: (s, e, flops, bytes, seqS, kvS) => work.add(s, e, flops, bytes, seqS, kvS),
-      },
-      stream(seed, `router:${spec.name}`),
-      options.fastForward,
-      scenario.cache.prefix,
+    const setup: PoolSetup = {
+      serving: scenario.serving,
+      stepModel: stepModelFor(scenario, spec),
+      kvCapacityTokens: capacity,
+      routerStream: stream(seed, `router:${spec.name}`),
+      fastForward: options.fastForward,
+      prefixCache: scenario.cache.prefix,
+      hashBlockTokens: scenario.traffic.trace?.blockTokens ?? HASH_BLOCK_TOKENS,
       speculative,
-      options.checkInvariants,
-    );
+      checkInvariants: options.checkInvariants,
+    };
+    return new Pool(spec, sim, setup, {
+      completed: (r) => end(r, 'gpu'),
+      // Replicas drop a waiting request past its queue-time limit on its first admission,
+      // else one that cannot fit in an empty replica's KV memory (ContinuousReplica,
+      // StaticReplica): the same test tells the two apart here.
+      dropped: (r) => end(r, 'dropped', Number.isNaN(r.startedAt) && sim.now - r.queuedAt > r.maxQueueS ? 'queue_time' : 'kv_memory'),
+      busy: (gpus, s, e) => splitByHour(busy, gpus, s, Math.min(e, horizonS)),
+      ran: (s, e, flops, bytes, seqS, kvS) => work.add(s, e, flops, bytes, seqS, kvS),
+    });
   });
   return { pools, busyByPool, workByPool };
 }

@@ -159,6 +159,11 @@ function resolveServing(doc: WorkloadDoc, problems: Problems): Omit<ServingSpec,
       perIterationS: s.overhead?.per_iteration ?? d.overhead.perIterationS,
       outputIterations: s.overhead?.output_iterations ?? d.overhead.outputIterations,
     },
+    // Absent unless given: the defaults live with the code that uses them (KvMemory,
+    // ContinuousReplica, RequestQueue), and a workload that leaves them keeps its manifest.
+    ...(s.kv_watermark !== undefined ? { kvWatermark: s.kv_watermark } : {}),
+    ...(s.batch_prefill_chunk !== undefined ? { batchPrefillChunk: s.batch_prefill_chunk } : {}),
+    ...(s.batch_slots !== undefined ? { batchSlots: s.batch_slots } : {}),
   };
 }
 

@@ -133,6 +133,10 @@ function resolveTrace(doc: TraceDoc, ctx: TrafficContext, problems: Problems): T
     problems.add([...at, 'end'], `must be after start (${doc.start} s), got ${doc.end} s`);
   }
 
+  if (doc.block_tokens !== undefined && doc.format !== 'mooncake') {
+    problems.add([...at, 'block_tokens'], `applies only to format: mooncake (the format whose rows carry hash_ids), not ${doc.format}`);
+  }
+
   const classColumn = doc.class_column ?? null;
   const knownClass = (name: string, path: readonly (string | number)[]): void => {
     if (ctx.classNames.includes(name)) return;
@@ -164,5 +168,6 @@ function resolveTrace(doc: TraceDoc, ctx: TrafficContext, problems: Problems): T
     classMap: doc.class_map ? { ...doc.class_map } : null,
     defaultClass,
     ...(doc.skip_bad_rows ? { skipBadRows: true as const } : {}),
+    ...(doc.block_tokens !== undefined ? { blockTokens: doc.block_tokens } : {}),
   };
 }

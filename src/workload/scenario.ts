@@ -208,6 +208,14 @@ export interface ServingSpec {
     readonly outputIterations: number;
   };
   readonly speculative: SpeculativeSpec | null;
+  // Batcher tuning, present only when the workload sets it (so the manifests of workloads that
+  // leave the defaults are unchanged); the defaults are the constants named below.
+  /** `serving.kv_watermark`: fraction of KV memory admission keeps free for decode growth (default KV_WATERMARK, 0.01). */
+  readonly kvWatermark?: number;
+  /** `serving.batch_prefill_chunk`: most prompt tokens of a batch-class request per iteration (default BATCH_PREFILL_CHUNK, 512). */
+  readonly batchPrefillChunk?: number;
+  /** `serving.batch_slots`: most batch-class requests running from one queue at once (default BATCH_SLOTS, 2). */
+  readonly batchSlots?: number;
 }
 
 export type TraceFormat = 'azure' | 'mooncake' | 'vidur' | 'burstgpt' | 'csv';
@@ -235,6 +243,8 @@ export interface TraceSpec {
   readonly defaultClass: string;
   /** `skip_bad_rows: true` (or `--skip-bad-rows`): malformed rows are skipped and counted; absent otherwise. */
   readonly skipBadRows?: true;
+  /** `block_tokens`: tokens per KV block of the rows' `hash_ids` (default HASH_BLOCK_TOKENS, 512, Mooncake's); absent when not set. */
+  readonly blockTokens?: number;
 }
 
 export interface TrafficSpec {

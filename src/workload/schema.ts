@@ -161,6 +161,7 @@ const traceSchema = strict({
   class_map: z.record(z.string(), text).optional(),
   class: text.optional(),
   skip_bad_rows: z.boolean().optional(),
+  block_tokens: whole(1, 1_000_000).optional(),
 });
 
 /** Closed-loop users: of the whole traffic, or of one class. */
@@ -323,6 +324,9 @@ const servingSchema = strict({
   max_queue_time: duration('positive').optional(),
   gpu_memory_utilization: z.number().positive().max(1).optional(),
   scheduler: z.enum(['chunked_prefill', 'prefill_first']).optional(),
+  kv_watermark: z.number().min(0).lt(1).optional(),
+  batch_prefill_chunk: whole(1).optional(),
+  batch_slots: whole(1, 1_000_000).optional(),
   overhead: strict({
     per_request: duration('non-negative').optional(),
     per_iteration: duration('non-negative').optional(),

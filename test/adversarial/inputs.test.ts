@@ -71,6 +71,18 @@ const CASES: readonly InputCase[] = [
     options: w(`${BASE}serving:\n  max_batch_size: 10000\n`),
     message: 'serving.max_batch_size: must be at most serving.max_batch_tokens (8192, the default), got 10000',
   },
+  // --- issue 17 item 4: the batcher's constants as workload keys, each with file:line:path
+  { name: '17.4 kv_watermark 1 (admission would never start)', args: validate, options: w(`${BASE}serving:\n  kv_watermark: 1\n`), message: [/w\.yaml:12: serving\.kv_watermark: must be < 1, got 1/] },
+  { name: '17.4 kv_watermark below 0', args: run, options: w(`${BASE}serving:\n  kv_watermark: -0.1\n`), message: [/w\.yaml:12: serving\.kv_watermark: must be >= 0, got -0\.1/] },
+  { name: '17.4 batch_prefill_chunk 0', args: validate, options: w(`${BASE}serving:\n  batch_prefill_chunk: 0\n`), message: [/w\.yaml:12: serving\.batch_prefill_chunk: must be >= 1, got 0/] },
+  { name: '17.4 batch_prefill_chunk not whole', args: run, options: w(`${BASE}serving:\n  batch_prefill_chunk: 2.5\n`), message: [/w\.yaml:12: serving\.batch_prefill_chunk: must be a whole number, got 2\.5/] },
+  { name: '17.4 batch_slots 0', args: validate, options: w(`${BASE}serving:\n  batch_slots: 0\n`), message: [/w\.yaml:12: serving\.batch_slots: must be >= 1, got 0/] },
+  {
+    name: '17.4 trace block_tokens on a format without hash_ids',
+    args: validate,
+    options: azure([row(0)], ', block_tokens: 16'),
+    message: [/w\.yaml:4: traffic\.trace\.block_tokens: applies only to format: mooncake/],
+  },
   // --- 13.6: the name is a folder name
   { name: '13.6 name ../../x', args: validate, options: w(edit('name: adv', 'name: ../../x')), message: "name: must not contain '/'" },
   { name: '13.6 name ..', args: validate, options: w(edit('name: adv', "name: '..'")), message: "name: must not be '..'" },
