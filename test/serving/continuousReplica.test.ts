@@ -29,6 +29,7 @@ function setup(opts: { capacity?: number; fastForward?: boolean; serving?: Parti
     serving,
     stepModel: { iterationS: (prefillTokens) => 1 + prefillTokens / 128 },
     work: { flops: () => 0, bytes: () => 0, peakFlopsPerGpu: 1, peakBytesPerGpu: 1 },
+    draftWork: null,
     kvCapacityTokens: opts.capacity ?? 100_000,
     prefixCache: false,
     hashBlockTokens: 512,
