@@ -1,4 +1,4 @@
-import type { Scenario } from '../workload/scenario.js';
+import type { Scenario, ServingSpec } from '../workload/scenario.js';
 import { hourlyCost, hourSeconds, storageCost, type CostParts } from '../cost/hourlyCost.js';
 import { Tally, type HourlyMetrics } from './HourlyMetrics.js';
 import type { Samples } from './Samples.js';
@@ -112,6 +112,12 @@ export interface Summary extends RequestFigures {
   prefix_hit_tokens: number;
   /** Trace KV blocks (`hash_ids`, 512 tokens) served from the prefix cache. */
   prefix_hit_blocks: number;
+  /**
+   * Prefix-cache reuse under the run's router: prefix_hit_tokens / input_tokens (prompt tokens
+   * whose prefill the prefix cache skipped, over all prompt tokens that arrived); share null
+   * without arrivals.
+   */
+  prefix_hit_share: { router: ServingSpec['router']; share: number | null };
   /** Requests re-queued because their replica was lost (failure, spot interruption). */
   requeued: number;
   /** Replica failures. */
@@ -424,6 +430,7 @@ export function buildResult(
     preemptions: all.preemptions,
     prefix_hit_tokens: all.prefixHitTokens,
     prefix_hit_blocks: all.prefixHitBlocks,
+    prefix_hit_share: { router: scenario.serving.router, share: all.inputTokens > 0 ? ratio(all.prefixHitTokens / all.inputTokens) : null },
     requeued: fleet.requeued,
     failures: fleet.failures,
     hours: metrics.hours,

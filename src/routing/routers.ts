@@ -2,6 +2,7 @@ import type { RouterFactory, RouterName } from './router.js';
 import { leastLoaded } from './leastLoaded.js';
 import { roundRobin } from './roundRobin.js';
 import { random } from './random.js';
+import { prefixAffinity } from './prefixAffinity.js';
 
 /**
  * `serving.router` name -> router factory. A new router is one file exporting a RouterFactory,
@@ -12,4 +13,5 @@ export const ROUTERS: { readonly [name in RouterName]: RouterFactory } = {
   least_loaded: leastLoaded,
   round_robin: roundRobin,
   random,
+  prefix_affinity: prefixAffinity,
 };

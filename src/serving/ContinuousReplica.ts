@@ -98,6 +98,10 @@ export class ContinuousReplica implements Replica {
     return (this.ownsQueue ? this.queue.length : 0) + this.runningCount;
   }
 
+  residentPrefix(r: Request): number {
+    return this.kv.residentPrefix(r);
+  }
+
   wake(): void {
     const sim = this.host.sim;
     if (!this.accepting) return;

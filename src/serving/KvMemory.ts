@@ -82,6 +82,11 @@ export class KvMemory {
     };
   }
 
+  /** Prompt tokens of the request resident in the prefix cache now (its reuse if admitted now). Changes nothing. */
+  residentPrefix(r: Request): number {
+    return this.cacheable(r) ? this.prefixes.resident(r) : 0;
+  }
+
   /**
    * Whether the request could be admitted under `limit` once every evictable entry other than its
    * own prefix were evicted.

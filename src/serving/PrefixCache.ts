@@ -67,6 +67,29 @@ export class PrefixCache {
     return { hitTokens: Math.min(hit, r.prefillTarget - 1), hitBlocks: blocks, sharedTokens: shared, createdTokens: created };
   }
 
+  /**
+   * Prompt tokens admitting the request now would skip: the leading resident run of its prefix, at
+   * most prefillTarget - 1 (as `plan().hitTokens`). A lookup only: the LRU order and references are
+   * untouched, and it stops at the first absent block (what a router asks of every replica).
+   */
+  resident(r: Request): number {
+    let hit = 0;
+    const ids = r.hashIds;
+    if (ids !== null) {
+      for (let i = 0; i < ids.length; i++) {
+        const tokens = Math.min(this.blockTokens, r.promptTokens - i * this.blockTokens);
+        if (tokens <= 0) break;
+        const e = this.entries.get(ids[i]);
+        if (e === undefined) break;
+        hit += Math.min(e.tokens, tokens);
+      }
+    } else if (r.prefixTokens > 0) {
+      const e = this.entries.get(classKey(r));
+      if (e !== undefined) hit = Math.min(e.tokens, r.prefixTokens);
+    }
+    return Math.min(hit, r.prefillTarget - 1);
+  }
+
   /** References every entry of the request's prefix, creating the absent ones (most recently used). */
   admit(r: Request): void {
     const ids = r.hashIds;

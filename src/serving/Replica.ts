@@ -59,6 +59,8 @@ export interface Replica {
   readonly queue: RequestQueue;
   /** Requests waiting in its own queue plus running: the least-loaded router's measure. */
   load(): number;
+  /** Prompt tokens of `request` this replica holds in its prefix cache now (0 without one). Changes nothing. */
+  residentPrefix(request: Request): number;
   /** New work may be in `queue`: start, or cut a steady run short at the next boundary. */
   wake(): void;
   /** Stop admitting; running requests finish. Returns its own waiting requests. */

@@ -35,6 +35,11 @@ export class StaticReplica implements Replica {
     return (this.ownsQueue ? this.queue.length : 0) + this.batch.length;
   }
 
+  /** Static batching keeps no prefix cache. */
+  residentPrefix(): number {
+    return 0;
+  }
+
   wake(): void {
     if (this.running || !this.accepting) return;
     const sim = this.host.sim;

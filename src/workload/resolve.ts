@@ -162,6 +162,7 @@ function resolveServing(doc: WorkloadDoc, problems: Problems): Omit<ServingSpec,
     // Absent unless given: the defaults live with the code that uses them (KvMemory,
     // ContinuousReplica, RequestQueue), and a workload that leaves them keeps its manifest.
     ...(s.kv_watermark !== undefined ? { kvWatermark: s.kv_watermark } : {}),
+    ...(s.affinity_weight !== undefined ? { affinityWeight: s.affinity_weight } : {}),
     ...(s.batch_prefill_chunk !== undefined ? { batchPrefillChunk: s.batch_prefill_chunk } : {}),
     ...(s.batch_slots !== undefined ? { batchSlots: s.batch_slots } : {}),
   };

@@ -188,7 +188,9 @@ export interface ServingSpec {
   readonly maxBatchSize: number;
   readonly maxBatchTokens: number;
   readonly batchWindowS: number;
-  readonly router: 'least_loaded' | 'round_robin' | 'random' | 'shared_queue';
+  readonly router: 'least_loaded' | 'round_robin' | 'random' | 'prefix_affinity' | 'shared_queue';
+  /** `serving.affinity_weight`: prefix_affinity's load weight (default AFFINITY_WEIGHT, 0.05), present only when set. */
+  readonly affinityWeight?: number;
   readonly maxQueueTimeS: number;
   /** Fraction of GPU memory usable for weights + KV cache (vLLM's gpu_memory_utilization). */
   readonly gpuMemoryUtilization: number;

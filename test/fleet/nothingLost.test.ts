@@ -28,7 +28,7 @@ function conserved(scenario: Scenario): SimulationRun {
   return run;
 }
 
-const ROUTERS = ['least_loaded', 'round_robin', 'random', 'shared_queue'] as const;
+const ROUTERS = ['least_loaded', 'round_robin', 'random', 'prefix_affinity', 'shared_queue'] as const;
 
 function small(fleet: Record<string, unknown>, extra: Record<string, unknown> = {}, router = 'least_loaded'): Scenario {
   return resolveWorkload({

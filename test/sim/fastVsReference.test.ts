@@ -11,7 +11,7 @@ import { simulate } from '../../src/simulate.js';
  * backs up, KV memory fills, requests are preempted) and dropping (max_queue_time exceeded), with
  * the prefix cache on and a batch class in the mix (issue 13 item 2).
  */
-const ROUTERS = ['least_loaded', 'round_robin', 'random', 'shared_queue'] as const;
+const ROUTERS = ['least_loaded', 'round_robin', 'random', 'prefix_affinity', 'shared_queue'] as const;
 const LOADS = {
   light: { rate: 2, maxQueue: '1h' },
   saturated: { rate: 14, maxQueue: '1h' },
