@@ -6,10 +6,11 @@ import { buildResult, type RunResult } from './metrics/results.js';
 import type { Request } from './serving/request.js';
 import { buildPools } from './serving/buildPools.js';
 import { RequestPath } from './serving/requestPath.js';
-import { syntheticSource, traceSource, type ArrivalSource } from './traffic/requestSource.js';
+import { syntheticSource, traceSource, type Arrival, type ArrivalSource } from './traffic/requestSource.js';
 import { openTrace } from './traffic/trace/openTrace.js';
 import { ClosedLoop } from './traffic/closedLoop.js';
 import { ClosedLoopHours } from './metrics/ClosedLoopHours.js';
+import { Sessions } from './traffic/sessions.js';
 import { PRIORITY } from './serving/Replica.js';
 import { fleetHours } from './cost/fleetBilling.js';
 import { startFleetControllers } from './fleet/controllers.js';
@@ -56,8 +57,10 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
   const sim = new Simulation();
   const metrics = new HourlyMetrics(scenario, hours, horizonS);
 
-  // Every request ends here, whatever served it: metrics, the test hook, the closed-loop user.
+  // Every request ends here, whatever served it: metrics, the test hook, the session it is a turn
+  // of (which may send its next turn), the closed-loop user (who waits for a whole session).
   let closedLoop: ClosedLoop | null = null;
+  let sessions: Sessions | null = null;
   const onHourClosed = options.onHourClosed;
   const closing = onHourClosed ? new HourClosing(hours, (h) => onHourClosed(h, metrics.tallies[h])) : null;
   let closedUsers: ClosedLoopHours | null = null;
@@ -65,7 +68,10 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
     metrics.onEnd(r, outcome, reason);
     closing?.ended(r.arrivedAt, sim.now);
     options.onRequestEnd?.(r, outcome);
-    closedLoop?.ended(r.id, outcome === 'dropped' ? sim.now : r.finishedAt);
+    const at = outcome === 'dropped' ? sim.now : r.finishedAt;
+    const session = r.session;
+    if (session !== null && (sessions as Sessions).ended(r, outcome, at)) return;
+    closedLoop?.ended(session === null ? r.id : session.firstRequestId, at);
   };
 
   const { pools, busyByPool, workByPool } = buildPools(scenario, sim, hours, horizonS, { fastForward, checkInvariants }, end);
@@ -78,13 +84,16 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
     closing?.arrived(r.arrivedAt);
   };
   const path = new RequestPath(scenario, sim, pools, arrived, end);
+  // Sessions start from arrivals of session classes (synthetic traffic only, not replays).
+  if (Sessions.used(scenario) && options.arrivals === undefined) sessions = new Sessions(scenario, sim, horizonS, (a) => path.arrive(a));
+  const send = sessions === null ? (a: Arrival) => path.arrive(a) : (a: Arrival) => path.arrive((sessions as Sessions).begin(a));
 
   // Traffic: open-loop arrivals pulled one at a time as the clock reaches each, or closed-loop users.
   const closed = scenario.traffic.arrival === 'closed' && options.arrivals === undefined;
   if (closed) {
     const classes = scenario.classes;
     closedUsers = new ClosedLoopHours(hours, classes.length, classes.some((c) => c.users !== undefined));
-    closedLoop = new ClosedLoop(scenario, horizonS, sim, (a) => path.arrive(a), closedUsers);
+    closedLoop = new ClosedLoop(scenario, horizonS, sim, send, closedUsers);
     closedLoop.start();
   } else {
     const source = options.arrivals ?? (scenario.traffic.trace !== null ? traceSource(scenario, horizonS) : syntheticSource(scenario, horizonS));
@@ -93,7 +102,7 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
       const a = source();
       if (a === null) return;
       sim.at(a.time, () => {
-        path.arrive(a);
+        send(a);
         if (options.onProgress && path.created % progressEvery === 0) options.onProgress(sim.now, path.created);
         scheduleNext();
       }, PRIORITY.arrival);
@@ -112,6 +121,7 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
     failures: pools.reduce((n, p) => n + p.failures, 0),
     work: workByPool,
   }, closedUsers);
+  if (sessions !== null) result.summary.sessions = sessions.summary();
   return { ...result, stats: { events: sim.eventsRun, requests: path.created, simulatedS: sim.now } };
 }
 

@@ -45,6 +45,8 @@ export const modelEntrySchema = z
     head_dim: count,
     mlp_size: count,
     vocab_size: count,
+    /** config.json max_position_embeddings: the longest prompt + output served (vLLM's default max_model_len). */
+    context_length: count.optional(),
     bytes_per_param: positive,
     source: text,
     date: text,
@@ -136,6 +138,7 @@ export function modelFromEntry(name: string, e: ModelEntry): ModelSpec {
     precision: Object.freeze({ weights: 'bf16', kvCache: 'bf16' } as const),
     experts: e.experts ?? 1,
     expertsPerToken: e.experts_per_token ?? 1,
+    contextTokens: e.context_length ?? null,
     source: e.source,
   });
 }

@@ -35,6 +35,16 @@ export function formatRunSummary(
       (s.api_requests ? `, via API ${count(s.api_requests)}` : '') +
       (s.preemptions ? `, preemptions ${count(s.preemptions)}` : ''),
   );
+  const sessions = s.sessions;
+  if (sessions !== undefined) {
+    lines.push(
+      `sessions ${count(sessions.started)}: ${count(sessions.turns)} turns, context carried ${percent(sessions.carried_share, 0)} of prompt tokens, ` +
+        `prefix-cache hits ${percent(sessions.prefix_hit_share, 0)}` +
+        (sessions.affinity_kept_share !== null ? `, affinity kept ${percent(sessions.affinity_kept_share, 0)}` : '') +
+        (sessions.truncated_turns ? `, cut to the context length ${count(sessions.truncated_turns)}` : '') +
+        (sessions.abandoned ? `, abandoned ${count(sessions.abandoned)}` : ''),
+    );
+  }
   lines.push('', ...costTable(s), '', ...classTable(s), '');
 
   const busiest = hourly.reduce<HourRow | undefined>((a, r) => (a === undefined || r.arrivals > a.arrivals ? r : a), undefined);

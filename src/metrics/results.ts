@@ -1,3 +1,4 @@
+import type { SessionSummary } from '../traffic/sessions.js';
 import type { Scenario, ServingSpec } from '../workload/scenario.js';
 import { hourlyCost, hourSeconds, storageCost, type CostParts } from '../cost/hourlyCost.js';
 import { Tally, type HourlyMetrics } from './HourlyMetrics.js';
@@ -120,6 +121,8 @@ export interface Summary extends RequestFigures {
   prefix_hit_share: { router: ServingSpec['router']; share: number | null };
   /** Requests re-queued because their replica was lost (failure, spot interruption). */
   requeued: number;
+  /** Multi-turn conversations, when a class has `session:` (src/traffic/sessions.ts). */
+  sessions?: SessionSummary;
   /** Replica failures. */
   failures: number;
   hours: number;

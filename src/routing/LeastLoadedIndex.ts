@@ -47,6 +47,11 @@ export class LeastLoadedIndex {
     else this.down(i);
   }
 
+  /** A replica's load (requests waiting in its queue plus running); undefined when absent. */
+  loadOf(replica: number): number {
+    return this.load[replica];
+  }
+
   /** The replica with the least load (lowest index among equals). */
   min(): number {
     return this.heap[0];

@@ -3,6 +3,7 @@ import { leastLoaded } from './leastLoaded.js';
 import { roundRobin } from './roundRobin.js';
 import { random } from './random.js';
 import { prefixAffinity } from './prefixAffinity.js';
+import { sessionAffinity } from './sessionAffinity.js';
 
 /**
  * `serving.router` name -> router factory. A new router is one file exporting a RouterFactory,
@@ -14,4 +15,5 @@ export const ROUTERS: { readonly [name in RouterName]: RouterFactory } = {
   round_robin: roundRobin,
   random,
   prefix_affinity: prefixAffinity,
+  session_affinity: sessionAffinity,
 };

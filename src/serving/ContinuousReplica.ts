@@ -293,20 +293,24 @@ export class ContinuousReplica implements Replica {
   private complete(r: Request, finishedAt: number): void {
     this.sync(r);
     r.finishedAt = finishedAt;
-    this.release(r);
+    this.release(r, true);
     r.phase = Phase.done;
     this.host.completed(r, this);
   }
 
-  /** Frees a request's KV memory, takes it out of the decode sums and off the replica. */
-  private release(r: Request): void {
+  /**
+   * Frees a request's KV memory (`completed`: a finished session turn's context may stay resident,
+   * KvMemory.finish), takes it out of the decode sums and off the replica.
+   */
+  private release(r: Request, completed = false): void {
     if (r.phase === Phase.decode) {
       this.decodeSeqs--;
       this.decodeKv -= r.kvTokens;
       r.decodeEpoch++;
       this.spec?.cancel(r, this.step);
     }
-    this.kv.release(r);
+    if (completed) this.kv.finish(r);
+    else this.kv.release(r);
     r.onReplica = false;
     this.runningCount--;
   }

@@ -137,6 +137,28 @@ export class KvMemory {
     r.sharedKv = 0;
   }
 
+  /**
+   * Frees a request that completed. A session turn's whole context (prompt and the output computed
+   * into KV: all but the last token, which only the next turn's prefill computes) stays resident as
+   * its session's entry for the next turn (vLLM keeps a finished request's blocks in its prefix
+   * cache), replacing the session's shorter entry; room is made by evicting least recently used
+   * unreferenced entries, and when there is none the context is not kept.
+   */
+  finish(r: Request): void {
+    const s = r.session;
+    if (!this.prefixCache || s === null) {
+      this.release(r);
+      return;
+    }
+    const context = r.kvTokens;
+    this.release(r);
+    this.used -= this.prefixes.drop(s.key);
+    this.evictFor(context, this.capacity);
+    if (this.used + context > this.capacity) return;
+    this.prefixes.put(s.key, context);
+    this.used += context;
+  }
+
   /** Frees unreferenced resident prefixes (least recently used first) until `needed` fits under `limit`. */
   evictFor(needed: number, limit: number): void {
     while (this.used + needed > limit && this.prefixes.evictable > 0) this.used -= this.prefixes.evictOne();

@@ -9,9 +9,11 @@ export const HASH_BLOCK_TOKENS = 512;
 /**
  * Shared prompt prefixes resident in one replica's KV memory (`cache.prefix`).
  *
- * Two kinds of prefix: a class's `shared_prefix_tokens` (one entry per class, e.g. a system
- * prompt), and, for requests replayed from a trace with `hash_ids`, the prompt's KV blocks (one
- * entry per block id). A request reuses the leading run of its prefix that is resident: that part
+ * Three kinds of prefix: a class's `shared_prefix_tokens` (one entry per class, e.g. a system
+ * prompt); a session's context (one entry per conversation, keyed by the session, holding its
+ * earlier turns' prompts and outputs: the whole KV of its last finished turn, KvMemory.finish);
+ * and, for requests replayed from a trace with `hash_ids`, the prompt's KV blocks (one entry per
+ * block id). A request reuses the leading run of its prefix that is resident: that part
  * of its prefill is skipped (at least one prompt token is always computed, as in vLLM). At
  * admission the rest of its prefix becomes resident too — computed by its own prefill and then
  * kept — so a prefix is resident from its first request's admission (an approximation: a request
@@ -175,6 +177,24 @@ export class PrefixCache {
     return 0;
   }
 
+  /**
+   * Removes the entry under `key` if no running request references it; returns the tokens freed
+   * (0 when absent or referenced).
+   */
+  drop(key: number): number {
+    const e = this.entries.get(key);
+    if (e === undefined || e.refs > 0) return 0;
+    this.entries.delete(key);
+    this.evictable -= e.tokens;
+    return e.tokens;
+  }
+
+  /** Makes `tokens` resident under `key` (absent before), unreferenced and most recently used. */
+  put(key: number, tokens: number): void {
+    this.entries.set(key, { tokens, refs: 0 });
+    this.evictable += tokens;
+  }
+
   private acquire(key: number, tokens: number): void {
     let e = this.entries.get(key);
     if (e === undefined) e = { tokens, refs: 0 };
@@ -194,7 +214,7 @@ export class PrefixCache {
   }
 }
 
-/** Class prefixes use negative keys; trace block ids are non-negative. */
+/** Class prefixes and session contexts use negative keys (`Request.prefixKey`); trace block ids are non-negative. */
 function classKey(r: Request): number {
-  return -1 - r.classIndex;
+  return r.prefixKey;
 }

@@ -1,4 +1,5 @@
 import type { SpeculativePlan } from './SpeculativeDecoder.js';
+import type { Session } from '../traffic/session.js';
 
 /**
  * Where a request is in its life: a small int on the request, set where it changes (no event,
@@ -36,6 +37,20 @@ export interface Request {
   readonly prefixTokens: number;
   /** Prompt KV-block hashes from a trace (Mooncake), or null. */
   readonly hashIds: readonly number[] | null;
+  /**
+   * Prefix-cache key of its `prefixTokens` (PrefixCache): the class's shared prefix (-1 - class
+   * index), or, for a later turn of a session, its session's context (the session's key).
+   */
+  prefixKey: number;
+  /** The conversation it is a turn of (`classes[].session`), or null. */
+  session: Session | null;
+  /** Of its prompt, the tokens carried from the session's earlier turns (0 outside sessions). */
+  carriedTokens: number;
+  /**
+   * `session_affinity`: 1 when the router sent it to its session's previous replica, 0 when it
+   * was sent elsewhere (load above the slack, or that replica gone), -1 when not applicable.
+   */
+  affinityKept: -1 | 0 | 1;
 
   /** Longest it may wait in a queue before its first admission, seconds (then it is dropped). */
   maxQueueS: number;
@@ -101,6 +116,10 @@ export function newRequest(
     outputTokens,
     prefixTokens,
     hashIds,
+    prefixKey: -1 - classIndex,
+    session: null,
+    carriedTokens: 0,
+    affinityKept: -1,
     maxQueueS,
     batch: false,
     queuedAt: arrivedAt,

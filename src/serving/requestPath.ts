@@ -77,13 +77,25 @@ export class RequestPath {
     const sim = this.sim;
     const c: ClassSpec = scenario.classes[a.classIndex];
     const retrieval = c.retrieval;
-    const prompt = Math.max(1, Math.round((a.promptTokens + (retrieval?.addedTokens ?? 0)) * (1 - c.promptCompression)));
-    const prefix = Math.min(c.sharedPrefixTokens, prompt);
+    const message = Math.max(1, Math.round((a.promptTokens + (retrieval?.addedTokens ?? 0)) * (1 - c.promptCompression)));
+    // A later turn of a session: the context so far (cut to the context length) is in front of
+    // the new message, and is its cacheable prefix (retrieval and compression apply to the new
+    // message only: the context was retrieved and compressed when it was sent).
+    const session = a.session ?? null;
+    const carried = session === null ? 0 : session.carry(message, a.outputTokens);
+    const prompt = carried + message;
+    const prefix = carried > 0 ? carried : Math.min(c.sharedPrefixTokens, prompt);
     const batch = c.priority === 'batch';
     // A batch request may wait in the queue up to its deadline; interactive ones up to max_queue_time.
     const maxQueueS = batch ? (c.deadlineS ?? Infinity) : scenario.serving.maxQueueTimeS;
     const r = newRequest(this.created++, a.classIndex, a.time, prompt, a.outputTokens, prefix, a.hashIds, maxQueueS);
     r.batch = batch;
+    if (session !== null) {
+      r.session = session;
+      r.carriedTokens = carried;
+      if (carried > 0) r.prefixKey = session.key;
+      if (session.turn === 1) session.firstRequestId = r.id;
+    }
     this.arrived(r);
     // The response cache is keyed by the user's request: looked up before retrieval and compression.
     if (this.cache !== null && this.cache.lookup(sim.now)) {

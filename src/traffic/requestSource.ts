@@ -3,6 +3,7 @@ import { stream } from '../random/streams.js';
 import { arrivalProcess } from './arrivalProcess.js';
 import { tokenSampler, type TokenSampler } from './tokenSampler.js';
 import { openTrace } from './trace/openTrace.js';
+import type { Session } from './session.js';
 
 /** A request as generated, before any serving decision. */
 export interface Arrival {
@@ -12,6 +13,8 @@ export interface Arrival {
   promptTokens: number;
   outputTokens: number;
   hashIds: readonly number[] | null;
+  /** The conversation it is a turn of (src/traffic/sessions.ts); absent outside sessions. */
+  session?: Session;
 }
 
 /** Yields arrivals in time order, then null. Pulled one at a time: nothing is pre-generated. */

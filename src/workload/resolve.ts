@@ -60,6 +60,12 @@ export function resolveScenario(doc: WorkloadDoc, ctx: ResolveContext, problems:
     gpuMemoryUtilization: serving.gpuMemoryUtilization,
     draftModel: serving.speculative?.draftModel ?? null,
   }, problems);
+  classes.forEach((c, i) => {
+    const model = c.session === undefined ? undefined : pools.find((p) => p.serves.includes(c.name))?.model;
+    if (model !== undefined && model.contextTokens === null) {
+      problems.add(['classes', i, 'session'], `needs the context length of model '${model.name}' to cut long conversations: add context_length to the inline model`);
+    }
+  });
   return {
     name: doc.name ?? ctx.defaultName,
     seed: doc.seed ?? DEFAULT_SEED,
@@ -103,6 +109,9 @@ function resolveClasses(docs: readonly ClassDoc[], traced: boolean, folder: stri
     if (priority === 'interactive' && c.deadline !== undefined) {
       problems.add([...at, 'deadline'], 'applies only to priority: batch; interactive classes use slo: {ttft, tpot, e2e}');
     }
+    if (c.session !== undefined && traced) {
+      problems.add([...at, 'session'], 'applies to synthetic traffic only: a trace replay supplies single requests, not conversations');
+    }
     if (priority === 'batch' && c.slo !== undefined) {
       problems.add([...at, 'slo'], 'does not apply to priority: batch; its SLO is the deadline');
     }
@@ -127,6 +136,9 @@ function resolveClasses(docs: readonly ClassDoc[], traced: boolean, folder: stri
       // Closed loop only (resolveTraffic checks it); absent otherwise, so other scenarios keep their shape.
       ...(c.users !== undefined ? { users: c.users } : {}),
       ...(c.think_time !== undefined ? { thinkTime: thinkTimeOf(c.think_time) } : {}),
+      ...(c.session
+        ? { session: { turns: resolveTokenDist(c.session.turns, [...at, 'session', 'turns'], folder, problems), thinkTime: thinkTimeOf(c.session.think_time) } }
+        : {}),
     };
   });
 }
@@ -151,6 +163,7 @@ function resolveServing(doc: WorkloadDoc, problems: Problems): Omit<ServingSpec,
     maxBatchTokens: s.max_batch_tokens ?? d.maxBatchTokens,
     batchWindowS: s.batch_window ?? d.batchWindowS,
     router: s.router ?? d.router,
+    ...(s.affinity_slack !== undefined ? { affinitySlack: s.affinity_slack } : {}),
     maxQueueTimeS: s.max_queue_time ?? d.maxQueueTimeS,
     gpuMemoryUtilization: s.gpu_memory_utilization ?? d.gpuMemoryUtilization,
     scheduler: s.scheduler ?? d.scheduler,

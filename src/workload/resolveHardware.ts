@@ -66,6 +66,7 @@ export function resolveModel(doc: ModelDoc | undefined, path: KeyPath, problems:
     precision: DEFAULT_PRECISION,
     experts,
     expertsPerToken,
+    contextTokens: doc.context_length ?? null,
     source: 'inline in the workload file',
   };
 }

@@ -95,7 +95,7 @@ export function resolveTraffic(doc: WorkloadDoc, ctx: TrafficContext, problems: 
 
 type ThinkDoc = NonNullable<WorkloadDoc['traffic']['think_time']>;
 
-/** `think_time`: a bare duration is fixed; absent is 0 (benchmark mode). */
+/** `think_time` (of the traffic, a class or a class's session): a bare duration is fixed; absent is 0 (benchmark mode). */
 export function thinkTimeOf(doc: ThinkDoc | undefined): ThinkTime {
   if (doc === undefined) return { dist: 'fixed', meanS: 0 };
   if (typeof doc === 'number') return { dist: 'fixed', meanS: doc };

@@ -58,12 +58,30 @@ export interface ClassSpec {
   readonly users?: number;
   /** Closed loop: this class's think time, over `traffic.thinkTime` (absent when not given). */
   readonly thinkTime?: ThinkTime;
+  /**
+   * Multi-turn conversations (`session:`); absent: every request is a one-turn exchange (absent
+   * rather than null, so that manifests of workloads without sessions are unchanged).
+   */
+  readonly session?: SessionSpec;
 }
 
 /** A closed-loop user's pause between an answer and its next request. */
 export interface ThinkTime {
   readonly dist: 'exponential' | 'fixed';
   readonly meanS: number;
+}
+
+/**
+ * A class's conversations (`classes[].session`, src/traffic/sessions.ts): a session of `turns`
+ * requests; turn k's prompt is the whole context so far (earlier prompts and outputs) plus a new
+ * message drawn from the class's `prompt_tokens`; the next turn is sent `thinkTime` after the
+ * previous turn's last token.
+ */
+export interface SessionSpec {
+  /** Turns per session (whole numbers, at least 1). */
+  readonly turns: TokenDist;
+  /** The user's pause between a turn's answer and its next message. */
+  readonly thinkTime: ThinkTime;
 }
 
 /**
@@ -96,6 +114,8 @@ export interface ModelSpec {
   /** MoE: experts per layer and experts used per token; 1 and 1 for dense models. */
   readonly experts: number;
   readonly expertsPerToken: number;
+  /** Longest context (prompt + output) it serves, tokens (config.json max_position_embeddings), or null when not given. */
+  readonly contextTokens: number | null;
   readonly source: string;
 }
 
@@ -188,9 +208,15 @@ export interface ServingSpec {
   readonly maxBatchSize: number;
   readonly maxBatchTokens: number;
   readonly batchWindowS: number;
-  readonly router: 'least_loaded' | 'round_robin' | 'random' | 'prefix_affinity' | 'shared_queue';
+  readonly router: 'least_loaded' | 'round_robin' | 'random' | 'prefix_affinity' | 'shared_queue' | 'session_affinity';
   /** `serving.affinity_weight`: prefix_affinity's load weight (default AFFINITY_WEIGHT, 0.05), present only when set. */
   readonly affinityWeight?: number;
+  /**
+   * `session_affinity`: a turn goes to the replica of its session's previous turn unless that
+   * replica's load exceeds the least loaded one's by more than this many requests. Present only
+   * when the workload sets it (default AFFINITY_SLACK_DEFAULT, routing/sessionAffinity.ts).
+   */
+  readonly affinitySlack?: number;
   readonly maxQueueTimeS: number;
   /** Fraction of GPU memory usable for weights + KV cache (vLLM's gpu_memory_utilization). */
   readonly gpuMemoryUtilization: number;

@@ -213,6 +213,10 @@ const classSchema = strict({
     z.number().min(0).lt(1),
     strict({ fraction: z.number().min(0).lt(1), latency: duration('non-negative').optional() }),
   ]).optional(),
+  session: strict({
+    turns: tokenDistSchema,
+    think_time: thinkTimeSchema,
+  }).optional(),
 });
 
 const inlineModelSchema = strict({
@@ -229,6 +233,7 @@ const inlineModelSchema = strict({
   experts: whole(1).optional(),
   experts_per_token: whole(1).optional(),
   active_params: paramCount.optional(),
+  context_length: whole(1).optional(),
 });
 
 const inlineGpuSchema = strict({
@@ -320,8 +325,9 @@ const servingSchema = strict({
   max_batch_size: whole(1).optional(),
   max_batch_tokens: whole(1).optional(),
   batch_window: duration('non-negative').optional(),
-  router: z.enum(['least_loaded', 'round_robin', 'random', 'prefix_affinity', 'shared_queue']).optional(),
+  router: z.enum(['least_loaded', 'round_robin', 'random', 'prefix_affinity', 'shared_queue', 'session_affinity']).optional(),
   affinity_weight: z.number().min(0).optional(),
+  affinity_slack: whole(0).optional(),
   max_queue_time: duration('positive').optional(),
   gpu_memory_utilization: z.number().positive().max(1).optional(),
   scheduler: z.enum(['chunked_prefill', 'prefill_first']).optional(),

@@ -9,7 +9,8 @@ import { simulate } from '../../src/simulate.js';
  * every boundary). Reference: the reference path itself; the two must agree request by request,
  * exactly (same floating-point times), for every router, at light load, saturated (the queue
  * backs up, KV memory fills, requests are preempted) and dropping (max_queue_time exceeded), with
- * the prefix cache on and a batch class in the mix (issue 13 item 2).
+ * the prefix cache on and a batch class in the mix (issue 13 item 2); and with multi-turn sessions
+ * (each turn's context cached on its replica, session_affinity routing: issue 16 items 2-3).
  */
 const ROUTERS = ['least_loaded', 'round_robin', 'random', 'prefix_affinity', 'shared_queue'] as const;
 const LOADS = {
@@ -18,12 +19,15 @@ const LOADS = {
   dropping: { rate: 14, maxQueue: '4s' },
 } as const;
 
-function doc(router: string, load: keyof typeof LOADS) {
+/** Conversations of 1-6 turns, 10 s think time on average (sessions start at half the rate). */
+const SESSION = { turns: { dist: 'uniform', min: 1, max: 6 }, think_time: { dist: 'exponential', mean: '10s' } };
+
+function doc(router: string, load: keyof typeof LOADS, sessions = false) {
   return {
     name: 'ff',
     seed: 9,
     duration: '15m',
-    traffic: { rate: LOADS[load].rate },
+    traffic: { rate: sessions ? LOADS[load].rate / 2 : LOADS[load].rate },
     classes: [
       {
         name: 'chat',
@@ -31,6 +35,7 @@ function doc(router: string, load: keyof typeof LOADS) {
         prompt_tokens: { dist: 'lognormal', median: 900, p99: 6000 },
         output_tokens: { dist: 'lognormal', median: 200, p99: 1500 },
         shared_prefix_tokens: 300,
+        ...(sessions ? { session: SESSION } : {}),
       },
       { name: 'other', weight: 2, prompt_tokens: { dist: 'lognormal', median: 400, p99: 3000 }, output_tokens: 120, shared_prefix_tokens: 150 },
       { name: 'nightly', weight: 1, priority: 'batch', deadline: '2h', prompt_tokens: 5000, output_tokens: 400 },
@@ -44,13 +49,15 @@ function doc(router: string, load: keyof typeof LOADS) {
   };
 }
 
-function record(router: string, load: keyof typeof LOADS, fastForward: boolean) {
+function record(router: string, load: keyof typeof LOADS, fastForward: boolean, sessions = false) {
   const out: string[] = [];
-  const run = simulate(resolveWorkload(doc(router, load)), {
+  const run = simulate(resolveWorkload(doc(router, load, sessions)), {
     fastForward,
     checkInvariants: true,
     onRequestEnd: (r, outcome) =>
-      out.push(`${r.id} ${outcome} ${r.startedAt} ${r.firstTokenAt} ${r.finishedAt} ${r.preemptions} ${r.prefixHitTokens}`),
+      out.push(
+        `${r.id} ${outcome} ${r.startedAt} ${r.firstTokenAt} ${r.finishedAt} ${r.preemptions} ${r.prefixHitTokens} ${r.promptTokens} ${r.affinityKept}`,
+      ),
   });
   return { out: out.sort(), run };
 }
@@ -70,6 +77,32 @@ describe('fast path vs one event per iteration: request by request identical', (
       if (load === 'saturated') expect(s.preemptions).toBeGreaterThan(0);
       if (load === 'dropping') expect(s.dropped).toBeGreaterThan(0);
       expect(s.prefix_hit_tokens).toBeGreaterThan(0);
+      expect(fast.run.stats.events).toBeLessThan(slow.run.stats.events);
+    });
+  }
+});
+
+describe('fast path vs one event per iteration with multi-turn sessions: request by request identical', () => {
+  for (const load of Object.keys(LOADS) as (keyof typeof LOADS)[]) {
+    it.each(['session_affinity', 'least_loaded'])(`${load}: sessions, %s`, (router) => {
+      const fast = record(router, load, true, true);
+      const slow = record(router, load, false, true);
+      expect(fast.out.length).toBe(slow.out.length);
+      const firstDiff = fast.out.findIndex((line, i) => line !== slow.out[i]);
+      expect(firstDiff === -1 ? null : { fast: fast.out[firstDiff], reference: slow.out[firstDiff] }).toBeNull();
+      // mfu and mbu to one unit of their 6th digit: the two paths integrate FLOPs and bytes differently (relative
+      // differences of 1e-8..1e-7 are seen without sessions too, e.g. mbu 0.696319930609 against
+      // 0.696319910303 for this workload at rate 2 without sessions): the 6-digit rounding may
+      // fall either side. An open item of those metrics, not of the schedule, which is exact above.
+      const [f, r] = [fast.run.summary, slow.run.summary];
+      expect(Math.abs(f.fleet.mfu! - r.fleet.mfu!)).toBeLessThanOrEqual(1.5e-6); // one unit of the 6th digit
+      expect(Math.abs(f.fleet.mbu! - r.fleet.mbu!)).toBeLessThanOrEqual(1.5e-6); // one unit of the 6th digit
+      expectSameSummary({ ...f, fleet: { ...f.fleet, mfu: 0, mbu: 0 } }, { ...r, fleet: { ...r.fleet, mfu: 0, mbu: 0 } });
+      expect(f.sessions).toEqual(r.sessions);
+      const s = fast.run.summary.sessions!;
+      expect(s.turns).toBeGreaterThan(s.started);
+      if (load === 'dropping') expect(s.abandoned).toBeGreaterThan(0);
+      if (router === 'session_affinity') expect(s.affinity_turns).toBeGreaterThan(0);
       expect(fast.run.stats.events).toBeLessThan(slow.run.stats.events);
     });
   }
