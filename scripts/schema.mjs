@@ -27,10 +27,18 @@ const PARAM_COUNT = {
     { type: 'string', pattern: '^\\s*[0-9]*\\.?[0-9]+(?:e[+-]?[0-9]+)?\\s*[kmbtKMBT]?\\s*$' },
   ],
 };
+const BANDWIDTH = {
+  description: 'a bandwidth: a number of bytes per second, or a string with a unit (50GB/s, 400Gb/s)',
+  anyOf: [
+    { type: 'number', exclusiveMinimum: 0 },
+    { type: 'string', pattern: '^\\s*[0-9]*\\.?[0-9]+(?:e[+-]?[0-9]+)?\\s*(B/s|KB/s|MB/s|GB/s|TB/s|Kb/s|Mb/s|Gb/s|Tb/s|Gbps)\\s*$' },
+  ],
+};
 
 /**
  * The workload file's JSON Schema (draft 2020-12) from its zod schema. Durations and parameter
- * counts (zod transforms, which JSON Schema cannot express) become number-or-string-with-unit;
+ * counts and bandwidths (zod transforms, which JSON Schema cannot express) become
+ * number-or-string-with-unit;
  * mappings that reject unknown keys get `additionalProperties: false`.
  *
  * @param {import('zod').ZodType} workloadSchema
@@ -44,7 +52,13 @@ export function workloadJsonSchema(workloadSchema) {
       const def = ctx.zodSchema._zod.def;
       if (def.type !== 'pipe' || def.out?._zod?.def?.type !== 'transform') return;
       for (const key of Object.keys(ctx.jsonSchema)) delete ctx.jsonSchema[key];
-      const template = ctx.zodSchema.safeParse('1s').success ? DURATION : ctx.zodSchema.safeParse('8b').success ? PARAM_COUNT : null;
+      const template = ctx.zodSchema.safeParse('1s').success
+        ? DURATION
+        : ctx.zodSchema.safeParse('8b').success
+          ? PARAM_COUNT
+          : ctx.zodSchema.safeParse('50GB/s').success
+            ? BANDWIDTH
+            : null;
       if (template) Object.assign(ctx.jsonSchema, structuredClone(template));
     },
   });

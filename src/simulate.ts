@@ -74,9 +74,9 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
     closedLoop?.ended(session === null ? r.id : session.firstRequestId, at);
   };
 
-  const { pools, busyByPool, workByPool } = buildPools(scenario, sim, hours, horizonS, { fastForward, checkInvariants }, end);
-  pools.forEach((pool, p) => {
-    const busy = busyByPool[p];
+  const { pools, units, busyByUnit, workByUnit, links } = buildPools(scenario, sim, hours, horizonS, { fastForward, checkInvariants }, end);
+  units.forEach(({ pool }, u) => {
+    const busy = busyByUnit[u];
     startFleetControllers(sim, pool, horizonS, scenario.seed, () => busy.reduce((a, b) => a + b, 0));
   });
   const arrived = (r: Request) => {
@@ -112,14 +112,16 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
   sim.run();
   closedLoop?.finish();
   // Nothing left to happen: requests still waiting have no replica to serve them.
-  for (const pool of pools) pool.dropWaiting();
+  for (const { pool } of units) pool.dropWaiting();
 
-  const fleets = pools.map((pool) => fleetHours(pool.spec, pool.slots, horizonS, hours));
-  const result = buildResult(scenario, horizonS, metrics, busyByPool, {
+  const fleets = units.map(({ pool, poolIndex, role }) => fleetHours(pool.spec, pool.slots, horizonS, hours, poolIndex, role));
+  const result = buildResult(scenario, horizonS, metrics, busyByUnit, {
     fleets,
-    requeued: pools.reduce((n, p) => n + p.requeued, 0),
-    failures: pools.reduce((n, p) => n + p.failures, 0),
-    work: workByPool,
+    requeued: units.reduce((n, u) => n + u.pool.requeued, 0),
+    failures: units.reduce((n, u) => n + u.pool.failures, 0),
+    work: workByUnit,
+    units: units.map((u) => ({ role: u.role, requeued: u.pool.requeued, failures: u.pool.failures })),
+    links,
   }, closedUsers);
   if (sessions !== null) result.summary.sessions = sessions.summary();
   return { ...result, stats: { events: sim.eventsRun, requests: path.created, simulatedS: sim.now } };

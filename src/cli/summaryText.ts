@@ -27,7 +27,13 @@ export function formatRunSummary(
   options: SummaryTextOptions = {},
 ): string {
   const lines: string[] = [];
-  const fleet = scenario.pools.map((p) => `${p.gpus} x ${p.gpu.name} (${p.model.name}, ${p.gpusPerReplica} GPU${p.gpusPerReplica === 1 ? '' : 's'}/replica)`).join(' + ');
+  const perReplica = (n: number) => `${n} GPU${n === 1 ? '' : 's'}/replica`;
+  const fleet = scenario.pools.map((p) => {
+    const d = p.disaggregation;
+    if (d === undefined) return `${p.gpus} x ${p.gpu.name} (${p.model.name}, ${perReplica(p.gpusPerReplica)})`;
+    const role = (r: typeof d.prefill) => `${r.gpus} x ${r.gpu.name} ${r.role} (${perReplica(r.gpusPerReplica)})`;
+    return `${role(d.prefill)} + ${role(d.decode)} (${p.model.name}, disaggregated)`;
+  }).join(' + ');
   lines.push(`capsim: ${scenario.name} — ${s.hours} h, seed ${s.seed}${fleet ? `, ${fleet}` : ''}`);
   lines.push(
     `requests ${count(s.requests)}: completed ${count(s.completed)}, dropped ${count(s.dropped)}${dropReasons(s)}` +

@@ -3,8 +3,14 @@ import type { Slot } from '../serving/Pool.js';
 
 const HOUR_S = 3600;
 
-/** One pool's fleet figures per hour row. */
+/** One fleet's figures per hour row (an aggregated pool, or one role of a disaggregated pool). */
 export interface FleetHours {
+  /** The fleet's spec (a role's, for a disaggregated pool). */
+  readonly spec: PoolSpec;
+  /** Index into `scenario.pools` of the pool it belongs to. */
+  readonly poolIndex: number;
+  /** null for an aggregated pool. */
+  readonly role: 'prefill' | 'decode' | null;
   /** GPU-seconds provisioned (billed) in each hour: provisioning, ready, draining, down, spare. */
   provisionedGpuS: Float64Array;
   /** Replica-seconds ready to serve in each hour. */
@@ -40,8 +46,18 @@ function spread(into: Float64Array, start: number, end: number, perSecond: numbe
  *   whole, in the hour row where that instance-hour began (the reserved base likewise bills a
  *   started hour of the horizon whole).
  */
-export function fleetHours(pool: PoolSpec, slots: readonly Slot[], horizonS: number, hours: number): FleetHours {
+export function fleetHours(
+  pool: PoolSpec,
+  slots: readonly Slot[],
+  horizonS: number,
+  hours: number,
+  poolIndex = 0,
+  role: 'prefill' | 'decode' | null = null,
+): FleetHours {
   const f: FleetHours = {
+    spec: pool,
+    poolIndex,
+    role,
     provisionedGpuS: new Float64Array(hours),
     readyReplicaS: new Float64Array(hours),
     reserved: new Float64Array(hours),

@@ -41,29 +41,34 @@ export function hourlyCost(
   hour: number,
   horizonS: number,
   tallies: readonly Tally[],
+  /** Per fleet (FleetHours), GPU-busy seconds in the hour. */
   busyGpuSByPool: readonly number[],
   fleets: readonly FleetHours[],
   arrivalsBefore = 0,
-): { total: CostParts; byClass: CostParts[] } {
+): { total: CostParts; byClass: CostParts[]; byFleet: { gpu: number; energy: number }[] } {
   const seconds = hourSeconds(hour, horizonS);
   const hours = seconds / HOUR_S;
 
   let gpu = 0;
   let energy = 0;
-  // Per pool, for the class split: a class carries the fleet costs of the pool that serves it.
-  const poolGpu: number[] = [];
-  const poolEnergy: number[] = [];
-  scenario.pools.forEach((pool, p) => {
+  // Per pool, for the class split: a class carries the fleet costs of the pool that serves it
+  // (both roles' of a disaggregated pool). Each fleet's energy at its own GPU's power and busy share.
+  const poolGpu: number[] = scenario.pools.map(() => 0);
+  const poolEnergy: number[] = scenario.pools.map(() => 0);
+  const byFleet: { gpu: number; energy: number }[] = [];
+  fleets.forEach((f, u) => {
+    const fleetGpu = f.reserved[hour] + f.onDemand[hour] + f.spot[hour] + f.custom[hour];
+    const provisionedGpuS = f.provisionedGpuS[hour];
+    const utilization = provisionedGpuS > 0 ? Math.min(1, busyGpuSByPool[u] / provisionedGpuS) : 0;
+    const kwh = (provisionedGpuS * gpuPowerW(f.spec.gpu, utilization)) / HOUR_S / 1000;
     const gpuBefore = gpu;
     const energyBefore = energy;
-    const f = fleets[p];
-    gpu += f.reserved[hour] + f.onDemand[hour] + f.spot[hour] + f.custom[hour];
-    const provisionedGpuS = f.provisionedGpuS[hour];
-    const utilization = provisionedGpuS > 0 ? Math.min(1, busyGpuSByPool[p] / provisionedGpuS) : 0;
-    const kwh = (provisionedGpuS * gpuPowerW(pool.gpu, utilization)) / HOUR_S / 1000;
+    gpu += fleetGpu;
     energy += kwh * scenario.costs.pue * scenario.costs.electricityPerKwh;
-    poolGpu.push(gpu - gpuBefore);
-    poolEnergy.push(energy - energyBefore);
+    // As the running totals moved (the same floating-point figures as summing them per pool).
+    poolGpu[f.poolIndex] += gpu - gpuBefore;
+    poolEnergy[f.poolIndex] += energy - energyBefore;
+    byFleet.push({ gpu: fleetGpu, energy: energy - energyBefore });
   });
 
   const api = scenario.api;
@@ -118,7 +123,7 @@ export function hourlyCost(
     cache: response ? cacheFixed + arrivals * response.pricePerLookup : 0,
     other: fixedOther + arrivals * perRequest + retrievalCost,
   };
-  return { total, byClass };
+  return { total, byClass, byFleet };
 }
 
 /**

@@ -34,8 +34,9 @@ export function startSchedule(sim: Simulation, pool: Pool, schedule: readonly nu
  * - `utilization`: busy GPU-seconds / ready GPU-seconds over the last interval. A
  *   continuous-batching replica is busy whenever it holds a request, so this only sees idle time.
  * - `queue_time`: how long requests wait before their first token — the mean time from arrival to
- *   first token of the requests that completed in the interval, or the age of the oldest request
- *   still waiting for admission if larger. Under continuous batching a request is admitted at the
+ *   first token of the requests that completed in the interval (a prefill pool: that handed over),
+ *   or the age of the oldest request still waiting for admission if larger. A decode pool of a
+ *   disaggregated fleet measures its own wait instead: from the KV's arrival to decode admission. Under continuous batching a request is admitted at the
  *   next iteration while the batch and KV memory allow, and waiting shows up as prefill delayed
  *   behind other work, so time to first token is the wait that matters.
  *
@@ -74,8 +75,10 @@ export function startReactive(sim: Simulation, pool: Pool, horizonS: number, bus
   /** Worst metric seen at each load level: level = round(log(arrivals/s per replica) / log 1.05). */
   const worstAtLevel = new Map<number, number>();
   const level = (perReplica: number) => Math.round(Math.log(Math.max(perReplica, 1e-6)) / Math.log(1.05));
+  // A decode pool (disaggregated serving) waits from the KV's arrival to its decode admission.
+  const decode = pool.role === 'decode';
   pool.onCompleted = (r) => {
-    waitSum += r.firstTokenAt - r.arrivedAt;
+    waitSum += decode ? r.decodeStartedAt - r.transferredAt : r.firstTokenAt - r.arrivedAt;
     waitCount++;
   };
 

@@ -2,10 +2,11 @@ import type { SessionSummary } from '../traffic/sessions.js';
 import type { Scenario, ServingSpec } from '../workload/scenario.js';
 import { hourlyCost, hourSeconds, storageCost, type CostParts } from '../cost/hourlyCost.js';
 import { Tally, type HourlyMetrics } from './HourlyMetrics.js';
-import type { Samples } from './Samples.js';
+import { Samples } from './Samples.js';
 import type { FleetHours } from '../cost/fleetBilling.js';
 import type { FleetWork } from './FleetWork.js';
 import type { ClosedLoopHours } from './ClosedLoopHours.js';
+import type { KvLink } from '../serving/KvLink.js';
 
 /** One row of hourly.csv (and, with `class`, of hourly_by_class.csv). Keys are the CSV columns. */
 export interface HourRow {
@@ -27,6 +28,9 @@ export interface HourRow {
   /** Closed loop: mean time from a user's previous answer to each request sent in the hour; null otherwise. */
   think_time_mean_s: number | null;
   gpus: number;
+  /** Disaggregated serving: GPUs of the prefill and decode roles (empty for aggregated runs). */
+  prefill_gpus: number | null;
+  decode_gpus: number | null;
   replicas_ready: number;
   gpu_utilization: number;
   kv_utilization: number;
@@ -40,6 +44,9 @@ export interface HourRow {
   e2e_p99_ms: number | null;
   slo_attainment: number | null;
   gpu_cost: number;
+  /** Disaggregated serving: gpu_cost of the prefill and decode roles (empty for aggregated runs). */
+  prefill_gpu_cost: number | null;
+  decode_gpu_cost: number | null;
   energy_cost: number;
   api_cost: number;
   cache_cost: number;
@@ -50,12 +57,14 @@ export interface HourRow {
 
 export const HOURLY_COLUMNS: readonly (keyof HourRow)[] = [
   'hour', 'arrivals', 'completed', 'dropped', 'cache_hits', 'api_requests', 'input_tokens',
-  'output_tokens', 'throughput_rps', 'output_tokens_per_s', 'active_users_mean', 'think_time_mean_s', 'gpus', 'replicas_ready', 'gpu_utilization', 'kv_utilization', 'batch_size_mean', 'mfu', 'mbu', 'ttft_p50_ms', 'ttft_p99_ms', 'tpot_p99_ms',
-  'e2e_p50_ms', 'e2e_p99_ms', 'slo_attainment', 'gpu_cost', 'energy_cost', 'api_cost',
+  'output_tokens', 'throughput_rps', 'output_tokens_per_s', 'active_users_mean', 'think_time_mean_s', 'gpus', 'prefill_gpus', 'decode_gpus', 'replicas_ready', 'gpu_utilization', 'kv_utilization', 'batch_size_mean', 'mfu', 'mbu', 'ttft_p50_ms', 'ttft_p99_ms', 'tpot_p99_ms',
+  'e2e_p50_ms', 'e2e_p99_ms', 'slo_attainment', 'gpu_cost', 'prefill_gpu_cost', 'decode_gpu_cost', 'energy_cost', 'api_cost',
   'cache_cost', 'other_cost', 'total_cost', 'cost_per_1k_requests',
 ];
 /** The fleet-wide columns of hourly.csv. */
-export type FleetColumn = 'gpus' | 'replicas_ready' | 'gpu_utilization' | 'kv_utilization' | 'batch_size_mean' | 'mfu' | 'mbu';
+export type FleetColumn = 'gpus' | 'replicas_ready' | 'gpu_utilization' | 'kv_utilization' | 'batch_size_mean' | 'mfu' | 'mbu' | RoleColumn;
+/** The columns of a disaggregated fleet's roles: fleet-wide, and empty for aggregated runs. */
+export type RoleColumn = 'prefill_gpus' | 'decode_gpus' | 'prefill_gpu_cost' | 'decode_gpu_cost';
 
 /**
  * A row of hourly_by_class.csv: fleet-wide columns are empty (null) there, so that summing class
@@ -148,6 +157,80 @@ export interface Summary extends RequestFigures {
   by_day?: DayTotals[];
   /** Closed-loop runs only: the users over the whole run (see ClosedLoopHours). */
   closed_loop?: ClosedLoopSummary;
+  /** Runs with a disaggregated fleet only: each role's fleet and cost, and the KV transfers. */
+  disaggregation?: DisaggregationSummary;
+}
+
+/** One role of the disaggregated fleets over the whole run (summed over disaggregated pools). */
+export interface RoleSummary {
+  /** Provisioned GPUs, averaged over the run. */
+  gpus: number;
+  replicas_ready: number;
+  gpu_utilization: number;
+  gpu_cost: number;
+  energy_cost: number;
+  failures: number;
+  requeued: number;
+}
+
+export interface DisaggregationSummary {
+  prefill: RoleSummary;
+  decode: RoleSummary;
+  /** KV caches sent from prefill to decode replicas (KvLink.ts): count, volume, waits and times. */
+  kv_transfer: { transfers: number; gb: number; wait_ms: LatencyStats; time_ms: LatencyStats };
+}
+
+interface RoleRun { provisionedGpuS: number; readyReplicaS: number; busyGpuS: number; gpuCost: number; energyCost: number }
+
+function emptyRoleRun(): RoleRun {
+  return { provisionedGpuS: 0, readyReplicaS: 0, busyGpuS: 0, gpuCost: 0, energyCost: 0 };
+}
+
+/** The role columns of one hour: each role's provisioned GPUs (averaged over the hour) and gpu_cost. */
+function roleColumns(fleets: readonly FleetHours[], byFleet: readonly { gpu: number }[], h: number, seconds: number): { [K in RoleColumn]: number } {
+  const gpuS = { prefill: 0, decode: 0 };
+  const cost = { prefill: 0, decode: 0 };
+  fleets.forEach((f, i) => {
+    if (f.role === null) return;
+    gpuS[f.role] += f.provisionedGpuS[h];
+    cost[f.role] += byFleet[i].gpu;
+  });
+  const per = (x: number) => (seconds > 0 ? Math.round((x / seconds) * 1e4) / 1e4 : 0);
+  return { prefill_gpus: per(gpuS.prefill), decode_gpus: per(gpuS.decode), prefill_gpu_cost: money(cost.prefill), decode_gpu_cost: money(cost.decode) };
+}
+
+function disaggregationSummary(run: { prefill: RoleRun; decode: RoleRun }, seconds: number, outcome: FleetOutcome): DisaggregationSummary {
+  const units = outcome.units ?? [];
+  const role = (which: 'prefill' | 'decode'): RoleSummary => {
+    const r = run[which];
+    const f = fleetFigures(seconds, r.provisionedGpuS, r.readyReplicaS, r.busyGpuS, 0, 0, 0, 0);
+    const mine = units.filter((u) => u.role === which);
+    return {
+      gpus: f.gpus,
+      replicas_ready: f.replicas_ready,
+      gpu_utilization: f.gpu_utilization,
+      gpu_cost: money(r.gpuCost),
+      energy_cost: money(r.energyCost),
+      failures: mine.reduce((n, u) => n + u.failures, 0),
+      requeued: mine.reduce((n, u) => n + u.requeued, 0),
+    };
+  };
+  const wait = new Samples();
+  const time = new Samples();
+  let transfers = 0;
+  let bytes = 0;
+  for (const link of outcome.links ?? []) {
+    if (link === null) continue;
+    transfers += link.transfers;
+    bytes += link.bytes;
+    wait.addAll(link.waitMs);
+    time.addAll(link.totalMs);
+  }
+  return {
+    prefill: role('prefill'),
+    decode: role('decode'),
+    kv_transfer: { transfers, gb: Math.round(bytes / 1e3) / 1e6, wait_ms: latencyStats(wait), time_ms: latencyStats(time) },
+  };
 }
 
 export interface ClosedLoopFigures {
@@ -247,7 +330,8 @@ export interface FleetFigures {
   mbu: number;
 }
 
-const NO_FLEET: { [K in FleetColumn]: null } = { gpus: null, replicas_ready: null, gpu_utilization: null, kv_utilization: null, batch_size_mean: null, mfu: null, mbu: null };
+const NO_ROLES: { [K in RoleColumn]: null } = { prefill_gpus: null, decode_gpus: null, prefill_gpu_cost: null, decode_gpu_cost: null };
+const NO_FLEET: { [K in FleetColumn]: null } = { gpus: null, replicas_ready: null, gpu_utilization: null, kv_utilization: null, batch_size_mean: null, mfu: null, mbu: null, ...NO_ROLES };
 
 /**
  * Fleet-wide figures from GPU-seconds provisioned, replica-seconds ready, GPU-seconds busy and the
@@ -273,9 +357,11 @@ export function fleetFigures(seconds: number, provisionedGpuS: number, readyRepl
   };
 }
 
-function row(hour: number, t: Tally, thr: Throughput, loop: LoopTotals | null, cost: CostParts, fleet: FleetFigures): HourRow;
+type HourFleet = FleetFigures & { [K in RoleColumn]: number | null };
+
+function row(hour: number, t: Tally, thr: Throughput, loop: LoopTotals | null, cost: CostParts, fleet: HourFleet): HourRow;
 function row(hour: number, t: Tally, thr: Throughput, loop: LoopTotals | null, cost: CostParts, fleet: null, cls: string): ClassHourRow;
-function row(hour: number, t: Tally, thr: Throughput, loop: LoopTotals | null, cost: CostParts, fleet: FleetFigures | null, cls?: string): HourRow | ClassHourRow {
+function row(hour: number, t: Tally, thr: Throughput, loop: LoopTotals | null, cost: CostParts, fleet: HourFleet | null, cls?: string): HourRow | ClassHourRow {
   const parts = { gpu_cost: money(cost.gpu), energy_cost: money(cost.energy), api_cost: money(cost.api), cache_cost: money(cost.cache), other_cost: money(cost.other) };
   const total = money(parts.gpu_cost + parts.energy_cost + parts.api_cost + parts.cache_cost + parts.other_cost);
   return {
@@ -291,14 +377,28 @@ function row(hour: number, t: Tally, thr: Throughput, loop: LoopTotals | null, c
     throughput_rps: thr.seconds > 0 ? ratio(thr.requests / thr.seconds) : 0,
     output_tokens_per_s: thr.seconds > 0 ? Math.round((thr.outputTokens / thr.seconds) * 1e4) / 1e4 : 0,
     ...loopFigures(loop, thr.seconds),
-    ...(fleet ?? NO_FLEET),
+    gpus: (fleet ?? NO_FLEET).gpus,
+    prefill_gpus: (fleet ?? NO_FLEET).prefill_gpus,
+    decode_gpus: (fleet ?? NO_FLEET).decode_gpus,
+    replicas_ready: (fleet ?? NO_FLEET).replicas_ready,
+    gpu_utilization: (fleet ?? NO_FLEET).gpu_utilization,
+    kv_utilization: (fleet ?? NO_FLEET).kv_utilization,
+    batch_size_mean: (fleet ?? NO_FLEET).batch_size_mean,
+    mfu: (fleet ?? NO_FLEET).mfu,
+    mbu: (fleet ?? NO_FLEET).mbu,
     ttft_p50_ms: ms(t.ttftMs.quantile(0.5)),
     ttft_p99_ms: ms(t.ttftMs.quantile(0.99)),
     tpot_p99_ms: ms(t.tpotMs.quantile(0.99)),
     e2e_p50_ms: ms(t.e2eMs.quantile(0.5)),
     e2e_p99_ms: ms(t.e2eMs.quantile(0.99)),
     slo_attainment: t.arrivals > 0 ? ratio(t.sloMet / t.arrivals) : null,
-    ...parts,
+    gpu_cost: parts.gpu_cost,
+    prefill_gpu_cost: (fleet ?? NO_FLEET).prefill_gpu_cost,
+    decode_gpu_cost: (fleet ?? NO_FLEET).decode_gpu_cost,
+    energy_cost: parts.energy_cost,
+    api_cost: parts.api_cost,
+    cache_cost: parts.cache_cost,
+    other_cost: parts.other_cost,
     total_cost: total,
     cost_per_1k_requests: t.completed > 0 ? money((total / t.completed) * 1000) : null,
   } as HourRow | ClassHourRow;
@@ -320,8 +420,12 @@ export interface FleetOutcome {
   fleets: FleetHours[];
   requeued: number;
   failures: number;
-  /** Per pool, what its replicas did (mfu, mbu, batch sizes, KV). */
+  /** Per fleet, what its replicas did (mfu, mbu, batch sizes, KV). */
   work: FleetWork[];
+  /** Per fleet: its role (null: aggregated), requests re-queued and replica failures. */
+  units?: { role: 'prefill' | 'decode' | null; requeued: number; failures: number }[];
+  /** Per pool: its KV links (disaggregated pools), else null. */
+  links?: (KvLink | null)[];
 }
 
 export function buildResult(
@@ -348,12 +452,14 @@ export function buildResult(
   let arrivalsSoFar = 0;
   let storageSpend = 0;
   const runFleet = [0, 0, 0, 0, 0, 0, 0];
+  const disaggregated = fleets.some((f) => f.role !== null);
+  const roleRun = { prefill: emptyRoleRun(), decode: emptyRoleRun() };
   let runSeconds = 0;
 
   for (let h = 0; h < metrics.hours; h++) {
     const tallies = metrics.tallies[h];
     const busy = busyByPool.map((b) => b[h]);
-    const { total, byClass } = hourlyCost(scenario, h, horizonS, tallies, busy, fleets, arrivalsSoFar);
+    const { total, byClass, byFleet } = hourlyCost(scenario, h, horizonS, tallies, busy, fleets, arrivalsSoFar);
     const seconds = hourSeconds(h, horizonS);
     const sum = (pick: (i: number) => number) => fleets.reduce((a, _, i) => a + pick(i), 0);
     const hourFleet = [
@@ -364,6 +470,18 @@ export function buildResult(
     runSeconds += seconds;
     const [provisioned, ready, busyAll, flopS, byteS, seqS, kvS] = hourFleet;
     const fleetNow = fleetFigures(seconds, provisioned, ready, busyAll, flopS, byteS, seqS, kvS);
+    const roleNow = disaggregated ? roleColumns(fleets, byFleet, h, seconds) : NO_ROLES;
+    if (disaggregated) {
+      fleets.forEach((f, i) => {
+        if (f.role === null) return;
+        const r = roleRun[f.role];
+        r.provisionedGpuS += f.provisionedGpuS[h];
+        r.readyReplicaS += f.readyReplicaS[h];
+        r.busyGpuS += busy[i];
+        r.gpuCost += byFleet[i].gpu;
+        r.energyCost += byFleet[i].energy;
+      });
+    }
     for (const f of fleets) {
       byPricing.reserved += f.reserved[h];
       byPricing.on_demand += f.onDemand[h];
@@ -401,7 +519,7 @@ export function buildResult(
       runLoop.thinkS += hourLoop.thinkS;
       runLoop.sent += hourLoop.sent;
     }
-    hourly.push(row(h, hourTally, hourThr, hourLoop, total, fleetNow));
+    hourly.push(row(h, hourTally, hourThr, hourLoop, total, { ...fleetNow, ...roleNow }));
   }
 
   const sumOf = (k: keyof HourRow) => money(hourly.reduce((s, r) => s + (r[k] as number), 0));
@@ -468,6 +586,7 @@ export function buildResult(
           },
         }
       : {}),
+    ...(disaggregated ? { disaggregation: disaggregationSummary(roleRun, runSeconds, fleet) } : {}),
   };
   return { hourly, hourlyByClass, summary };
 }

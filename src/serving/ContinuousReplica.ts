@@ -134,12 +134,30 @@ export class ContinuousReplica implements Replica {
     const head = this.queue.peek();
     if (head === undefined || !this.accepting || this.runningCount >= this.host.serving.maxBatchSize) return false;
     if (this.tooLarge(head)) return true;
-    return this.kv.couldFit(head, this.kv.plan(head), this.kv.admitLimit);
+    const plan = this.kv.plan(head);
+    return this.kv.couldFit(head, plan, this.kv.admitLimit) && (!this.arrivedComputed(head) || this.decodeRoom(plan.need));
   }
 
-  /** Prompt + output exceed the whole KV capacity: it could never finish on this replica. */
+  /**
+   * Its whole context must fit in this replica's KV memory for it to finish here: prompt + output
+   * (a prefill replica holds the prompt only). Larger, it is dropped when it reaches the head.
+   */
   private tooLarge(r: Request): boolean {
-    return r.promptTokens + r.outputTokens > this.kv.capacity;
+    return r.promptTokens + (this.host.role === 'prefill' ? 0 : r.outputTokens) > this.kv.capacity;
+  }
+
+  /** A decode replica's request whose KV arrived computed (not one it preempted to recompute). */
+  private arrivedComputed(r: Request): boolean {
+    return this.host.role === 'decode' && r.prefilled === r.prefillTarget;
+  }
+
+  /**
+   * A request joining the decode batch at once also grows by a token this iteration: there must
+   * be room for its context and for one more token of every decoding sequence, itself included.
+   */
+  private decodeRoom(need: number): boolean {
+    const lookahead = this.spec !== null ? this.spec.lookahead : 1;
+    return this.kv.used + need + (this.decodeSeqs + 1) * lookahead <= this.kv.capacity;
   }
 
   private readonly boundary = (): void => {
@@ -194,6 +212,15 @@ export class ContinuousReplica implements Replica {
       r.prefilled += this.chunkSize[i];
       if (r.prefilled === r.prefillTarget) {
         prefillDone = true;
+        if (this.host.role === 'prefill') {
+          // Disaggregated: the first token is out when the prompt is done; the rest is decoded
+          // on a decode replica, after the KV transfer.
+          r.generated += 1;
+          if (Number.isNaN(r.firstTokenAt)) r.firstTokenAt = now + lag;
+          if (r.generated >= r.outputTokens) this.complete(r, now + lag);
+          else this.handOff(r);
+          continue;
+        }
         r.phase = Phase.decode;
         r.syncedStep = this.step;
         r.generated += 1;
@@ -201,12 +228,14 @@ export class ContinuousReplica implements Replica {
         this.decodeSeqs++;
         this.decodeKv += r.kvTokens;
         if (r.generated >= r.outputTokens) this.complete(r, now + lag);
-        else if (this.spec !== null) this.completions.push(r, this.step + this.spec.plan(r, this.step));
-        else this.completions.push(r, this.step + r.outputTokens - r.generated);
+        else this.scheduleCompletion(r);
       }
     }
     this.chunks = 0;
     if (prefillDone) this.prefilling = this.prefilling.filter((r) => r.onReplica && r.phase !== Phase.decode);
+    // Handed-over requests run on a decode replica next: they leave `running` now, not lazily
+    // (their `onReplica` flag will be the decode replica's).
+    if (prefillDone && this.host.role === 'prefill') this.running = this.running.filter((r) => r.onReplica);
 
     while (this.completions.peekKey() <= this.step) this.complete(this.completions.pop(), now + lag);
     if (this.running.length > 2 * this.runningCount + 64) this.running = this.running.filter((r) => r.onReplica);
@@ -289,6 +318,24 @@ export class ContinuousReplica implements Replica {
     this.host.ran(this.runStart, now, flops, bytes, this.runningCount * (now - this.runStart), kvS);
   }
 
+  /** Puts a request that just started decoding on the completion heap, at the step it finishes. */
+  private scheduleCompletion(r: Request): void {
+    if (this.spec !== null) this.completions.push(r, this.step + this.spec.plan(r, this.step));
+    else this.completions.push(r, this.step + r.outputTokens - r.generated);
+  }
+
+  /**
+   * A prefill replica's request leaves for the decode pool: its KV memory here is freed at once
+   * (the KV is taken to be staged in the transfer's buffers; KvLink.ts holds the link model).
+   */
+  private handOff(r: Request): void {
+    this.kv.release(r);
+    r.onReplica = false;
+    this.runningCount--;
+    r.phase = Phase.transferring;
+    this.host.handOff(r, this);
+  }
+
   /** `finishedAt` is when the last token reaches the client (now + the output lag). */
   private complete(r: Request, finishedAt: number): void {
     this.sync(r);
@@ -358,7 +405,8 @@ export class ContinuousReplica implements Replica {
       // could otherwise be admitted, so a steady decode run never hides a drop. The plan is made
       // once: making room pins the request's own resident prefix, so eviction leaves it valid.
       const plan = kv.plan(head);
-      const fits = kv.makeRoom(head, plan, limit);
+      const computed = this.arrivedComputed(head);
+      const fits = kv.makeRoom(head, plan, limit) && (!computed || this.decodeRoom(plan.need));
       if (!fits && this.runningCount > 0) {
         host.saturated(this.runningCount);
         break;
@@ -375,11 +423,23 @@ export class ContinuousReplica implements Replica {
         host.admitted(head);
       }
       kv.admit(head, plan);
-      head.phase = Phase.prefill;
       head.onReplica = true;
       this.running.push(head);
-      this.prefilling.push(head);
       this.runningCount++;
+      if (computed) {
+        // Its KV arrived computed (disaggregated serving): no prefill work, it decodes from this
+        // iteration on, taking one token of the budget (k + 1 with speculative decoding).
+        head.phase = Phase.decode;
+        head.decodeStartedAt = sim.now;
+        head.syncedStep = this.step;
+        this.decodeSeqs++;
+        this.decodeKv += head.kvTokens;
+        this.scheduleCompletion(head);
+        budget -= this.spec !== null ? this.spec.lookahead : 1;
+        continue;
+      }
+      head.phase = Phase.prefill;
+      this.prefilling.push(head);
       const chunk = Math.min(head.prefillTarget - head.prefilled, budget, head.batch ? this.batchChunk : Infinity);
       this.chunkOf[this.chunks] = head;
       this.chunkSize[this.chunks++] = chunk;

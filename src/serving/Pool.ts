@@ -5,7 +5,7 @@ import type { Router } from '../routing/router.js';
 import { ROUTERS } from '../routing/routers.js';
 import { ContinuousReplica } from './ContinuousReplica.js';
 import { StaticReplica } from './StaticReplica.js';
-import { PRIORITY, type Replica, type ReplicaHost } from './Replica.js';
+import { PRIORITY, type Replica, type ReplicaHost, type ReplicaRole } from './Replica.js';
 import { BATCH_SLOTS, RequestQueue } from './RequestQueue.js';
 import { Phase, type Request } from './request.js';
 import type { StepModel } from './stepModel.js';
@@ -28,6 +28,8 @@ export interface PoolSetup {
   readonly hashBlockTokens: number;
   readonly speculative: SpeculativeSetup | null;
   readonly checkInvariants: boolean;
+  /** What its replicas do: `both` (aggregated, the default), or one role of a disaggregated pool. */
+  readonly role?: ReplicaRole;
 }
 
 /** What a pool reports to the run: the metrics hooks. */
@@ -35,6 +37,8 @@ export interface PoolListener {
   completed(request: Request): void;
   dropped(request: Request): void;
   busy(gpus: number, startS: number, endS: number): void;
+  /** A prefill pool's request finished its prefill on replica `replica` and leaves for decode. */
+  prefilled?(request: Request, replica: number): void;
   /** A replica's iterations over [startS, endS): see ReplicaHost.ran. */
   ran(startS: number, endS: number, flops: number, bytes: number, seqS: number, kvS: number): void;
 }
@@ -96,10 +100,12 @@ export class Pool {
   saturationSeqs = Infinity;
   /** Hook for the autoscaler: a request's first admission, with its queue time. */
   onAdmitted: ((queueS: number) => void) | null = null;
-  /** Hook for the autoscaler: a request completed on this pool. */
+  /** Hook for the autoscaler: a request completed on this pool (or, prefill role, handed over). */
   onCompleted: ((request: Request) => void) | null = null;
   /** Hook for controllers: a replica became ready. */
   onReady: ((slot: Slot) => void) | null = null;
+  /** What its replicas do: `both` (aggregated), or one role of a disaggregated pool. */
+  readonly role: ReplicaRole;
 
   constructor(
     readonly spec: PoolSpec,
@@ -109,6 +115,7 @@ export class Pool {
   ) {
     const gpusPerReplica = spec.gpusPerReplica;
     const serving = setup.serving;
+    this.role = setup.role ?? 'both';
     this.host = {
       sim,
       serving,
@@ -121,6 +128,12 @@ export class Pool {
       hashBlockTokens: setup.hashBlockTokens,
       speculative: setup.speculative,
       checkInvariants: setup.checkInvariants,
+      role: this.role,
+      handOff: (r, replica) => {
+        this.router?.left(replica, r);
+        this.onCompleted?.(r);
+        listener.prefilled!(r, replica.index);
+      },
       completed: (r, replica) => {
         this.router?.left(replica, r);
         this.onCompleted?.(r);
@@ -178,13 +191,19 @@ export class Pool {
 
   /**
    * How long the oldest request waiting for its first admission (at the head of any queue of the
-   * pool) has waited, seconds. Preempted requests back in a queue are not counted.
+   * pool) has waited, seconds; a decode pool's, for its first decode admission. Preempted requests
+   * back in a queue are not counted.
    */
   oldestWaitS(now: number): number {
     let oldest = now;
+    // A decode pool's wait: since its KV arrived, until a decode replica took it.
+    const decode = this.role === 'decode';
     const look = (q: RequestQueue) => {
       const head = q.peek();
-      if (head !== undefined && Number.isNaN(head.startedAt) && head.queuedAt < oldest) oldest = head.queuedAt;
+      if (head === undefined) return;
+      const waiting = decode ? Number.isNaN(head.decodeStartedAt) && !Number.isNaN(head.transferredAt) : Number.isNaN(head.startedAt);
+      const since = decode ? head.transferredAt : head.queuedAt;
+      if (waiting && since < oldest) oldest = since;
     };
     if (this.shared !== null) look(this.shared);
     look(this.pending);
@@ -198,7 +217,8 @@ export class Pool {
    * false the request is not enqueued and `enqueue` returns false.
    */
   enqueue(request: Request, now: number, keep?: (queue: RequestQueue, servers: number) => boolean): boolean {
-    request.queuedAt = now;
+    // A decode pool keeps the request's first queueing time (its queue_ms is the wait for prefill).
+    if (this.role !== 'decode') request.queuedAt = now;
     request.phase = Phase.queued;
     this.arrivals++;
     if (keep !== undefined && this.shared === null && this.routable.length > 0) {

@@ -6,6 +6,8 @@ import type { StepModel } from './stepModel.js';
 import type { IterationWork } from '../gpu/iterationWork.js';
 import type { SpeculativeSetup } from './SpeculativeDecoder.js';
 
+export type ReplicaRole = 'both' | 'prefill' | 'decode';
+
 /** Same-time order: arrivals and routing first, then batch formation at iteration boundaries. */
 export const PRIORITY = { arrival: 0, boundary: 1 } as const;
 
@@ -30,6 +32,14 @@ export interface ReplicaHost {
   readonly speculative: SpeculativeSetup | null;
   /** Check KV memory's invariants after every batch formation (tests, CAPSIM_CHECK_INVARIANTS=1). */
   readonly checkInvariants: boolean;
+  /**
+   * What the replica does (disaggregated serving): `both` prefills and decodes (aggregated);
+   * `prefill` hands a request over (`handOff`) when its prompt is done; `decode` admits requests
+   * whose KV arrived computed straight into decode (and recomputes the context of one it preempts).
+   */
+  readonly role: ReplicaRole;
+  /** A prefill replica's request finished its prefill (first token out) and leaves for the decode pool. */
+  handOff(request: Request, replica: Replica): void;
   completed(request: Request, replica: Replica): void;
   dropped(request: Request, replica: Replica): void;
   /** A request was admitted into a batch for the first time. */

@@ -1,4 +1,4 @@
-import type { PoolSpec, Scenario } from '../workload/scenario.js';
+import type { PoolSpec, RoleSpec, Scenario } from '../workload/scenario.js';
 import type { Simulation } from '../engine/Simulation.js';
 import type { DropReason, Outcome } from '../metrics/HourlyMetrics.js';
 import { FleetWork } from '../metrics/FleetWork.js';
@@ -6,10 +6,12 @@ import { stream } from '../random/streams.js';
 import { linearStepModel } from '../gpu/linear.js';
 import { rooflineStepModel } from '../gpu/roofline.js';
 import { factorsFor } from '../gpu/efficiency.js';
-import { kvCapacityTokens } from '../gpu/memory.js';
+import { kvBytesPerToken, kvCapacityTokens } from '../gpu/memory.js';
 import { iterationWork } from '../gpu/iterationWork.js';
 import { Pool, type PoolSetup } from './Pool.js';
 import { HASH_BLOCK_TOKENS } from './PrefixCache.js';
+import { KvLink } from './KvLink.js';
+import { PRIORITY, type ReplicaRole } from './Replica.js';
 import type { Request } from './request.js';
 import type { StepModel } from './stepModel.js';
 import type { SpeculativeSetup } from './SpeculativeDecoder.js';
@@ -17,13 +19,30 @@ import type { SpeculativeSetup } from './SpeculativeDecoder.js';
 /** How a request's life ends, as the run records it (metrics, closed-loop users, test hooks). */
 export type EndRequest = (request: Request, outcome: Outcome, reason?: DropReason) => void;
 
-/** The scenario's pools, with the per-pool accounting the results are built from. */
+/**
+ * One fleet that is billed, autoscaled and failed on its own: an aggregated pool, or one role of
+ * a disaggregated pool.
+ */
+export interface FleetUnit {
+  readonly pool: Pool;
+  /** Index into `scenario.pools` of the pool it belongs to. */
+  readonly poolIndex: number;
+  /** null for an aggregated pool. */
+  readonly role: 'prefill' | 'decode' | null;
+}
+
+/** The scenario's pools, with the per-fleet accounting the results are built from. */
 export interface BuiltPools {
+  /** Per `scenario.pools` entry: the Pool its requests enter (a disaggregated pool's prefill role). */
   readonly pools: Pool[];
-  /** Per pool: GPU-busy seconds by hour (GPU-seconds, summed over replicas). */
-  readonly busyByPool: Float64Array[];
-  /** Per pool: FLOPs, bytes, sequences and KV held over time (mfu, mbu, batch size, KV use). */
-  readonly workByPool: FleetWork[];
+  /** Every fleet: one per aggregated pool, two per disaggregated one (prefill then decode). */
+  readonly units: FleetUnit[];
+  /** Per unit: GPU-busy seconds by hour (GPU-seconds, summed over replicas). */
+  readonly busyByUnit: Float64Array[];
+  /** Per unit: FLOPs, bytes, sequences and KV held over time (mfu, mbu, batch size, KV use). */
+  readonly workByUnit: FleetWork[];
+  /** Per `scenario.pools` entry: its KV links (disaggregated pools), else null. */
+  readonly links: (KvLink | null)[];
 }
 
 /** The step-time model of a pool: the workload's measured `perf` block, else the roofline model. */
@@ -35,10 +54,13 @@ export function stepModelFor(scenario: Scenario, pool: PoolSpec): StepModel {
 }
 
 /**
- * Builds one Pool per `scenario.pools` entry, each with its step model, KV capacity, router stream
- * (`router:<pool>`) and speculative setup, and wires its listener: a completed request ends as
- * `gpu`, a dropped one as `dropped` (with its reason), busy time and iteration work go to the
- * pool's hourly accounting (up to the horizon).
+ * Builds one Pool per `scenario.pools` entry, or two for a disaggregated one (its prefill and
+ * decode roles, each a fleet of its own), each with its step model, KV capacity, router stream
+ * (`router:<pool>`, `router:<pool>.prefill`, ...) and speculative setup (decode replicas only),
+ * and wires its listener: a completed request ends as `gpu`, a dropped one as `dropped` (with its
+ * reason), busy time and iteration work go to the fleet's hourly accounting (up to the horizon).
+ * A prefill role's request that finished its prompt crosses its replica's KV link (KvLink.ts) and
+ * joins the decode role's pool when its KV arrives.
  */
 export function buildPools(
   scenario: Scenario,
@@ -49,28 +71,33 @@ export function buildPools(
   end: EndRequest,
 ): BuiltPools {
   const seed = scenario.seed;
-  const busyByPool = scenario.pools.map(() => new Float64Array(hours));
-  const workByPool: FleetWork[] = [];
-  const pools = scenario.pools.map((spec, p) => {
-    const speculative = speculativeSetup(scenario, spec, seed);
+  const units: FleetUnit[] = [];
+  const busyByUnit: Float64Array[] = [];
+  const workByUnit: FleetWork[] = [];
+  const links: (KvLink | null)[] = [];
+  const build = (spec: PoolSpec, poolIndex: number, role: ReplicaRole, prefilled?: (r: Request, replica: number) => void): Pool => {
+    const decodes = role !== 'prefill';
+    const speculative = decodes ? speculativeSetup(scenario, spec, seed) : null;
     const capacity = kvCapacityTokens(
-      spec.model, spec.gpu, spec.gpusPerReplica, scenario.serving.gpuMemoryUtilization, scenario.serving.speculative?.draftModel ?? null,
+      spec.model, spec.gpu, spec.gpusPerReplica, scenario.serving.gpuMemoryUtilization, decodes ? (scenario.serving.speculative?.draftModel ?? null) : null,
     );
-    const busy = busyByPool[p];
+    const busy = new Float64Array(hours);
     const peaks = iterationWork(spec.model, spec.gpu, spec.gpusPerReplica);
-    const work = (workByPool[p] = new FleetWork(hours, horizonS, peaks.peakFlopsPerGpu, peaks.peakBytesPerGpu, capacity));
+    const work = new FleetWork(hours, horizonS, peaks.peakFlopsPerGpu, peaks.peakBytesPerGpu, capacity);
     const setup: PoolSetup = {
-      serving: scenario.serving,
+      serving: role === 'both' ? scenario.serving : { ...scenario.serving, maxBatchTokens: (spec as RoleSpec).maxBatchTokens },
       stepModel: stepModelFor(scenario, spec),
       kvCapacityTokens: capacity,
       routerStream: stream(seed, `router:${spec.name}`),
       fastForward: options.fastForward,
-      prefixCache: scenario.cache.prefix,
+      // A decode replica receives whole contexts: it reuses no prefix.
+      prefixCache: role === 'decode' ? false : scenario.cache.prefix,
       hashBlockTokens: scenario.traffic.trace?.blockTokens ?? HASH_BLOCK_TOKENS,
       speculative,
       checkInvariants: options.checkInvariants,
+      role,
     };
-    return new Pool(spec, sim, setup, {
+    const pool = new Pool(spec, sim, setup, {
       completed: (r) => end(r, 'gpu'),
       // Replicas drop a waiting request past its queue-time limit on its first admission,
       // else one that cannot fit in an empty replica's KV memory (ContinuousReplica,
@@ -78,9 +105,33 @@ export function buildPools(
       dropped: (r) => end(r, 'dropped', Number.isNaN(r.startedAt) && sim.now - r.queuedAt > r.maxQueueS ? 'queue_time' : 'kv_memory'),
       busy: (gpus, s, e) => splitByHour(busy, gpus, s, Math.min(e, horizonS)),
       ran: (s, e, flops, bytes, seqS, kvS) => work.add(s, e, flops, bytes, seqS, kvS),
+      prefilled,
     });
+    units.push({ pool, poolIndex, role: role === 'both' ? null : role });
+    busyByUnit.push(busy);
+    workByUnit.push(work);
+    return pool;
+  };
+  const pools = scenario.pools.map((spec, p) => {
+    const d = spec.disaggregation;
+    if (d === undefined) {
+      links.push(null);
+      return build(spec, p, 'both');
+    }
+    const link = new KvLink(d.kvTransfer.bandwidthBytesPerS, d.kvTransfer.latencyS, kvBytesPerToken(spec.model));
+    links.push(link);
+    let decode: Pool | null = null;
+    const prefill = build(d.prefill, p, 'prefill', (r, replica) => {
+      const arrival = link.send(replica, r.prefillTarget, sim.now);
+      sim.at(arrival, () => {
+        r.transferredAt = sim.now;
+        (decode as Pool).enqueue(r, sim.now);
+      }, PRIORITY.arrival);
+    });
+    decode = build(d.decode, p, 'decode');
+    return prefill;
   });
-  return { pools, busyByPool, workByPool };
+  return { pools, units, busyByUnit, workByUnit, links };
 }
 
 /**

@@ -14,8 +14,9 @@ import type { Session } from '../traffic/session.js';
  * - `prefill`: admitted, computing its prompt. Static batching computes a whole batch as one event:
  *   its requests stay `prefill` until the batch ends (StaticReplica).
  * - `decode`: prompt done (first token out), one token (or a speculative run) per step.
- * - `transferring`: its KV crossing from a prefill replica to a decode replica (disaggregated
- *   serving; not built yet: nothing sets it).
+ * - `transferring`: prefill done on a prefill replica (first token out), its KV crossing to the
+ *   decode pool (disaggregated serving, KvLink.ts); then `queued` on a decode replica, which admits
+ *   it straight into `decode` (its KV arrives computed).
  * - `done`: served (GPU, response cache or hosted API); `dropped`: never served.
  */
 export const Phase = { arriving: 0, queued: 1, prefill: 2, decode: 3, transferring: 4, done: 5, dropped: 6 } as const;
@@ -62,6 +63,9 @@ export interface Request {
   startedAt: number;
   firstTokenAt: number;
   finishedAt: number;
+  /** Disaggregated serving: when its KV reached the decode pool, and when a decode replica took it; NaN otherwise. */
+  transferredAt: number;
+  decodeStartedAt: number;
 
   /** Where it is in its life (see `Phase`). */
   phase: Phase;
@@ -126,6 +130,8 @@ export function newRequest(
     startedAt: NaN,
     firstTokenAt: NaN,
     finishedAt: NaN,
+    transferredAt: NaN,
+    decodeStartedAt: NaN,
     phase: Phase.arriving,
     prefillTarget: promptTokens,
     prefilled: 0,

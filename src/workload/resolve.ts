@@ -59,6 +59,9 @@ export function resolveScenario(doc: WorkloadDoc, ctx: ResolveContext, problems:
     apiServes,
     gpuMemoryUtilization: serving.gpuMemoryUtilization,
     draftModel: serving.speculative?.draftModel ?? null,
+    batching: serving.batching,
+    maxBatchSize: serving.maxBatchSize,
+    maxBatchTokens: serving.maxBatchTokens,
   }, problems);
   classes.forEach((c, i) => {
     const model = c.session === undefined ? undefined : pools.find((p) => p.serves.includes(c.name))?.model;

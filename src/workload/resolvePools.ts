@@ -8,8 +8,8 @@ import type { KeyPath } from './path.js';
 import type { Problems } from './problems.js';
 import { resolveGpu, resolveModel } from './resolveHardware.js';
 import { resolvePricing } from './resolvePricing.js';
-import type { FleetDoc, GpuDoc, ModelDoc, PrecisionDoc, WorkloadDoc } from './schema.js';
-import type { AutoscaleSpec, ModelSpec, PoolSpec, Precision } from './scenario.js';
+import type { FleetDoc, GpuDoc, ModelDoc, PrecisionDoc, RoleDoc, WorkloadDoc } from './schema.js';
+import type { AutoscaleSpec, ModelSpec, PoolSpec, Precision, RoleSpec } from './scenario.js';
 import { DEFAULT_PRECISION } from '../gpu/precision.js';
 import { didYouMean } from './suggest.js';
 import { parseDuration } from './units.js';
@@ -38,7 +38,14 @@ export interface PoolContext {
   readonly gpuMemoryUtilization: number;
   /** Speculative decoding's draft model, which shares every replica's memory; null without one. */
   readonly draftModel: ModelSpec | null;
+  /** serving.batching, max_batch_size and max_batch_tokens (disaggregation's roles need them). */
+  readonly batching: 'continuous' | 'static';
+  readonly maxBatchSize: number;
+  readonly maxBatchTokens: number;
 }
+
+/** Defaults of `disaggregation.kv_transfer` (docs/workload.md): one 400 Gb/s NIC per prefill replica. */
+export const KV_TRANSFER_DEFAULTS = { bandwidthBytesPerS: 50e9, latencyS: 0.001 } as const;
 
 /** The pools of a workload; empty when the hosted API serves everything. */
 export function resolvePools(doc: WorkloadDoc, ctx: PoolContext, problems: Problems): PoolSpec[] {
@@ -124,6 +131,7 @@ function resolvePool(
   ctx: PoolContext,
   problems: Problems,
 ): PoolSpec | null {
+  if (doc.disaggregation !== undefined) return resolveDisaggregated(name, doc, serves, paths, ctx, problems);
   const base = resolveModel(doc.model, paths.model, problems);
   const model = base && doc.precision ? { ...base, precision: resolvePrecision(doc.precision) } : base;
   const gpu = resolveGpu(doc.gpu, paths.gpu, problems);
@@ -170,6 +178,82 @@ function resolvePool(
     autoscale,
     failures: doc.failures ? { mtbfS: doc.failures.mtbf, repairS: doc.failures.repair } : null,
     spares: doc.spares ?? 0,
+  };
+}
+
+/**
+ * A disaggregated fleet or pool: each role resolves as a fleet of its own (`<name>.prefill`,
+ * `<name>.decode`) with the pool's model, precision, pricing, billing and failures, and its own
+ * GPUs, tensor-parallel degree, GPU kind, token budget and autoscaler. The fleet-wide keys that
+ * would have to be split between the roles (gpus, gpus_per_replica, autoscale, spares, a
+ * reserved base) are refused, as is static batching (the roles hand requests over at the
+ * iteration where a prompt's prefill ends).
+ */
+function resolveDisaggregated(
+  name: string,
+  doc: PoolDocLike,
+  serves: readonly string[],
+  paths: PoolPaths,
+  ctx: PoolContext,
+  problems: Problems,
+): PoolSpec | null {
+  const d = doc.disaggregation!;
+  const at: KeyPath = [...paths.fleet, 'disaggregation'];
+  let ok = true;
+  for (const key of ['gpus', 'gpus_per_replica', 'autoscale', 'spares'] as const) {
+    if (doc[key] === undefined) continue;
+    problems.add([...paths.fleet, key], `cannot be used with disaggregation: give it per role, as disaggregation.prefill.${key === 'spares' ? 'gpus' : key} and disaggregation.decode.${key === 'spares' ? 'gpus' : key}${key === 'spares' ? ' (spares are not modelled for disaggregated fleets)' : ''}`);
+    ok = false;
+  }
+  if (typeof doc.pricing === 'object' && doc.pricing.reserved !== undefined) {
+    problems.add([...paths.fleet, 'pricing', 'reserved'], 'cannot be used with disaggregation: a reserved base would have to be split between the prefill and decode roles; use on_demand, spot or a price');
+    ok = false;
+  }
+  if (ctx.batching !== 'continuous') {
+    problems.add(at, `needs serving.batching: continuous (requests move from prefill to decode replicas at the iteration their prompt ends), got ${ctx.batching}`);
+    ok = false;
+  }
+  // Model and GPU errors once, not once per role.
+  if (!resolveModel(doc.model, paths.model, problems)) ok = false;
+  if ((d.prefill.gpu === undefined || d.decode.gpu === undefined) && !resolveGpu(doc.gpu, paths.gpu, problems)) ok = false;
+  if (!ok) return null;
+  const role = (which: 'prefill' | 'decode', r: RoleDoc): RoleSpec | null => {
+    const rolePath: KeyPath = [...at, which];
+    const spec = resolvePool(`${name}.${which}`, {
+      model: doc.model,
+      precision: doc.precision,
+      gpu: r.gpu ?? doc.gpu,
+      gpus: r.gpus,
+      gpus_per_replica: r.gpus_per_replica,
+      autoscale: r.autoscale,
+      pricing: doc.pricing,
+      billing: doc.billing,
+      failures: doc.failures,
+    }, serves, { fleet: rolePath, model: paths.model, gpu: r.gpu !== undefined ? [...rolePath, 'gpu'] : paths.gpu }, ctx, problems);
+    const maxBatchTokens = r.max_batch_tokens ?? ctx.maxBatchTokens;
+    if (which === 'decode' && maxBatchTokens < ctx.maxBatchSize) {
+      problems.add([...rolePath, 'max_batch_tokens'], `must be at least serving.max_batch_size (${ctx.maxBatchSize}), got ${maxBatchTokens}: every decoding sequence needs a token of the iteration budget`);
+    }
+    return spec === null ? null : { ...spec, role: which, maxBatchTokens };
+  };
+  const prefill = role('prefill', d.prefill);
+  const decode = role('decode', d.decode);
+  if (prefill === null || decode === null) return null;
+  const { role: _role, maxBatchTokens: _tokens, ...decodeFleet } = decode;
+  return {
+    ...decodeFleet,
+    name,
+    gpus: prefill.gpus + decode.gpus,
+    replicas: prefill.replicas + decode.replicas,
+    autoscale: null,
+    disaggregation: {
+      prefill,
+      decode,
+      kvTransfer: {
+        bandwidthBytesPerS: d.kv_transfer?.bandwidth ?? KV_TRANSFER_DEFAULTS.bandwidthBytesPerS,
+        latencyS: d.kv_transfer?.latency ?? KV_TRANSFER_DEFAULTS.latencyS,
+      },
+    },
   };
 }
 

@@ -185,6 +185,31 @@ export interface PoolSpec {
   readonly autoscale: AutoscaleSpec | null;
   readonly failures: { readonly mtbfS: number; readonly repairS: number } | null;
   readonly spares: number;
+  /**
+   * Disaggregated prefill and decode (`disaggregation:`): the pool's requests prefill on the
+   * prefill role's replicas and decode on the decode role's. Absent for an aggregated pool. The
+   * pool's own `gpus` is then the sum of both roles', `replicas` likewise, and `gpu`,
+   * `gpusPerReplica` are the decode role's.
+   */
+  readonly disaggregation?: DisaggregationSpec;
+}
+
+/**
+ * One role of a disaggregated pool: a fleet of its own (named `<pool>.prefill`, `<pool>.decode`),
+ * billed, autoscaled, failed and reported separately, with the pool's model, pricing and billing.
+ */
+export interface RoleSpec extends PoolSpec {
+  readonly role: 'prefill' | 'decode';
+  /** The iteration token budget of this role's replicas (`max_batch_tokens`). */
+  readonly maxBatchTokens: number;
+}
+
+/** `disaggregation:` of a fleet or pool (src/serving/KvLink.ts for the transfer model). */
+export interface DisaggregationSpec {
+  readonly prefill: RoleSpec;
+  readonly decode: RoleSpec;
+  /** Each prefill replica's link: bytes per second, and the latency added to every transfer. */
+  readonly kvTransfer: { readonly bandwidthBytesPerS: number; readonly latencyS: number };
 }
 
 /**

@@ -7,7 +7,7 @@
  * (`params.allowed`), so the message can suggest the closest one.
  */
 import * as z from 'zod';
-import { MAX_DURATION_S, parseDuration, parseParamCount } from './units.js';
+import { MAX_DURATION_S, parseBandwidth, parseDuration, parseParamCount } from './units.js';
 
 /**
  * Upper bounds of the workload's numbers (docs/workload.md, "Ranges"): every number that reaches
@@ -296,6 +296,39 @@ const autoscaleSchema = strict({
   cooldown: duration('non-negative').optional(),
 });
 
+/** A bandwidth in bytes per second: a number, or `50GB/s`, `400Gb/s` (units.ts). */
+const bandwidth = z.unknown().transform((value, ctx) => {
+  const parsed = parseBandwidth(value);
+  if (!parsed.ok) {
+    ctx.addIssue({ code: 'custom', message: parsed.message });
+    return z.NEVER;
+  }
+  if (!(parsed.value > 0) || parsed.value > LIMITS.number) {
+    ctx.addIssue({ code: 'custom', message: `must be > 0 and at most ${LIMITS.number} bytes/s, got ${String(value)}` });
+    return z.NEVER;
+  }
+  return parsed.value;
+});
+
+/** One role of a disaggregated fleet (prefill or decode): its own GPUs, replicas and autoscaler. */
+const roleSchema = strict({
+  gpus: gpuCount(1).optional(),
+  gpus_per_replica: whole(1, 64).optional(),
+  gpu: gpuSchema.optional(),
+  max_batch_tokens: whole(1).optional(),
+  autoscale: autoscaleSchema.optional(),
+});
+
+/** Prefill and decode on separate replicas, the KV cache shipped between them (resolvePools.ts). */
+const disaggregationSchema = strict({
+  prefill: roleSchema,
+  decode: roleSchema,
+  kv_transfer: strict({
+    bandwidth: bandwidth.optional(),
+    latency: duration('non-negative').optional(),
+  }).optional(),
+});
+
 const fleetShape = {
   gpus: gpuCount(1).optional(),
   gpus_per_replica: whole(1, 64).optional(),
@@ -307,6 +340,7 @@ const fleetShape = {
     repair: duration('positive', { minS: LIMITS.repairS }),
   }).optional(),
   spares: gpuCount(0).optional(),
+  disaggregation: disaggregationSchema.optional(),
 };
 
 const fleetSchema = strict(fleetShape);
@@ -428,6 +462,7 @@ export type ModelDoc = z.output<typeof modelSchema>;
 export type GpuDoc = z.output<typeof gpuSchema>;
 export type PrecisionDoc = z.output<typeof precisionSchema>;
 export type FleetDoc = z.output<typeof fleetSchema>;
+export type RoleDoc = z.output<typeof roleSchema>;
 export type PoolDoc = z.output<typeof poolSchema>;
 export type PricingDoc = z.output<typeof pricingSchema>;
 export type ClassDoc = z.output<typeof classSchema>;

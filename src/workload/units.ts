@@ -102,3 +102,37 @@ export function formatDuration(seconds: number): string {
   }
   return `${seconds}s`;
 }
+
+const BYTES_PER_UNIT: Readonly<Record<string, number>> = {
+  'B/s': 1,
+  'KB/s': 1e3,
+  'MB/s': 1e6,
+  'GB/s': 1e9,
+  'TB/s': 1e12,
+  'Kb/s': 1e3 / 8,
+  'Mb/s': 1e6 / 8,
+  'Gb/s': 1e9 / 8,
+  'Tb/s': 1e12 / 8,
+  Gbps: 1e9 / 8,
+};
+const BANDWIDTH = /^([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*(B\/s|KB\/s|MB\/s|GB\/s|TB\/s|Kb\/s|Mb\/s|Gb\/s|Tb\/s|Gbps)$/;
+const EXPECTED_BANDWIDTH = 'expected a bandwidth like 50GB/s (bytes) or 400Gb/s (bits)';
+
+/**
+ * A bandwidth in bytes per second: a finite number is bytes per second already; a string is a
+ * number and a unit, decimal: `B/s`, `KB/s`, `MB/s`, `GB/s`, `TB/s` (bytes) or `Kb/s`, `Mb/s`,
+ * `Gb/s`, `Tb/s`, `Gbps` (bits, / 8). Case matters: `GB/s` is bytes, `Gb/s` bits.
+ *
+ * @example parseBandwidth('50GB/s') // { ok: true, value: 5e10 }
+ * @example parseBandwidth('400Gb/s') // { ok: true, value: 5e10 }
+ */
+export function parseBandwidth(input: unknown): Parsed {
+  if (typeof input === 'number') {
+    return Number.isFinite(input) ? { ok: true, value: input } : { ok: false, message: `${EXPECTED_BANDWIDTH}; got ${input}` };
+  }
+  if (typeof input !== 'string') return { ok: false, message: `${EXPECTED_BANDWIDTH}; got ${describeValue(input)}` };
+  const match = BANDWIDTH.exec(input.trim());
+  if (!match) return { ok: false, message: `${EXPECTED_BANDWIDTH}; got '${input}'` };
+  const value = Number(match[1]) * BYTES_PER_UNIT[match[2]];
+  return Number.isFinite(value) ? { ok: true, value } : { ok: false, message: `${EXPECTED_BANDWIDTH}; got '${input}'` };
+}

@@ -137,4 +137,32 @@ export const BROKEN_WORKLOADS: readonly BrokenWorkload[] = [
   { name: '--set with no =', yaml: VALID_WORKLOAD, set: ['fleet.gpus'], expect: "--set fleet.gpus: expected KEY=VALUE", path: '', line: null, inFlags: true },
   { name: '--set through a number', yaml: VALID_WORKLOAD, set: ['fleet.gpus.count=3'], expect: '`fleet.gpus` is 2, not a mapping or list', path: '', line: null, inFlags: true },
   { name: '--set index out of range', yaml: VALID_WORKLOAD, set: ['classes[3].weight=2'], expect: '`classes` has 1 entry (index 0)', path: '', line: null, inFlags: true },
+  {
+    name: 'disaggregation with fleet.gpus',
+    yaml: `${VALID_WORKLOAD}  disaggregation:\n    prefill: { gpus: 1 }\n    decode: { gpus: 1 }\n`,
+    expect: 'cannot be used with disaggregation: give it per role, as disaggregation.prefill.gpus and disaggregation.decode.gpus',
+    path: 'fleet.gpus',
+    line: 10,
+  },
+  {
+    name: 'disaggregation with a bad bandwidth',
+    yaml: edit('  gpus: 2', '  disaggregation:\n    prefill: { gpus: 1 }\n    decode: { gpus: 1 }\n    kv_transfer: { bandwidth: 50GB }'),
+    expect: "expected a bandwidth like 50GB/s (bytes) or 400Gb/s (bits); got '50GB'",
+    path: 'fleet.disaggregation.kv_transfer.bandwidth',
+    line: 13,
+  },
+  {
+    name: 'disaggregation role without gpus',
+    yaml: edit('  gpus: 2', '  disaggregation:\n    prefill: { gpus_per_replica: 1 }\n    decode: { gpus: 1 }'),
+    expect: 'is required: the total number of GPUs',
+    path: 'fleet.disaggregation.prefill.gpus',
+    line: 11,
+  },
+  {
+    name: 'disaggregation with static batching',
+    yaml: edit('  gpus: 2', '  disaggregation:\n    prefill: { gpus: 1 }\n    decode: { gpus: 1 }\nserving: { batching: static }'),
+    expect: 'needs serving.batching: continuous',
+    path: 'fleet.disaggregation',
+    line: 10,
+  },
 ];
