@@ -24,10 +24,10 @@ import { newRequest, Phase, type Request } from './request.js';
  *
  * The pool hand-off is `Pool.enqueue`, the only thing this module asks of a pool. Disaggregated
  * serving (a prefill pool then a decode pool, issue 17 item 2) plugs in behind it without changing
- * this module: the class's pool becomes its prefill pool, whose `completed` listener (buildPools)
- * does not end the request but marks it `transferring`, schedules the KV transfer and enqueues it
- * on the decode pool; the decode pool's `completed` ends it. The overflow rule then estimates the
- * prefill pool's wait, which is the wait for the first token.
+ * this module: the class's pool is its prefill pool, whose replicas mark a request `transferring`
+ * when its prompt is done, and whose `prefilled` listener (buildPools) sends its KV over the link
+ * (KvLink) and enqueues it on the decode pool; the decode pool's `completed` ends it. The overflow
+ * rule estimates the prefill pool's wait, which is the wait for the first token.
  */
 export class RequestPath {
   /** Requests created so far: their ids are 0..created-1. */

@@ -329,9 +329,17 @@ const disaggregationSchema = strict({
   }).optional(),
 });
 
+/**
+ * A key that `null` leaves out (`--set fleet.gpus=` with an empty value): how `plan
+ * --compare-disaggregated` turns a fleet of `gpus` into a disaggregated one and back.
+ */
+function absentIfNull<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => (value === null ? undefined : value), schema.optional());
+}
+
 const fleetShape = {
-  gpus: gpuCount(1).optional(),
-  gpus_per_replica: whole(1, 64).optional(),
+  gpus: absentIfNull(gpuCount(1)),
+  gpus_per_replica: absentIfNull(whole(1, 64)),
   pricing: pricingSchema.optional(),
   billing: z.enum(['per_second', 'per_hour']).optional(),
   autoscale: autoscaleSchema.optional(),
@@ -340,7 +348,7 @@ const fleetShape = {
     repair: duration('positive', { minS: LIMITS.repairS }),
   }).optional(),
   spares: gpuCount(0).optional(),
-  disaggregation: disaggregationSchema.optional(),
+  disaggregation: absentIfNull(disaggregationSchema),
 };
 
 const fleetSchema = strict(fleetShape);

@@ -189,6 +189,32 @@ describe('disaggregated serving: billing, columns, determinism', () => {
     expect(s.completed + s.dropped).toBe(s.requests);
   });
 
+  it('each role is autoscaled on its own: a starved decode role grows, the prefill role stays', () => {
+    // Decode is the bottleneck (a 60 ms step per sequence at 8 sequences: 0.01 + 8 x 0.0063),
+    // prefill is light: the decode role's queue_time (KV arrival to decode admission) drives it.
+    const perf = { prefill: { base: '5ms', per_token: '0.005ms' }, decode: { base: '10ms', per_seq: '6.3ms', per_kv_token: '0ms' } };
+    const doc = {
+      ...disaggregatedDoc({
+        rate: 6,
+        perf,
+        fleet: {
+          disaggregation: {
+            prefill: { gpus: 1 },
+            decode: { gpus: 1, autoscale: { min: 1, max: 6, target: '500ms', provisioning: '1m', cooldown: '5m' } },
+          },
+        },
+      }),
+      duration: '1h',
+      classes: [{ name: 'chat', prompt_tokens: 1000, output_tokens: 200 }],
+      serving: { max_batch_size: 8 },
+    };
+    const { run } = served(doc);
+    const h = run.hourly[0];
+    expect(h.prefill_gpus).toBe(1);
+    expect(h.decode_gpus!).toBeGreaterThan(1.5);
+    expect(run.summary.disaggregation!.decode.gpus).toBeGreaterThan(1.5);
+  });
+
   it('same workload and seed: identical results', () => {
     const doc = disaggregatedDoc({ rate: 4, perf: undefined });
     const a = served({ ...doc, perf: undefined });

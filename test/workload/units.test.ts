@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeValue, formatDuration, parseDuration, parseParamCount } from '../../src/workload/units.js';
+import { describeValue, formatDuration, parseBandwidth, parseDuration, parseParamCount } from '../../src/workload/units.js';
 import { closest, didYouMean, levenshtein } from '../../src/workload/suggest.js';
 import { formatPath, parsePath } from '../../src/workload/path.js';
 
@@ -116,5 +116,25 @@ describe('key paths', () => {
   it('formats paths', () => {
     expect(formatPath(['classes', 1, 'slo', 'ttft'])).toBe('classes[1].slo.ttft');
     expect(formatPath([])).toBe('');
+  });
+});
+
+describe('parseBandwidth', () => {
+  // Decimal units; B = bytes, b = bits (/ 8): 400 Gb/s is one 400G NIC, 50 GB/s.
+  it.each([
+    ['50GB/s', 50e9],
+    ['400Gb/s', 50e9],
+    ['400Gbps', 50e9],
+    ['1.5 TB/s', 1.5e12],
+    ['800MB/s', 8e8],
+    [1e9, 1e9],
+  ] as const)('%s -> %d bytes/s', (input, bytes) => {
+    expect(parseBandwidth(input)).toEqual({ ok: true, value: bytes });
+  });
+
+  it.each(['50GB', '50 gb/s', 'fast', '-1GB/s'])('rejects %s', (input) => {
+    const parsed = parseBandwidth(input);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.message).toContain('expected a bandwidth like 50GB/s');
   });
 });

@@ -23,6 +23,7 @@ import { addWorkloadOptions, FLAG_LIMITS, wholeAtLeast } from '../options.js';
 import { EXIT, guarded, type ExitCode, type Io } from '../context.js';
 import { GRID_OPTIONS, loadBase, noteWorkerCap, parseAxes, progress, type GridFlags } from './sweep.js';
 import type { RegisterCommand } from './index.js';
+import { planDisaggregatedCommand, wantsDisaggregatedPlan } from './planDisaggregated.js';
 
 interface PlanFlags extends GridFlags {
   api?: string;
@@ -34,6 +35,7 @@ interface PlanFlags extends GridFlags {
   gpus?: string;
   maxGpus: number;
   failOnSlo?: boolean;
+  compareDisaggregated?: boolean;
 }
 
 const DEFAULT_API = 'gpt-4o-mini';
@@ -56,6 +58,7 @@ export const registerPlan: RegisterCommand = (program, io, done) => {
     )
     .addOption(new Option('--gpus <all|list>', 'search every catalog GPU the model fits on (all) or these (h100-sxm,l40s), each at the smallest tensor-parallel degree that fits and the next'))
     .addOption(new Option('--fail-on-slo', 'exit 1 when nothing in the search space meets the SLOs'))
+    .addOption(new Option('--compare-disaggregated', 'search the cheapest aggregated fleet and the cheapest disaggregated one (prefill and decode GPU counts) and print them side by side'))
     .addHelpText(
       'after',
       `
@@ -211,6 +214,10 @@ async function planCommand(io: Io, file: string, flags: PlanFlags): Promise<Exit
   const userAxes = parseAxes(flags.vary);
   noteWorkerCap(io, flags);
   const base = loadBase(io, file, flags, userAxes.length > 0 ? pointAt(userAxes, 0) : undefined);
+  if (wantsDisaggregatedPlan(base, flags.compareDisaggregated === true)) {
+    if (userAxes.length > 0 || flags.gpus !== undefined) throw inputError('--vary and --gpus do not apply to a disaggregated fleet or --compare-disaggregated: the search is over the prefill and decode GPU counts');
+    return planDisaggregatedCommand(io, file, flags, base);
+  }
   const poolsMode = userAxes.length === 0 && flags.gpus === undefined && base.pools.length > 1;
   const space = poolsMode ? null : searchSpace(file, flags, base, userAxes);
   const axes: VaryAxis[] = poolsMode
