@@ -13,7 +13,10 @@
  * 2. the fewest prefill replicas that meet with the corner's decode count (bisection below it);
  * 3. from there, one prefill replica more at a time, the fewest decode replicas that meet (bisection
  *    between one replica and the count found for one prefill replica fewer, which is known to meet),
- *    until the decode role is down to one replica or the prefill count reaches the corner's.
+ *    until the decode role is down to one replica, or until one prefill replica more plus one
+ *    decode replica would take more GPUs than the smallest point found (it could not be cheaper
+ *    when both roles' GPUs cost the same; with different GPU kinds per role this bound is by GPU
+ *    count, not price, and may stop early).
  *
  * Every point on the edge is simulated, and the cheapest by simulated cost per hour is chosen
  * (ties: fewer GPUs, then fewer prefill GPUs). A point is simulated at most once; the order is
@@ -135,24 +138,27 @@ async function searchTwoCounts(
   const ds = options.decodeStep;
   // 1. The corner: k replicas of each role, k = 1, 2, 4, ...
   let corner: number | null = null;
-  let missK = 0;
   for (let k = 1; k * (ps + ds) <= options.maxGpus; k *= 2) {
     if (meets((await evaluate(k * ps, k * ds)).outcome)) {
       corner = k;
       break;
     }
-    missK = k;
   }
   if (corner === null) return { chosen: null, edge: [], evaluated: [...evaluated] };
   const decodeAtCorner = corner;
-  // 2. The fewest prefill replicas meeting with the corner's decode replicas.
-  const prefillMin = await fewest(missK, corner, async (p) => meets((await evaluate(p * ps, decodeAtCorner * ds)).outcome));
+  // 2. The fewest prefill replicas meeting with the corner's decode replicas (the corner's misses
+  // below had fewer decode replicas too, so they bound nothing here).
+  const prefillMin = await fewest(0, corner, async (p) => meets((await evaluate(p * ps, decodeAtCorner * ds)).outcome));
   // 3. Walk the edge: one prefill replica more at a time, the fewest decode replicas that meet.
   const edge: DisaggregatedPoint[] = [];
   let decodeAbove = decodeAtCorner; // known to meet with the previous prefill count
-  for (let p = prefillMin; p <= corner; p++) {
+  let fewestGpus = Infinity;
+  // Past the corner the walk goes on while one decode replica more than the prefill count could
+  // still use no more GPUs than the smallest point found (a role's GPUs cost the same per GPU).
+  for (let p = prefillMin; p * ps + ds <= Math.min(fewestGpus, options.maxGpus); p++) {
     const d = await fewest(0, decodeAbove, async (n) => meets((await evaluate(p * ps, n * ds)).outcome));
     edge.push(await evaluate(p * ps, d * ds));
+    fewestGpus = Math.min(fewestGpus, p * ps + d * ds);
     decodeAbove = d;
     if (d === 1) break;
   }
