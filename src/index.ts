@@ -20,6 +20,8 @@ export type {
   PricingSpec,
   AutoscaleSpec,
   PoolSpec,
+  RoleSpec,
+  DisaggregationSpec,
   ServingSpec,
   TraceFormat,
   TraceSpec,

@@ -98,7 +98,8 @@ export function estimateRun(s: Scenario): RunEstimate {
   const openHours = Math.min(hours ?? 0, 2 + Math.ceil(Math.min(longestWaitS, 1e9) / HOUR_S));
   // Plus one set for the run-wide totals (per class and all).
   const samples = (hours ?? 0) * classes * BYTES_PER_HOUR_CLASS + (openHours + 1) * classes * SAMPLE_KINDS * perSamples;
-  const gpus = s.pools.reduce((n, p) => n + p.gpus + p.spares * p.gpusPerReplica + (p.autoscale?.max ?? 0), 0);
+  const roleMax = (p: (typeof s.pools)[number]) => (p.disaggregation ? (p.disaggregation.prefill.autoscale?.max ?? 0) + (p.disaggregation.decode.autoscale?.max ?? 0) : 0);
+  const gpus = s.pools.reduce((n, p) => n + p.gpus + p.spares * p.gpusPerReplica + (p.autoscale?.max ?? 0) + roleMax(p), 0);
   const cache = s.cache.response?.distinct ? s.cache.response.distinct * (8 + 80) : 0;
   const memoryBytes = waitingPeak * BYTES_PER_WAITING_REQUEST + samples + gpus * BYTES_PER_GPU + cache;
   const events = requests === null ? null : requests * EVENTS_PER_REQUEST;
