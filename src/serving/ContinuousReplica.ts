@@ -333,7 +333,7 @@ export class ContinuousReplica implements Replica {
     r.onReplica = false;
     this.runningCount--;
     r.phase = Phase.transferring;
-    this.host.handOff(r, this);
+    this.host.handOff!(r, this);
   }
 
   /** `finishedAt` is when the last token reaches the client (now + the output lag). */

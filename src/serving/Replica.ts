@@ -36,10 +36,11 @@ export interface ReplicaHost {
    * What the replica does (disaggregated serving): `both` prefills and decodes (aggregated);
    * `prefill` hands a request over (`handOff`) when its prompt is done; `decode` admits requests
    * whose KV arrived computed straight into decode (and recomputes the context of one it preempts).
+   * Absent: `both`.
    */
-  readonly role: ReplicaRole;
+  readonly role?: ReplicaRole;
   /** A prefill replica's request finished its prefill (first token out) and leaves for the decode pool. */
-  handOff(request: Request, replica: Replica): void;
+  handOff?(request: Request, replica: Replica): void;
   completed(request: Request, replica: Replica): void;
   dropped(request: Request, replica: Replica): void;
   /** A request was admitted into a batch for the first time. */
