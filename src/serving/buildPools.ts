@@ -78,14 +78,17 @@ export function buildPools(
   const build = (spec: PoolSpec, poolIndex: number, role: ReplicaRole, prefilled?: (r: Request, replica: number) => void): Pool => {
     const decodes = role !== 'prefill';
     const speculative = decodes ? speculativeSetup(scenario, spec, seed) : null;
+    const serving = role === 'both' ? scenario.serving : { ...scenario.serving, maxBatchTokens: (spec as RoleSpec).maxBatchTokens };
+    // The KV cache is what is left after vLLM's profiling run at this pool's engine limits (gpu/memory.ts).
     const capacity = kvCapacityTokens(
-      spec.model, spec.gpu, spec.gpusPerReplica, scenario.serving.gpuMemoryUtilization, decodes ? (scenario.serving.speculative?.draftModel ?? null) : null,
+      spec.model, spec.gpu, spec.gpusPerReplica, serving.gpuMemoryUtilization, decodes ? (serving.speculative?.draftModel ?? null) : null,
+      { batchTokens: serving.maxBatchTokens, batchSeqs: serving.maxBatchSize },
     );
     const busy = new Float64Array(hours);
     const peaks = iterationWork(spec.model, spec.gpu, spec.gpusPerReplica);
     const work = new FleetWork(hours, horizonS, peaks.peakFlopsPerGpu, peaks.peakBytesPerGpu, capacity);
     const setup: PoolSetup = {
-      serving: role === 'both' ? scenario.serving : { ...scenario.serving, maxBatchTokens: (spec as RoleSpec).maxBatchTokens },
+      serving,
       stepModel: stepModelFor(scenario, spec),
       kvCapacityTokens: capacity,
       routerStream: stream(seed, `router:${spec.name}`),

@@ -153,7 +153,9 @@ function resolvePool(
     problems.add([...paths.fleet, 'gpus'], `must be within autoscale min..max (${autoscale.min}..${autoscale.max}), got ${gpus}`);
   }
   if (model && gpu && tpOk) {
-    const fit = fitError(model, gpu, gpusPerReplica, ctx.gpuMemoryUtilization, ctx.draftModel);
+    // The activation reserve is what vLLM's profiling run at the engine limits needs (gpu/memory.ts).
+    const limits = { batchTokens: ctx.maxBatchTokens, batchSeqs: ctx.maxBatchSize };
+    const fit = fitError(model, gpu, gpusPerReplica, ctx.gpuMemoryUtilization, ctx.draftModel, limits);
     if (fit) problems.add(paths.model, fit);
   }
   if (!model || !gpu || gpus === undefined) return null;
@@ -229,7 +231,7 @@ function resolveDisaggregated(
       pricing: doc.pricing,
       billing: doc.billing,
       failures: doc.failures,
-    }, serves, { fleet: rolePath, model: paths.model, gpu: r.gpu !== undefined ? [...rolePath, 'gpu'] : paths.gpu }, ctx, problems);
+    }, serves, { fleet: rolePath, model: paths.model, gpu: r.gpu !== undefined ? [...rolePath, 'gpu'] : paths.gpu }, { ...ctx, maxBatchTokens: r.max_batch_tokens ?? ctx.maxBatchTokens }, problems);
     const maxBatchTokens = r.max_batch_tokens ?? ctx.maxBatchTokens;
     if (which === 'decode' && maxBatchTokens < ctx.maxBatchSize) {
       problems.add([...rolePath, 'max_batch_tokens'], `must be at least serving.max_batch_size (${ctx.maxBatchSize}), got ${maxBatchTokens}: every decoding sequence needs a token of the iteration budget`);

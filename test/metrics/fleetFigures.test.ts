@@ -55,7 +55,8 @@ describe('fleet figures of a run, by hand', () => {
   });
   const run = simulate(scenario);
   const row = run.hourly[0];
-  const capacity = kvCapacityTokens(scenario.pools[0].model, scenario.pools[0].gpu, 1, scenario.serving.gpuMemoryUtilization);
+  // the pool's capacity: the activation reserve at the workload's engine limits (gpu/memory.ts)
+  const capacity = kvCapacityTokens(scenario.pools[0].model, scenario.pools[0].gpu, 1, scenario.serving.gpuMemoryUtilization, null, { batchTokens: scenario.serving.maxBatchTokens, batchSeqs: scenario.serving.maxBatchSize });
 
   it('each request runs one prefill and O - 1 decode iterations of 1 s', () => {
     expect(run.summary.completed).toBe(3);
@@ -165,7 +166,8 @@ describe('fleet figures with speculative decoding, by hand', () => {
       bytes += w.bytes(1, 1 + k, D(j));
       kvS += D(j) * (1 + k * 0.0001);
     }
-    const capacity = kvCapacityTokens(scenario.pools[0].model, scenario.pools[0].gpu, 1, scenario.serving.gpuMemoryUtilization);
+    // the pool's capacity: the activation reserve at the workload's engine limits (gpu/memory.ts)
+    const capacity = kvCapacityTokens(scenario.pools[0].model, scenario.pools[0].gpu, 1, scenario.serving.gpuMemoryUtilization, null, { batchTokens: scenario.serving.maxBatchTokens, batchSeqs: scenario.serving.maxBatchSize });
     expect(row.mfu).toBeGreaterThan(0.1);
     expect(row.mfu).toBeCloseTo((3 * flops) / (3600 * 2.4e-7 * 1e12), 6);
     expect(row.mbu).toBeCloseTo((3 * bytes) / (3600 * 6.8e-8 * 1e12), 6);

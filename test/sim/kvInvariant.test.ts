@@ -32,7 +32,7 @@ function mooncakeOnL4(gpus: number, extra: Record<string, unknown> = {}): Scenar
 
 function checked(scenario: Scenario, fastForward = true) {
   const pool = scenario.pools[0];
-  const capacity = kvCapacityTokens(pool.model, pool.gpu, pool.gpusPerReplica, scenario.serving.gpuMemoryUtilization);
+  const capacity = kvCapacityTokens(pool.model, pool.gpu, pool.gpusPerReplica, scenario.serving.gpuMemoryUtilization, null, { batchTokens: scenario.serving.maxBatchTokens, batchSeqs: scenario.serving.maxBatchSize });
   let servedTooLarge = 0;
   let served = 0;
   const run = simulate(scenario, {

@@ -146,7 +146,7 @@ function fittingDegrees(base: Scenario, gpu: string): number[] {
   const spec = findGpu(gpu);
   if (!spec) throw inputError(`--gpus ${gpu}: not a catalog GPU; one of ${gpuNames().join(', ')}`);
   const model = base.pools[0].model;
-  return [1, 2, 3, 4, 5, 6, 7, 8].filter((d) => validTpDegree(model, d) && fitError(model, spec, d, base.serving.gpuMemoryUtilization) === null).slice(0, 2);
+  return [1, 2, 3, 4, 5, 6, 7, 8].filter((d) => validTpDegree(model, d) && fitError(model, spec, d, base.serving.gpuMemoryUtilization, null, { batchTokens: base.serving.maxBatchTokens, batchSeqs: base.serving.maxBatchSize }) === null).slice(0, 2);
 }
 
 interface SearchSpace {
