@@ -33,13 +33,16 @@ const RTX_4090 = Object.freeze({
 
 /**
  * NVIDIA RTX PRO 6000 Blackwell (GTC 2025 announcement and product page): 96 GB GDDR7 at
- * 1,792 GB/s, 600 W, 4,000 "AI TOPS" (FP4 with sparsity), PCIe Gen 5, no NVLink.
- * ASSUMPTION: dense BF16 = 4,000 / 8 = 500 TFLOPS (FP4 sparse -> FP4 dense -> FP8 -> BF16, each
- * halving, FP32 accumulate at full rate as on NVIDIA's professional parts); FP8 1,000. Which
- * edition (Workstation 600 W, Max-Q 300 W, Server) LLMServingSim used is not stated.
+ * 1,792 GB/s, 600 W, 4,000 "AI TOPS" (FP4 with sparsity), 188 SMs at a 2,617 MHz boost, PCIe
+ * Gen 5, no NVLink. Dense BF16 tensor with FP32 accumulate 503.8 TFLOPS, FP8 1,007.6 (spec
+ * database hmc-tech.com/gpu, "NVIDIA RTX PRO 6000 Blackwell": 188 SMs x 1,024 dense BF16 FLOP per
+ * clock x 2.617 GHz; the same 1,024 per SM per clock gives the RTX 5090's 419 TFLOPS with FP16
+ * accumulate in NVIDIA's RTX Blackwell whitepaper; full-rate FP32 accumulate as on NVIDIA's
+ * professional parts; = 4,000 AI TOPS / 8 within 1%). Which edition (Workstation 600 W,
+ * Max-Q 300 W, Server) LLMServingSim used is not stated; the Max-Q's clocks are lower.
  */
 const RTX_PRO_6000 = Object.freeze({
-  name: 'rtx-pro-6000', memory_gb: 96, bf16_tflops: 500, fp8_tflops: 1000, bandwidth_tbps: 1.792, tdp_w: 600, price_per_hour: 0,
+  name: 'rtx-pro-6000', memory_gb: 96, bf16_tflops: 503.8, fp8_tflops: 1007.6, bandwidth_tbps: 1.792, tdp_w: 600, price_per_hour: 0,
 });
 
 /** config.json of Qwen/Qwen3-32B (32.8 B parameters; 64 query heads of 128 over a 5,120 hidden). */
