@@ -25,6 +25,7 @@ const workload = (file) => path.resolve(here, 'workloads', file);
 const SCENARIOS = [
   { name: 'mmc', about: 'engine micro: M/M/c on Simulation directly', quickLabel: ' (500k)', run: runMmc },
   { name: 'day-16xh100', about: '24 h, llama-3.1-8b, 16 x h100-sxm, 50 req/s, continuous', run: runWorkload('day-16xh100.yaml') },
+  { name: 'day-lognormal', about: '24 h, day-16xh100 with one lognormal class (prompts 900/6000, outputs 180/1000)', run: runWorkload('day-lognormal.yaml') },
   { name: 'scale-256', about: '24 h, 1000 req/s, 256 GPUs (--quick: first hour)', quickLabel: ' (1 h)', run: runWorkload('scale-256.yaml', ['duration=1h']) },
   { name: 'static', about: '24 h chatbot day, static batching, 16 GPUs', run: runWorkload('static.yaml') },
   { name: 'chatbot', about: 'the bundled default workload (workloads/chatbot.yaml)', run: runWorkload('../../workloads/chatbot.yaml') },
