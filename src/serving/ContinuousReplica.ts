@@ -165,7 +165,7 @@ export class ContinuousReplica implements Replica {
     // The head before this boundary: finishing the run may also change it (a batch request's
     // prefill ending, or one finishing, lets the next batch request through a shared queue).
     const headBefore = this.ownsQueue ? undefined : this.queue.peek();
-    if (this.iterations > 0) this.finishRun();
+    if (this.iterations > 0) this.finishRun(this.host.sim.now);
     this.startRun(headBefore);
   };
 
@@ -184,10 +184,12 @@ export class ContinuousReplica implements Replica {
     return r.speculative === null ? 0 : this.spec.generatedAt(r, this.step) - r.generated;
   }
 
-  /** Applies the tokens of the run that just ended and retires finished requests. */
-  private finishRun(): void {
+  /**
+   * Applies the tokens of the run that ended at `now` (the current time, or the end of the last
+   * iteration that finished before the replica was lost) and retires finished requests.
+   */
+  private finishRun(now: number): void {
     const host = this.host;
-    const now = host.sim.now;
     const k = this.iterations;
     host.busy(this.index, this.runStart, now);
     this.reportWork(k, now);
@@ -530,11 +532,23 @@ export class ContinuousReplica implements Replica {
    */
   evacuate(): Request[] {
     const host = this.host;
+    const now = host.sim.now;
     this.accepting = false;
     if (this.event !== null) {
       host.sim.cancel(this.event);
       this.event = null;
-      if (this.iterations > 0) host.busy(this.index, this.runStart, host.sim.now);
+      if (this.iterations > 0) {
+        // The iterations of a steady run that ended before now have emitted their tokens (on the
+        // reference path each was its own boundary event, before this one: boundaries at the same
+        // time come after it, PRIORITY): apply them; only the iteration in flight is lost.
+        const done = this.iterationsEndedBefore(now);
+        if (done > 0) {
+          this.iterations = done;
+          this.finishRun(this.runEnds[done - 1]);
+          this.runStart = this.runEnds[done - 1];
+        }
+        host.busy(this.index, this.runStart, now);
+      }
     }
     this.iterations = 0;
     this.chunks = 0;
@@ -563,6 +577,17 @@ export class ContinuousReplica implements Replica {
     this.decodeSeqs = 0;
     if (this.ownsQueue) out.push(...this.queue.takeAll());
     return out;
+  }
+
+  /**
+   * How many iterations of the run in flight ended strictly before `now`: none unless it is a
+   * steady run of several (its last one ends at the run's event, which has not fired).
+   */
+  private iterationsEndedBefore(now: number): number {
+    if (!this.runSteady) return 0;
+    let done = 0;
+    while (done < this.iterations - 1 && this.runEnds[done] < now) done++;
+    return done;
   }
 
   /** Serving again after a repair (empty: its requests went elsewhere when it failed). */

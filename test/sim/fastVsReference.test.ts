@@ -142,3 +142,49 @@ describe('fast path vs one event per iteration, disaggregated: request by reques
     });
   }
 });
+
+/**
+ * Replicas lost mid-run: 8 GPUs plus a spare, every router (session_affinity with sessions),
+ * saturated and dropping, with replica failures (fleet.failures, fleet/failures.ts) and with spot
+ * interruptions (fleet/spot.ts). A failure or an interruption lands inside a steady decode run;
+ * the iterations of that run that ended before it have emitted their tokens on the reference path
+ * (one event each), so the fast path must count them too before it evacuates the replica.
+ */
+const LOST = {
+  // 1 h mean time between failures per GPU (the schema's floor), 1-GPU replicas: ~2 failures a
+  // replica-hour over 8 replicas in 15 min; repairs in ~1 min, so the spare is back in play.
+  failures: { fleet: { gpus: 8, spares: 1, failures: { mtbf: '1h', repair: '1m' } } },
+  // every GPU spot, taken away 6 times an hour on average after a 20 s notice; replacements
+  // provisioned in 3 min (the default without an autoscaler).
+  spot: { fleet: { gpus: 8, spares: 1, pricing: { spot: { interruptions_per_hour: 6, notice: '20s' } } } },
+} as const;
+const LOST_ROUTERS = [...ROUTERS, 'session_affinity'] as const;
+
+function lostDoc(kind: keyof typeof LOST) {
+  return (router: string, load: keyof typeof LOADS) => {
+    const base = doc(router, load, router === 'session_affinity');
+    // 8 replicas: the load levels scaled by 8/3 to stay saturated or dropping
+    return { ...base, traffic: { rate: (base.traffic.rate * 8) / 3 }, ...LOST[kind] };
+  };
+}
+
+describe('fast path vs one event per iteration, replicas lost mid-run: request by request identical', () => {
+  for (const kind of Object.keys(LOST) as (keyof typeof LOST)[]) {
+    for (const load of ['saturated', 'dropping'] as const) {
+      it.each(LOST_ROUTERS)(`${kind}, ${load}: %s`, (router) => {
+        const fast = record(router, load, true, lostDoc(kind));
+        const slow = record(router, load, false, lostDoc(kind));
+        expect(fast.out.length).toBe(slow.out.length);
+        const firstDiff = fast.out.findIndex((line, i) => line !== slow.out[i]);
+        expect(firstDiff === -1 ? null : { fast: fast.out[firstDiff], reference: slow.out[firstDiff] }).toBeNull();
+        expectSameSummary(fast.run.summary, slow.run.summary);
+        const s = fast.run.summary;
+        // replicas were lost with requests running on them
+        expect(s.requeued).toBeGreaterThan(0);
+        if (load === 'saturated') expect(s.preemptions).toBeGreaterThan(0);
+        if (load === 'dropping') expect(s.dropped).toBeGreaterThan(0);
+        expect(fast.run.stats.events).toBeLessThan(slow.run.stats.events);
+      });
+    }
+  }
+});
