@@ -15,10 +15,10 @@ import { gridSize, indexOf, pointAt, type AxisValue, type GridPoint, type VaryAx
 import { searchBreakEven, type BreakEvenSearch, type RatePoint } from './breakEven.js';
 import { searchHeadroom, type Headroom } from './planHeadroom.js';
 import { planEconomics, type ApiPrices, type Economics } from './planEconomics.js';
-import { firstMeeting, isStopped, meets, refineHours, type Evaluate, type Need } from './planSearch.js';
-import { createPointRunner } from './pointRunner.js';
+import { planEvaluator, type PlanEvaluator } from './planEvaluator.js';
+import { firstMeeting, isStopped, meets, refineHours, type Likely, type Speculate } from './planSearch.js';
+import { createPointScheduler } from './pointScheduler.js';
 import type { PointOutcome } from './runPoint.js';
-import { pointTask } from './runSweep.js';
 
 /**
  * One option of the search space: a combination of the varied keys other than the GPU count
@@ -102,38 +102,13 @@ export interface PlanResult {
 
 export async function plan(options: PlanOptions): Promise<PlanResult> {
   const { axes } = options;
-  const runner = createPointRunner(options.workers);
-  const task = { file: options.file, set: options.set, seed: options.seed, replications: options.replications, keepRunsDir: null };
+  const scheduler = createPointScheduler(options.workers);
+  const task = { file: options.file, set: options.set, seed: options.seed, replications: options.replications };
   let simulated = 0;
-  /**
-   * A point evaluator with its own cache (each search space has its own point indices). Per
-   * point, `outcomes` holds its latest outcome: a full run replaces a stopped one. A verdict run
-   * that did not stop is the full run; a stopped one is simulated again in full when asked.
-   */
-  const evaluator = () => {
-    const outcomes = new Map<number, PointOutcome>();
-    const pending = new Map<number, { verdict?: Promise<PointOutcome>; full?: Promise<PointOutcome> }>();
-    const points = new Map<number, GridPoint>();
-    const simulate = (point: GridPoint, need: Need) =>
-      runner.run({ ...pointTask(point, task), ...(need === 'verdict' ? { stopOnMiss: 'any' as const } : {}) }).then((o) => {
-        outcomes.set(point.index, o);
-        options.onProgress?.(++simulated);
-        return o;
-      });
-    const evaluate: Evaluate = (point, need = 'full') => {
-      let runs = pending.get(point.index);
-      if (!runs) {
-        points.set(point.index, point);
-        pending.set(point.index, (runs = {}));
-      }
-      if (runs.full) return runs.full;
-      if (need === 'verdict') return (runs.verdict ??= simulate(point, 'verdict'));
-      const verdict = runs.verdict;
-      return (runs.full = verdict ? verdict.then((o) => (isStopped(o) ? simulate(point, 'full') : o)) : simulate(point, 'full'));
-    };
-    return { evaluate, outcomes, points };
-  };
-  const { evaluate, outcomes, points } = evaluator();
+  // Each search space (the options, each break-even rate, the headroom) has its own point indices.
+  const evaluator = () => planEvaluator(scheduler, task, () => options.onProgress?.(++simulated));
+  const main = evaluator();
+  const { evaluate, outcomes, points } = main;
   const detailAt = (p: GridPoint): PointDetail | null => {
     const o = outcomes.get(p.index);
     return o?.ok ? o.detail : null;
@@ -146,11 +121,11 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
     let economics: Economics | null = null;
     let optionResults: OptionResult[] = [];
     if (options.pools) {
-      ({ chosen, searchedTo } = await searchPools(axes, options.pools, evaluate));
+      ({ chosen, searchedTo } = await searchPools(axes, options.pools, main));
       space = searchedTo.reduce((n, k) => n * k, 1);
       if (chosen !== null) economics = planEconomics(detailAt(chosen)!, new Map(), options.apis, options.selfHostedOnly);
     } else {
-      const found = await searchOptions(options, evaluate, outcomes);
+      const found = await searchOptions(options, main);
       optionResults = found.results;
       chosen = found.chosen;
       space = found.space;
@@ -180,14 +155,14 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
       const chosenPoint = best.point!;
       const [be, hr] = await Promise.all([
         options.breakEven ? searchBreakEven(rate0, options.apis.map((a) => a.name), ratePlan(options, best, economics, evaluator), options.breakEven) : null,
-        options.headroom ? searchHeadroom(rate0, chosenPoint, outcomes.get(chosenPoint.index)!, evaluator().evaluate) : null,
+        options.headroom ? searchHeadroom(rate0, chosenPoint, outcomes.get(chosenPoint.index)!, evaluator()) : null,
       ]);
       breakEven = be;
       headroom = hr;
     }
     return { evaluated, outcomes, chosen, space, searched, economics, options: optionResults, breakEven, headroom };
   } finally {
-    await runner.close();
+    await scheduler.close();
   }
 }
 
@@ -195,11 +170,7 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
  * Grid mode: each option's fewest GPUs (doubling then bisection on its own counts, see
  * planSearch.ts), its hourly schedule below that count, and the cheapest option overall.
  */
-async function searchOptions(
-  options: PlanOptions,
-  evaluate: Evaluate,
-  outcomes: ReadonlyMap<number, PointOutcome>,
-): Promise<{ results: OptionResult[]; chosen: GridPoint | null; space: number }> {
+async function searchOptions(options: PlanOptions, { evaluate, hint, outcomes }: PlanEvaluator): Promise<{ results: OptionResult[]; chosen: GridPoint | null; space: number }> {
   const list = options.options ?? [];
   const gpuKey = options.gpuKey === undefined ? 'fleet.gpus' : options.gpuKey;
   const stride = Math.max(1, ...list.map((o) => o.counts.length));
@@ -212,13 +183,21 @@ async function searchOptions(
     list.map(async (option, i): Promise<OptionResult> => {
       const group = groups[i];
       if (group.length === 0) return { option, point: null, searchedTo: null, economics: null };
-      const hit = await firstMeeting(group, evaluate);
+      // Idle workers simulate what this option's search will probably ask for next; once some
+      // count meets, the option has an answer and its schedule will read every point below it in
+      // full, so the stopped ones are re-run in full then (refineHours), no earlier.
+      const stream = {};
+      const stoppedBelow = (hit: number): Likely[] => group.slice(0, hit).filter((p) => isStopped(outcomes.get(p.index))).map((point) => ({ point, need: 'full' }));
+      const speculate: Speculate = (likely, known) => hint(stream, [...likely, ...(known.hit === null ? [] : stoppedBelow(known.hit))]);
+      const hit = await firstMeeting(group, evaluate, meets, 'verdict', speculate);
       // The answer's neighbour below (known to miss) is reported in full, like the answer.
+      if (hit !== null) hint(stream, stoppedBelow(hit));
       if (hit !== null && hit > 0) await evaluate(group[hit - 1], 'full');
       const tried = group.filter((p) => outcomes.has(p.index));
       const searchedTo = tried.length > 0 && gpuKey !== null ? Number(tried[tried.length - 1].values.at(-1)) : null;
       if (hit === null) return { option, point: null, searchedTo, economics: null };
-      const byHourPos = await refineHours(group, hit, evaluate, outcomes);
+      const byHourPos = await refineHours(group, hit, evaluate, outcomes, (likely) => hint(stream, likely));
+      hint(stream, []);
       const byHour = new Map<number, PointDetail>();
       for (const [hour, pos] of byHourPos) {
         const o = outcomes.get(group[pos].index);
@@ -250,7 +229,7 @@ async function searchOptions(
 async function searchPools(
   axes: readonly VaryAxis[],
   pools: NonNullable<PlanOptions['pools']>,
-  evaluate: Evaluate,
+  { evaluate, hint }: PlanEvaluator,
 ): Promise<{ chosen: GridPoint | null; searchedTo: number[] }> {
   if (gridSize(axes) < 1) return { chosen: null, searchedTo: axes.map(() => 0) };
   const filePositions = axes.map((a, i) => Math.max(0, a.values.indexOf(pools[i].fileGpus)));
@@ -266,7 +245,10 @@ async function searchPools(
         return evaluate(p);
       };
       // Full runs: a point may be shared with another pool's search, which judges other classes.
-      return firstMeeting(group, tracked, poolMeets, 'full');
+      const stream = {};
+      const hit = await firstMeeting(group, tracked, poolMeets, 'full', (likely) => hint(stream, likely));
+      hint(stream, []);
+      return hit;
     }),
   );
   const searchedTo = hits.map((h, i) => (h === null ? axes[i].values.length : evaluatedMax[i] + 1));
@@ -285,7 +267,7 @@ function ratePlan(
   options: PlanOptions,
   best: OptionResult,
   economics: Economics,
-  evaluator: () => { evaluate: Evaluate; outcomes: ReadonlyMap<number, PointOutcome> },
+  evaluator: () => PlanEvaluator,
 ): (rate: number) => Promise<RatePoint> {
   const rate0 = economics.rate!;
   const gpus0 = Number(best.point!.values.at(-1));
@@ -297,8 +279,7 @@ function ratePlan(
     const from = lower.length > 0 ? Math.max(...lower) : 0;
     const to = upper.length > 0 ? Math.min(...upper) : Infinity;
     const option: PlanOption = { ...best.option, set: [...best.option.set, `traffic.rate=${rate}`], counts: best.option.counts.filter((n) => n >= from && n <= to) };
-    const { evaluate, outcomes } = evaluator();
-    const found = await searchOptions({ ...options, options: [option], openEnded: false }, evaluate, outcomes);
+    const found = await searchOptions({ ...options, options: [option], openEnded: false }, evaluator());
     const r = found.results[0];
     const gpus = r.point === null || options.gpuKey === null ? null : Number(r.point.values.at(-1));
     known.set(rate, gpus);

@@ -11,6 +11,7 @@
  * workload's rate. Every multiplier is a full simulation with the plan's seed.
  */
 import type { GridPoint } from './grid.js';
+import type { PlanEvaluator } from './planEvaluator.js';
 import { firstMeeting, meets, type Evaluate } from './planSearch.js';
 import type { PointOutcome } from './runPoint.js';
 
@@ -36,9 +37,9 @@ const factorAt = (j: number) => Math.round((1 + RESOLUTION * j) * 1e6) / 1e6;
 /**
  * @param rate0 the workload's mean rate (requests/s)
  * @param chosen the chosen grid point and its outcome at rate0
- * @param evaluate a fresh evaluator (its own point indices)
+ * @param evaluator a fresh evaluator (its own point indices)
  */
-export async function searchHeadroom(rate0: number, chosen: GridPoint, outcome: PointOutcome, evaluate: Evaluate): Promise<Headroom> {
+export async function searchHeadroom(rate0: number, chosen: GridPoint, outcome: PointOutcome, { evaluate, hint }: Pick<PlanEvaluator, 'evaluate' | 'hint'>): Promise<Headroom> {
   const group: GridPoint[] = Array.from({ length: MAX_STEPS }, (_, i) => ({
     index: i,
     values: [...chosen.values],
@@ -49,7 +50,10 @@ export async function searchHeadroom(rate0: number, chosen: GridPoint, outcome: 
     tried.add(factorAt(p.index + 1));
     return evaluate(p);
   };
-  const miss = await firstMeeting(group, tracked, (o) => !meets(o));
+  // Every multiplier is a full run: so are the ones it will probably ask for next.
+  const stream = {};
+  const miss = await firstMeeting(group, tracked, (o) => !meets(o), 'verdict', (likely) => hint(stream, likely.map(({ point }) => ({ point, need: 'full' }))));
+  hint(stream, []);
   const factor = miss === null ? factorAt(MAX_STEPS) : factorAt(miss);
   const peakArrivals = outcome.ok ? Math.max(0, ...outcome.detail.hourlyArrivals.map((a, t) => a / (3600 * Math.max(1e-9, Math.min(1, outcome.detail.horizonHours - t))))) : null;
   return {

@@ -31,6 +31,20 @@ export type Need = 'verdict' | 'full';
  */
 export type Evaluate = (point: GridPoint, need?: Need) => Promise<PointOutcome>;
 
+/** A point a search will probably ask for next, with the need it will ask for. */
+export interface Likely {
+  readonly point: GridPoint;
+  readonly need: Need;
+}
+
+/**
+ * Told, before a search waits for a point, which points it will probably ask for next (most likely
+ * first), so that they can be simulated on idle workers (src/sweep/planEvaluator.ts). `hit` and
+ * `miss` are the group positions known so far to meet (null: none) and to miss (-1: none). What a
+ * search asks for never depends on it.
+ */
+export type Speculate = (likely: readonly Likely[], known: { readonly miss: number; readonly hit: number | null }) => void;
+
 /** Index of the first axis that counts GPUs, or null. */
 export function gpuAxis(axes: readonly VaryAxis[]): number | null {
   const i = axes.findIndex((a) => /^(fleet\.gpus|pools(\[\d+\]|\.\d+)\.gpus)$/.test(a.key));
@@ -60,10 +74,21 @@ export function groupsOf(grid: readonly GridPoint[], axis: number | null): GridP
  * `need`: `verdict` when `ok` is `meets` (a stopped point misses); a narrower test (one pool's
  * classes) needs the full run.
  */
-export async function firstMeeting(group: readonly GridPoint[], evaluate: Evaluate, ok: (o: PointOutcome) => boolean = meets, need: Need = 'verdict'): Promise<number | null> {
+export async function firstMeeting(
+  group: readonly GridPoint[],
+  evaluate: Evaluate,
+  ok: (o: PointOutcome) => boolean = meets,
+  need: Need = 'verdict',
+  speculate?: Speculate,
+): Promise<number | null> {
   let miss = -1;
   let hit: number | null = null;
+  const likely = (positions: number[]) => positions.map((pos) => ({ point: group[pos], need }));
   for (let pos = 0; ; pos = Math.min(2 * pos + 1, group.length - 1)) {
+    // Next: the doubling's next count if this one misses, the bisection's first midpoint if it meets.
+    const next = pos < group.length - 1 ? [Math.min(2 * pos + 1, group.length - 1)] : [];
+    if (pos - miss > 1) next.push(Math.floor((miss + pos) / 2));
+    speculate?.(likely(next), { miss, hit });
     if (ok(await evaluate(group[pos], need))) {
       hit = pos;
       break;
@@ -73,6 +98,9 @@ export async function firstMeeting(group: readonly GridPoint[], evaluate: Evalua
   }
   while (hit - miss > 1) {
     const mid = Math.floor((miss + hit) / 2);
+    // Next: the midpoint of the lower half if this one meets, of the upper half if it misses.
+    const next = [...(mid - miss > 1 ? [Math.floor((miss + mid) / 2)] : []), ...(hit - mid > 1 ? [Math.floor((mid + hit) / 2)] : [])];
+    speculate?.(likely(next), { miss, hit });
     if (ok(await evaluate(group[mid], need))) hit = mid;
     else miss = mid;
   }
@@ -115,7 +143,13 @@ export async function searchCheapest(grid: readonly GridPoint[], axis: number | 
  *
  * @returns for each hour of day with traffic, the position in `group` of the fewest GPUs meeting it
  */
-export async function refineHours(group: readonly GridPoint[], chosenPos: number, evaluate: Evaluate, outcomes: ReadonlyMap<number, PointOutcome>): Promise<Map<number, number>> {
+export async function refineHours(
+  group: readonly GridPoint[],
+  chosenPos: number,
+  evaluate: Evaluate,
+  outcomes: ReadonlyMap<number, PointOutcome>,
+  speculate?: Speculate,
+): Promise<Map<number, number>> {
   const hoursOfDay = new Set<number>();
   const chosen = outcomes.get(group[chosenPos].index);
   if (!chosen?.ok) return new Map();
@@ -136,12 +170,18 @@ export async function refineHours(group: readonly GridPoint[], chosenPos: number
   };
   for (;;) {
     let widest: [number, number] | null = null;
+    const mids = new Set<number>();
     for (const h of hoursOfDay) {
       const [lo, hi] = bracket(h);
+      if (hi - lo > 1) mids.add(Math.floor((lo + hi) / 2));
       if (hi - lo > 1 && (widest === null || hi - lo > widest[1] - widest[0])) widest = [lo, hi];
     }
     if (widest === null) break;
-    await evaluate(group[Math.floor((widest[0] + widest[1]) / 2)], 'full');
+    const mid = Math.floor((widest[0] + widest[1]) / 2);
+    // Next: the midpoints of the other hours' brackets (each is asked for unless an earlier run settles it).
+    mids.delete(mid);
+    speculate?.([...mids].map((pos) => ({ point: group[pos], need: 'full' as const })), { miss: -1, hit: chosenPos });
+    await evaluate(group[mid], 'full');
   }
   return new Map([...hoursOfDay].sort((a, b) => a - b).map((h) => [h, bracket(h)[1]]));
 }

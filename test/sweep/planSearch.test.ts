@@ -46,6 +46,20 @@ describe('plan search', () => {
     expect(log).toEqual(expected);
   });
 
+  it.each([[1], [3], [12], [32], [33]])('needs %d GPUs: hints change nothing the search asks for, and name its next point', async (needed) => {
+    const plain = evaluator(gpus, (g) => fake(g, needed));
+    const hinted = evaluator(gpus, (g) => fake(g, needed));
+    const hints: number[][] = [];
+    const speculate = (likely: readonly { point: GridPoint }[]) => hints.push(likely.map((l) => gpus(l.point)));
+    const a = await firstMeeting(grid, plain.evaluate);
+    const b = await firstMeeting(grid, hinted.evaluate, undefined, 'verdict', speculate);
+    expect(b).toEqual(a);
+    expect(hinted.log).toEqual(plain.log);
+    // one hint list per point asked for; every point asked after the first was hinted just before
+    expect(hints.length).toBe(plain.log.length);
+    plain.log.slice(1).forEach((g, k) => expect(hints[k]).toContain(g));
+  });
+
   it('searches each combination of the other axes and picks the cheapest', async () => {
     const axes = [parseVary('gpu=a,b'), parseVary('fleet.gpus=1..8')];
     const g2 = buildGrid(axes);

@@ -1,0 +1,92 @@
+/**
+ * PointScheduler's dispatch on a fake pool (no threads): exact logs of which task starts when.
+ * Reference: the rules in src/sweep/pointScheduler.ts — demands before hints, a stream's new hints
+ * replace its unstarted ones, a task runs at most once whoever asks, one worker never speculates.
+ */
+import { describe, expect, it } from 'vitest';
+import { PointScheduler } from '../../src/sweep/pointScheduler.js';
+import type { PointOutcome, PointTask } from '../../src/sweep/runPoint.js';
+
+const task = (name: string): PointTask => ({ file: 'w.yaml', set: [name], replications: 0, runDir: null });
+const outcome = (name: string): PointOutcome => ({ ok: false, kind: 'input', message: name });
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+/** A pool whose runs end when the test says so; logs every start. */
+function fakePool(workers: number) {
+  const started: string[] = [];
+  const finish = new Map<string, () => void>();
+  const scheduler = new PointScheduler(
+    workers,
+    (t) => {
+      const name = t.set[0];
+      started.push(name);
+      return new Promise((resolve) => finish.set(name, () => resolve(outcome(name))));
+    },
+    async () => {},
+  );
+  const end = async (name: string) => {
+    finish.get(name)!();
+    await turn();
+    await turn();
+  };
+  return { scheduler, started, end };
+}
+
+describe('PointScheduler', () => {
+  it('runs hints only on workers no demand waits for, demands first', async () => {
+    const { scheduler, started, end } = fakePool(2);
+    const a = scheduler.run(task('A'));
+    const stream = {};
+    scheduler.hint(stream, [task('B'), task('C')]);
+    await turn();
+    expect(started).toEqual(['A', 'B']); // B on the idle worker
+    const d = scheduler.run(task('D'));
+    await end('B');
+    expect(started).toEqual(['A', 'B', 'D']); // D, demanded, before C, hinted earlier
+    await end('A');
+    expect(started).toEqual(['A', 'B', 'D', 'C']);
+    expect(await a).toEqual(outcome('A'));
+    await end('D');
+    expect(await d).toEqual(outcome('D'));
+  });
+
+  it('runs a task once: a demand joins the hinted run under way or done', async () => {
+    const { scheduler, started, end } = fakePool(2);
+    const stream = {};
+    scheduler.hint(stream, [task('B')]);
+    await turn();
+    expect(started).toEqual(['B']);
+    const b = scheduler.run(task('B'));
+    await end('B');
+    expect(await b).toEqual(outcome('B'));
+    expect(await scheduler.run(task('B'))).toEqual(outcome('B'));
+    expect(started).toEqual(['B']);
+  });
+
+  it("replaces a stream's unstarted hints, keeps other streams'", async () => {
+    const { scheduler, started, end } = fakePool(2);
+    scheduler.run(task('A'));
+    scheduler.run(task('Z'));
+    const s1 = {};
+    const s2 = {};
+    scheduler.hint(s1, [task('B'), task('C')]);
+    scheduler.hint(s2, [task('E')]);
+    scheduler.hint(s1, [task('C')]); // B dropped; C keeps its place behind E (re-hinted later)
+    await turn();
+    await end('A');
+    await end('Z');
+    expect(started).toEqual(['A', 'Z', 'E', 'C']);
+    scheduler.withdraw(s1);
+  });
+
+  it('never speculates on one worker', async () => {
+    const { scheduler, started, end } = fakePool(1);
+    scheduler.hint({}, [task('B')]);
+    const a = scheduler.run(task('A'));
+    await turn();
+    await end('A');
+    await a;
+    await turn();
+    expect(started).toEqual(['A']);
+  });
+});
