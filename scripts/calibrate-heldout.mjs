@@ -29,7 +29,8 @@ const conditions = {
   model: fitCase.model, gpu, tp: fitCase.tp, maxNumSeqs: fitCase.maxNumSeqs, maxBatchedTokens: fitCase.maxBatchedTokens,
   gpuMemoryUtilization: fitCase.gpuMemoryUtilization, scheduler: fitCase.scheduler,
 };
-const result = calibrateBench([run], conditions, { free, perRequestS: 1e-4, perIterationS: 0.00048, maxEvaluations: 80 });
+const prior = !process.argv.includes("--no-prior");
+const result = calibrateBench([run], conditions, { free, perRequestS: 1e-4, perIterationS: 0.00048, maxEvaluations: 80, prior });
 console.log(`fitted on ${fitId} (free: ${free.join(', ')}), ${result.evaluations} evaluations:`);
 for (const k of free) console.log(`  ${k}: ${result.start[k].toPrecision(4)} -> ${result.values[k].toPrecision(4)}`);
 

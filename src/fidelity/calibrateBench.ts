@@ -123,7 +123,32 @@ export function replayBench(run: BenchRun, index: number, conditions: BenchCondi
   return starts ? replayOpen(scenario, requests) : replayClosed(scenario, requests, run.concurrency!);
 }
 
-function loss(measured: readonly BenchSummary[], predicted: readonly BenchSummary[]): number {
+/**
+ * Relative noise of a benchmark's mean TTFT or TPOT (ASSUMPTION: repeated runs and Poisson
+ * replays of the same load differ by about 5%; docs/fidelity.md sees +5..+7% throughput from
+ * sampling alone). It scales the data term of the fit against the prior's.
+ */
+export const MEASUREMENT_SIGMA = 0.05;
+
+/**
+ * Prior spread (standard deviation of ln(value / start)) of each parameter: how far the fit may
+ * move it from the GPU's current factor or the given overhead before the prior weighs as much as
+ * one mean's 5% error. Efficiencies: 0.2 (the end-to-end H100 factors differ from the A100 kernel
+ * fit by 2-5%; a new GPU family by more). Overheads and the per-layer time: 1.5 (a factor of
+ * ~4.5: the start is a guess). The blend exponent: 0.5.
+ */
+export const PRIOR_SIGMA: Readonly<Record<FitParameter, number>> = {
+  perRequestS: 1.5,
+  perIterationS: 1.5,
+  compute: 0.2,
+  memory: 0.2,
+  kv: 0.2,
+  layerOverheadS: 1.5,
+  blend: 0.5,
+};
+
+/** Sum over files of the squared log errors of mean TTFT and mean TPOT, in units of MEASUREMENT_SIGMA. */
+function dataLoss(measured: readonly BenchSummary[], predicted: readonly BenchSummary[]): number {
   let sum = 0;
   predicted.forEach((p, i) => {
     const m = measured[i]!;
@@ -131,19 +156,33 @@ function loss(measured: readonly BenchSummary[], predicted: readonly BenchSummar
     const b = Number.isFinite(m.tpotMs) ? Math.log(p.tpotMs / m.tpotMs) : 0;
     sum += Number.isFinite(a) && Number.isFinite(b) ? a * a + b * b : 100;
   });
+  return sum / MEASUREMENT_SIGMA ** 2;
+}
+
+/**
+ * The prior's term: sum of (ln(value / start) / PRIOR_SIGMA)^2 over the free parameters. Without
+ * it one file (two means) cannot separate three or four factors and the search drifts along the
+ * valley of equally good fits (compute 0.69 -> 0.56 on one 29 s trace, docs/fidelity.md); with it
+ * the fit moves the factors the data pins and keeps the rest near the start (a MAP estimate under
+ * log-normal priors and errors).
+ */
+export function priorLoss(start: FitValues, values: FitValues, free: readonly FitParameter[]): number {
+  let sum = 0;
+  for (const k of free) sum += (Math.log(Math.max(values[k], 1e-12) / Math.max(start[k], 1e-12)) / PRIOR_SIGMA[k]) ** 2;
   return sum;
 }
 
 const FRACTIONS: ReadonlySet<FitParameter> = new Set(['compute', 'memory', 'kv']);
 
 /**
- * Fits `free` (default: both overheads, the GEMM and weight-streaming efficiencies) to the runs.
- * `start` overheads default to the resolved workload defaults (0).
+ * Fits `free` (default: both overheads, the GEMM and weight-streaming efficiencies) to the runs:
+ * the values minimising dataLoss + priorLoss (`prior: false` drops the prior: least squares
+ * alone, as before). The start overheads default to 5 ms and 0.5 ms.
  */
 export function calibrateBench(
   runs: readonly BenchRun[],
   conditions: BenchConditions,
-  options: { free?: readonly FitParameter[]; perRequestS?: number; perIterationS?: number; maxEvaluations?: number } = {},
+  options: { free?: readonly FitParameter[]; perRequestS?: number; perIterationS?: number; maxEvaluations?: number; prior?: boolean } = {},
 ): BenchCalibration {
   const gpu = typeof conditions.gpu === 'string' ? findGpu(conditions.gpu) : conditions.gpu;
   if (!gpu) throw inputError(`unknown GPU "${String(conditions.gpu)}"`, { path: 'gpu' });
@@ -158,11 +197,15 @@ export function calibrateBench(
     });
   const toValues = (x: readonly number[]) => valuesAt(start, free, x);
   const x0 = free.map((k) => Math.log(Math.max(start[k], 1e-7)));
-  const best = nelderMead((x) => loss(measured, predict(toValues(x))), x0, {
-    step: 0.3,
-    maxEvaluations: options.maxEvaluations ?? 200,
-    tolerance: 1e-10,
-  });
+  const prior = options.prior ?? true;
+  const best = nelderMead(
+    (x) => {
+      const values = toValues(x);
+      return dataLoss(measured, predict(values)) + (prior ? priorLoss(start, values, free) : 0);
+    },
+    x0,
+    { step: 0.3, maxEvaluations: options.maxEvaluations ?? 200, tolerance: 1e-8 },
+  );
   const values = toValues(best.x);
   const before = predict(start);
   const fitted = predict(values);

@@ -35,8 +35,8 @@ export function currentValues(gpu: GpuSpec, perRequestS: number, perIterationS: 
   };
 }
 
-/** The workload keys that set `values` for a case on `gpu` (an inline copy of the GPU + efficiency). */
-export function overridesFor(gpu: GpuSpec, values: FitValues): CaseOverrides {
+/** The workload keys that set `values` for a case on `gpu` (an inline copy of the GPU + efficiency), with `outputIterations` of output lag. */
+export function overridesFor(gpu: GpuSpec, values: FitValues, outputIterations = 1): CaseOverrides {
   return {
     gpu: {
       name: gpu.name,
@@ -50,7 +50,7 @@ export function overridesFor(gpu: GpuSpec, values: FitValues): CaseOverrides {
       ...(gpu.interconnectGbps !== null ? { interconnect_gbps: gpu.interconnectGbps } : {}),
       efficiency: { compute: values.compute, memory: values.memory, kv: values.kv, layer_overhead: values.layerOverheadS, blend: values.blend },
     },
-    serving: { overhead: { per_request: values.perRequestS, per_iteration: values.perIterationS, output_iterations: 1 } },
+    serving: { overhead: { per_request: values.perRequestS, per_iteration: values.perIterationS, output_iterations: outputIterations } },
   };
 }
 
@@ -101,14 +101,14 @@ export function fitCases(
   gpuName: string,
   start: FitValues,
   free: readonly FitParameter[],
-  options: { maxEvaluations?: number; maxRequests?: number } = {},
+  options: { maxEvaluations?: number; maxRequests?: number; outputIterations?: number } = {},
 ): FitResult {
   const gpu = findGpu(gpuName);
   if (!gpu) throw new Error(`unknown GPU ${gpuName}`);
   const toValues = (x: readonly number[]) => valuesAt(start, free, x);
   const loss = (x: readonly number[]) => {
     const values = toValues(x);
-    const overrides = overridesFor(gpu, values);
+    const overrides = overridesFor(gpu, values, options.outputIterations ?? 1);
     return fitLoss(cases, cases.map((c) => runCase(c, overrides, options.maxRequests)));
   };
   const x0 = free.map((k) => Math.log(Math.max(start[k], 1e-7)));

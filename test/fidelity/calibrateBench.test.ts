@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readBenchFile } from '../../src/fidelity/benchFile.js';
-import { benchScenario, calibrateBench, type BenchConditions } from '../../src/fidelity/calibrateBench.js';
+import { benchScenario, calibrateBench, priorLoss, PRIOR_SIGMA, type BenchConditions } from '../../src/fidelity/calibrateBench.js';
 import { replayOpen } from '../../src/fidelity/replay.js';
 import { stream } from '../../src/random/streams.js';
 import { findGpu } from '../../src/catalog/catalog.js';
@@ -72,5 +72,37 @@ describe('capsim calibrate --bench on a GPU given as a resolved spec', () => {
     expect(bySpec.values).toEqual(byName.values);
     expect(bySpec.rows).toEqual(byName.rows);
     expect(bySpec.block).toBe(byName.block);
+  });
+});
+
+describe('capsim calibrate --bench with more factors free than one file pins', () => {
+  /**
+   * One file (two means) and three free parameters: per_iteration, compute and memory trade off
+   * along a valley of equally good fits (the file was made with per_iteration 1.5 ms at the built-in
+   * factors; the search starts at 0.5 ms). With the prior (calibrateBench.ts PRIOR_SIGMA,
+   * MEASUREMENT_SIGMA) the fit must reproduce the file's means within 2%, keep every factor within
+   * 2 prior sigmas of its start (no drift to a cap), and end nearer the start, by the prior's
+   * measure, than the least-squares fit without it does.
+   */
+  it('reproduces the means with the factors nearest their start', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'capsim-bench-'));
+    const runs = [readBenchFile(syntheticCsv(dir, 'only.csv', 10, 250))];
+    const free = ['perIterationS', 'compute', 'memory'] as const;
+    const options = { free: [...free], perRequestS: 0.02, perIterationS: 0.0005, maxEvaluations: 90 };
+    const withPrior = calibrateBench(runs, conditions, options);
+    const without = calibrateBench(runs, conditions, { ...options, prior: false });
+    const row = withPrior.rows[0]!;
+    expect(Math.abs(row.fitted.ttftMs / row.measured.ttftMs - 1)).toBeLessThan(0.02);
+    expect(Math.abs(row.fitted.tpotMs / row.measured.tpotMs - 1)).toBeLessThan(0.02);
+    for (const k of free) expect(Math.abs(Math.log(withPrior.values[k] / withPrior.start[k]))).toBeLessThan(2 * PRIOR_SIGMA[k]);
+    expect(priorLoss(withPrior.start, withPrior.values, free)).toBeLessThanOrEqual(priorLoss(without.start, without.values, free));
+  });
+
+  it('priorLoss is 0 at the start and (ln(value / start) / sigma)^2 summed over the free parameters', () => {
+    const start = { perRequestS: 0.01, perIterationS: 0.001, compute: 0.7, memory: 0.8, kv: 0.9, layerOverheadS: 3e-5, blend: 2 };
+    expect(priorLoss(start, start, ['compute', 'memory', 'perIterationS'])).toBe(0);
+    const moved = { ...start, compute: 0.7 * Math.exp(0.2), perIterationS: 0.001 * Math.exp(1.5), kv: 0.1 };
+    // kv is not free: it costs nothing. compute one sigma (0.2) away, per_iteration one sigma (1.5).
+    expect(priorLoss(start, moved, ['compute', 'memory', 'perIterationS'])).toBeCloseTo(2, 10);
   });
 });
