@@ -23,8 +23,15 @@ export const HASH_BLOCK_TOKENS = 512;
  * first, only when unreferenced and memory is needed. Each entry's tokens count once in KV memory.
  */
 export class PrefixCache {
-  /** key -> entry, least recently used first (a Map keeps insertion order). */
-  private readonly entries = new Map<number, { tokens: number; refs: number }>();
+  /** key -> entry; the recency order is the list below, not the Map's insertion order. */
+  private readonly entries = new Map<number, Entry>();
+  /**
+   * The entries, least recently used first, as an intrusive doubly linked list: making an entry
+   * most recently used is an unlink and an append (O(1)), where moving it to the back of a Map
+   * (delete + set) left tombstones that made the Map grow and rehash on every admission.
+   */
+  private head: Entry | null = null;
+  private tail: Entry | null = null;
   /** Tokens held by entries no running request references. */
   evictable = 0;
 
@@ -145,14 +152,14 @@ export class PrefixCache {
   residentTokens(): { total: number; unreferenced: number } {
     let total = 0;
     let unreferenced = 0;
-    for (const e of this.entries.values()) {
+    for (let e = this.head; e !== null; e = e.next) {
       total += e.tokens;
       if (e.refs === 0) unreferenced += e.tokens;
     }
     return { total, unreferenced };
   }
 
-  private forResident(r: Request, f: (e: { tokens: number; refs: number }) => void): void {
+  private forResident(r: Request, f: (e: Entry) => void): void {
     const ids = r.hashIds;
     if (ids !== null) {
       for (let i = 0; i < ids.length && i * this.blockTokens < r.promptTokens; i++) {
@@ -167,9 +174,10 @@ export class PrefixCache {
 
   /** Drops the least recently used unreferenced entry; returns the tokens it freed. */
   evictOne(): number {
-    for (const [key, e] of this.entries) {
+    for (let e = this.head; e !== null; e = e.next) {
       if (e.refs === 0) {
-        this.entries.delete(key);
+        this.entries.delete(e.key);
+        this.unlink(e);
         this.evictable -= e.tokens;
         return e.tokens;
       }
@@ -185,25 +193,53 @@ export class PrefixCache {
     const e = this.entries.get(key);
     if (e === undefined || e.refs > 0) return 0;
     this.entries.delete(key);
+    this.unlink(e);
     this.evictable -= e.tokens;
     return e.tokens;
   }
 
   /** Makes `tokens` resident under `key` (absent before), unreferenced and most recently used. */
   put(key: number, tokens: number): void {
-    this.entries.set(key, { tokens, refs: 0 });
+    const e = new Entry(key, tokens);
+    this.entries.set(key, e);
+    this.append(e);
     this.evictable += tokens;
   }
 
+  /** References the entry under `key` (created with `tokens` when absent) and makes it most recently used. */
   private acquire(key: number, tokens: number): void {
     let e = this.entries.get(key);
-    if (e === undefined) e = { tokens, refs: 0 };
-    else {
-      this.entries.delete(key);
+    if (e === undefined) {
+      e = new Entry(key, tokens);
+      this.entries.set(key, e);
+    } else {
       if (e.refs === 0) this.evictable -= e.tokens;
+      if (e === this.tail) {
+        e.refs++;
+        return;
+      }
+      this.unlink(e);
     }
     e.refs++;
-    this.entries.set(key, e);
+    this.append(e);
+  }
+
+  /** Puts an unlinked entry at the most recently used end. */
+  private append(e: Entry): void {
+    e.prev = this.tail;
+    e.next = null;
+    if (this.tail === null) this.head = e;
+    else this.tail.next = e;
+    this.tail = e;
+  }
+
+  private unlink(e: Entry): void {
+    if (e.prev === null) this.head = e.next;
+    else e.prev.next = e.next;
+    if (e.next === null) this.tail = e.prev;
+    else e.next.prev = e.prev;
+    e.prev = null;
+    e.next = null;
   }
 
   private unref(key: number): void {
@@ -212,6 +248,17 @@ export class PrefixCache {
     e.refs--;
     if (e.refs === 0) this.evictable += e.tokens;
   }
+}
+
+/** One resident prefix: its tokens, the running requests referencing it, and its place in the LRU list. */
+class Entry {
+  refs = 0;
+  prev: Entry | null = null;
+  next: Entry | null = null;
+  constructor(
+    readonly key: number,
+    readonly tokens: number,
+  ) {}
 }
 
 /** Class prefixes and session contexts use negative keys (`Request.prefixKey`); trace block ids are non-negative. */
