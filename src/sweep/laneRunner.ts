@@ -9,6 +9,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { runPoint, type PointOutcome, type PointTask } from './runPoint.js';
+import type { Scenario } from '../workload/scenario.js';
 
 /** What a lane thread is given (src/sweep/laneWorker.ts). */
 export interface LaneData {
@@ -34,13 +35,15 @@ function laneWorkerUrl(): URL {
 
 /**
  * Runs every task once, on `workers` lanes (1: this thread only), calling `onOutcome` as each
- * ends (in completion order). Resolves when all have ended; rejects, stopping every lane, if a
+ * ends (in completion order). `loaded[i]`, when given, is task i's workload already loaded
+ * (this thread's lane then does not load it again). Resolves when all have ended; rejects, stopping every lane, if a
  * lane thread dies or `onOutcome` throws or returns a promise that rejects (a row write failed).
  */
 export function runLanes(
   tasks: readonly PointTask[],
   workers: number,
   onOutcome: (index: number, outcome: PointOutcome) => void | Promise<void>,
+  loaded?: readonly (Scenario | null)[],
 ): Promise<void> {
   const next = new SharedArrayBuffer(4);
   const counter = new Int32Array(next);
@@ -88,7 +91,7 @@ export function runLanes(
       if (settled) return;
       const i = take();
       if (i >= tasks.length) return;
-      ended(i, runPoint(tasks[i]));
+      ended(i, runPoint(tasks[i], loaded?.[i] ?? undefined));
       setImmediate(step);
     };
     setImmediate(step);

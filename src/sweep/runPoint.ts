@@ -11,6 +11,7 @@ import { writeRun } from '../output/runFiles.js';
 import { combineReplications, observe, type Observation } from './figures.js';
 import { MissedHour, stopOnMiss } from './earlyStop.js';
 import { replicationSeed } from './replicationSeed.js';
+import type { Scenario } from '../workload/scenario.js';
 
 export interface PointTask {
   /** Absolute path of the workload file. */
@@ -47,9 +48,13 @@ export interface StoppedOutcome {
   readonly message: string;
 }
 
-export function runPoint(task: PointTask): PointOutcome {
+/**
+ * @param loaded the task's workload, when the caller has loaded it already (same file, set and
+ *   seed: the same scenario `runPoint` would load)
+ */
+export function runPoint(task: PointTask, loaded?: Scenario): PointOutcome {
   try {
-    const base = loadWorkload(task.file, { set: task.set, seed: task.seed });
+    const base = loaded ?? loadWorkload(task.file, { set: task.set, seed: task.seed });
     const n = Math.max(1, task.replications);
     const runs: Observation[] = [];
     for (let r = 0; r < n; r++) {
