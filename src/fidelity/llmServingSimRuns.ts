@@ -1,6 +1,7 @@
 /**
  * Held-out fidelity cases from another project, engine version and GPUs: real vLLM v0.19.0 runs
- * published by LLMServingSim (casys-kaist/LLMServingSim @ 5daddb2, `bench/examples/<GPU>/<model>/vllm/`;
+ * published by LLMServingSim (casys-kaist/LLMServingSim @ 5daddb2, `bench/examples/<GPU>/<model>/vllm/`,
+ * and an earlier RTX 4090 run @ 5bae11f, `bench/results/rtx4090-llama8b-tp1/`;
  * data/reference/llmservingsim-vllm/README.md has provenance, licence and caveats).
  *
  * Each run is a trace: 300 ShareGPT requests (prompt and output lengths per request) sent at
@@ -20,7 +21,7 @@ import type { BenchRun } from './benchFile.js';
 import type { FidelityCase } from './cases.js';
 import type { ReplayRequest } from './replay.js';
 
-const DIR = 'llmservingsim-vllm/bench/examples';
+const DIR = 'llmservingsim-vllm/';
 
 /**
  * NVIDIA Ada Lovelace architecture whitepaper v1.01, Appendix A table 2 (GeForce RTX 4090): peak
@@ -52,16 +53,31 @@ const QWEN3_32B = Object.freeze({
 });
 
 interface Run {
-  readonly folder: string;
+  readonly id: string;
+  /** Folder of meta.json and requests.jsonl below data/reference/llmservingsim-vllm (the upstream path). */
+  readonly path: string;
+  /** Upstream commit the files were copied from. */
+  readonly commit: string;
   readonly gpu: Readonly<Record<string, unknown>>;
   /** Catalog model name or an inline model. */
   readonly model: string | Readonly<Record<string, unknown>>;
+  /** Device memory in bytes when the run's meta.json does not report it. */
+  readonly memoryBytes?: number;
 }
 
+/** What CUDA reports as the RTX 4090's total memory (the 2026-08-20 run's meta.json). */
+const RTX_4090_MEMORY_BYTES = 25250627584;
+
 const RUNS: readonly Run[] = [
-  { folder: 'RTX4090/Llama-3.1-8B', gpu: RTX_4090, model: 'llama-3.1-8b' },
-  { folder: 'RTXPRO6000/Llama-3.1-8B', gpu: RTX_PRO_6000, model: 'llama-3.1-8b' },
-  { folder: 'RTXPRO6000/Qwen3-32B', gpu: RTX_PRO_6000, model: QWEN3_32B },
+  { id: 'rtx4090-llama-3.1-8b-sharegpt', path: 'bench/examples/RTX4090/Llama-3.1-8B/vllm', commit: '5daddb2', gpu: RTX_4090, model: 'llama-3.1-8b' },
+  { id: 'rtxpro6000-llama-3.1-8b-sharegpt', path: 'bench/examples/RTXPRO6000/Llama-3.1-8B/vllm', commit: '5daddb2', gpu: RTX_PRO_6000, model: 'llama-3.1-8b' },
+  { id: 'rtxpro6000-qwen3-32b-sharegpt', path: 'bench/examples/RTXPRO6000/Qwen3-32B/vllm', commit: '5daddb2', gpu: RTX_PRO_6000, model: QWEN3_32B },
+  // An earlier RTX 4090 run (2026-08-17, max_num_seqs 128), removed upstream when 5daddb2 replaced
+  // it with the 256-sequence run above; its meta.json has no device memory (same card model).
+  {
+    id: 'rtx4090-llama-3.1-8b-sharegpt-seqs128', path: 'bench/results/rtx4090-llama8b-tp1', commit: '5bae11f', gpu: RTX_4090, model: 'llama-3.1-8b',
+    memoryBytes: RTX_4090_MEMORY_BYTES,
+  },
 ];
 
 interface Meta {
@@ -90,10 +106,9 @@ export function queueGrew(ttftsInArrivalOrder: readonly number[]): boolean {
   return last > 3 * first && last > 1;
 }
 
-const caseId = (run: Run) => `${run.folder.replace('/', '-').toLowerCase()}-sharegpt`;
 
 function readRun(referenceDir: string, run: Run): { meta: Meta; rows: TraceRow[]; file: string } {
-  const base = `${referenceDir}${DIR}/${run.folder}/vllm/`;
+  const base = `${referenceDir}${DIR}${run.path}/`;
   const meta = JSON.parse(readFileSync(`${base}meta.json`, 'utf8')) as Meta;
   const rows = readFileSync(`${base}requests.jsonl`, 'utf8')
     .split('\n')
@@ -119,7 +134,7 @@ export function llmServingSimBenchRuns(referenceDir: string): Map<string, BenchR
         ttftMs: (r.first_token_ts - r.queued_ts) * 1e3,
         e2eMs: (r.last_token_ts - r.queued_ts) * 1e3,
       }));
-      return [caseId(run), { file, format: 'csv', requests, rate: Infinity, concurrency: null }];
+      return [run.id, { file, format: 'csv', requests, rate: Infinity, concurrency: null }];
     }),
   );
 }
@@ -134,15 +149,16 @@ export function llmServingSimCases(referenceDir: string): FidelityCase[] {
     const finishes = rows.map((r) => r.last_token_ts).sort((a, b) => a - b);
     const multi = rows.filter((r) => r.output_toks > 1);
     const e = meta.engine_kwargs;
+    const memoryBytes = meta.hardware?.device_total_memory_bytes ?? run.memoryBytes;
     return {
-      id: caseId(run),
-      source: `casys-kaist/LLMServingSim@5daddb2 bench/examples/${run.folder}/vllm/requests.jsonl`,
+      id: run.id,
+      source: `casys-kaist/LLMServingSim@${run.commit} ${run.path}/requests.jsonl`,
       date: meta.started_at.slice(0, 10),
       engine: `vLLM v${meta.vllm_version} (V1, chunked prefill, prefix caching, in-process AsyncLLM)`,
       gpu: String(run.gpu.name),
       // The run's own device memory when its meta.json reports it (capsim counts memory_gb x 1e9
       // bytes; the RTX 4090's "24 GB" is 25.25e9 bytes to CUDA).
-      gpuSpec: meta.hardware?.device_total_memory_bytes ? { ...run.gpu, memory_gb: meta.hardware.device_total_memory_bytes / 1e9 } : run.gpu,
+      gpuSpec: memoryBytes ? { ...run.gpu, memory_gb: memoryBytes / 1e9 } : run.gpu,
       model: run.model,
       tp: e.tensor_parallel_size,
       maxNumSeqs: e.max_num_seqs,
