@@ -189,7 +189,7 @@ async function searchOptions(options: PlanOptions, { evaluate, hint, outcomes }:
       const stream = {};
       const stoppedBelow = (hit: number): Likely[] => group.slice(0, hit).filter((p) => isStopped(outcomes.get(p.index))).map((point) => ({ point, need: 'full' }));
       const speculate: Speculate = (likely, known) => hint(stream, [...likely, ...(known.hit === null ? [] : stoppedBelow(known.hit))]);
-      const hit = await firstMeeting(group, evaluate, meets, 'verdict', speculate);
+      const hit = await firstMeeting(group, evaluate, meets, 'verdict', speculate, 'full');
       // The answer's neighbour below (known to miss) is reported in full, like the answer.
       if (hit !== null) hint(stream, stoppedBelow(hit));
       if (hit !== null && hit > 0) await evaluate(group[hit - 1], 'full');

@@ -72,7 +72,11 @@ export function groupsOf(grid: readonly GridPoint[], axis: number | null): GridP
 /**
  * Position of the first point of a sorted group that meets (doubling, then bisection), or null.
  * `need`: `verdict` when `ok` is `meets` (a stopped point misses); a narrower test (one pool's
- * classes) needs the full run.
+ * classes) needs the full run. `needOnceMet`: the need once some point has met, when it differs:
+ * a caller that will read every point below its answer in full (refineHours) asks for `full`
+ * then, since every point the bisection asks for is either at or above the answer (it meets: its
+ * verdict run is its full run) or below it (read in full later anyway): the outcomes are the same
+ * and no stopped run is made only to be run again.
  */
 export async function firstMeeting(
   group: readonly GridPoint[],
@@ -80,15 +84,16 @@ export async function firstMeeting(
   ok: (o: PointOutcome) => boolean = meets,
   need: Need = 'verdict',
   speculate?: Speculate,
+  needOnceMet: Need = need,
 ): Promise<number | null> {
   let miss = -1;
   let hit: number | null = null;
-  const likely = (positions: number[]) => positions.map((pos) => ({ point: group[pos], need }));
+  const likely = (positions: number[], n: Need = need) => positions.map((pos) => ({ point: group[pos], need: n }));
   for (let pos = 0; ; pos = Math.min(2 * pos + 1, group.length - 1)) {
     // Next: the doubling's next count if this one misses, the bisection's first midpoint if it meets.
-    const next = pos < group.length - 1 ? [Math.min(2 * pos + 1, group.length - 1)] : [];
-    if (pos - miss > 1) next.push(Math.floor((miss + pos) / 2));
-    speculate?.(likely(next), { miss, hit });
+    const next = likely(pos < group.length - 1 ? [Math.min(2 * pos + 1, group.length - 1)] : []);
+    if (pos - miss > 1) next.push(...likely([Math.floor((miss + pos) / 2)], needOnceMet));
+    speculate?.(next, { miss, hit });
     if (ok(await evaluate(group[pos], need))) {
       hit = pos;
       break;
@@ -100,8 +105,8 @@ export async function firstMeeting(
     const mid = Math.floor((miss + hit) / 2);
     // Next: the midpoint of the lower half if this one meets, of the upper half if it misses.
     const next = [...(mid - miss > 1 ? [Math.floor((miss + mid) / 2)] : []), ...(hit - mid > 1 ? [Math.floor((mid + hit) / 2)] : [])];
-    speculate?.(likely(next), { miss, hit });
-    if (ok(await evaluate(group[mid], need))) hit = mid;
+    speculate?.(likely(next, needOnceMet), { miss, hit });
+    if (ok(await evaluate(group[mid], needOnceMet))) hit = mid;
     else miss = mid;
   }
   return hit;

@@ -52,13 +52,13 @@ function fakeScheduler(needed: number, needByHour: number[], eager: boolean) {
 }
 
 /** The option search of plan.ts: answer, stopped points below it in full, schedule. */
-async function search(needed: number, needByHour: number[], eager: boolean) {
+async function search(needed: number, needByHour: number[], eager: boolean, needOnceMet: 'verdict' | 'full' = 'full') {
   const scheduler = fakeScheduler(needed, needByHour, eager);
   const { evaluate, hint, outcomes } = planEvaluator(scheduler, base);
   const group = grid.slice(0, 16);
   const stream = {};
   const speculate: Speculate = (likely) => hint(stream, likely);
-  const hit = await firstMeeting(group, evaluate, meets, 'verdict', speculate);
+  const hit = await firstMeeting(group, evaluate, meets, 'verdict', speculate, needOnceMet);
   const byHour = hit === null ? null : await refineHours(group, hit, evaluate, outcomes, speculate);
   return { hit, byHour, outcomes: [...outcomes].sort((a, b) => a[0] - b[0]), scheduler };
 }
@@ -79,6 +79,17 @@ describe('planEvaluator', () => {
     expect(eager.scheduler.asked).toEqual(plain.scheduler.asked);
     // and hints were simulated that nobody asked for (the test would not test anything otherwise)
     expect(eager.scheduler.ran.length).toBeGreaterThan(plain.scheduler.ran.length);
+  });
+
+  it.each([[3], [7], [12], [17]])('needs %d GPUs: full runs once a count met give the outcomes verdicts then re-runs give, with fewer runs', async (needed) => {
+    const needByHour = [1, needed, 2];
+    const verdicts = await search(needed, needByHour, false, 'verdict');
+    const full = await search(needed, needByHour, false, 'full');
+    expect(full.hit).toEqual(verdicts.hit);
+    expect(full.byHour).toEqual(verdicts.byHour);
+    expect(full.outcomes).toEqual(verdicts.outcomes);
+    expect(full.scheduler.ran.length).toBeLessThanOrEqual(verdicts.scheduler.ran.length);
+    if (needed === 12) expect(full.scheduler.ran.length).toBeLessThan(verdicts.scheduler.ran.length); // 10 and 11 missed in the bisection
   });
 
   it('keeps a hinted outcome out of `outcomes` until a search asks for it', async () => {
