@@ -34,10 +34,21 @@ export interface SimulateOptions {
   arrivals?: ArrivalSource;
   /**
    * Called once for each hour as soon as its figures are final (metrics/HourClosing.ts), with its
-   * tallies per class (read only). It may throw to abandon the run: `capsim plan` stops a point
-   * whose closed hour already misses its SLO (src/sweep/earlyStop.ts).
+   * tallies per class (read only). It may throw to abandon the run, or return 'pause' to have
+   * `startSimulation` return a PausedRun once the event under way is done: `capsim plan` stops a
+   * point whose closed hour already misses its SLO (src/sweep/earlyStop.ts).
    */
-  onHourClosed?: (hour: number, tallies: readonly Tally[]) => void;
+  onHourClosed?: (hour: number, tallies: readonly Tally[]) => void | 'pause';
+}
+
+/**
+ * A run paused between two events (SimulateOptions.onHourClosed returned 'pause'). `resume`
+ * goes on from the next event: the run it finishes is the one `simulate` would have returned,
+ * since pausing only returns from the event loop and changes no state.
+ */
+export interface PausedRun {
+  readonly paused: true;
+  resume(): SimulationRun | PausedRun;
 }
 
 export interface SimulationRun extends RunResult {
@@ -50,6 +61,13 @@ export interface SimulationRun extends RunResult {
  * Pure: no printing, no files, no clock; the same scenario gives the same result.
  */
 export function simulate(scenario: Scenario, options: SimulateOptions = {}): SimulationRun {
+  let run = startSimulation(scenario, options);
+  while ('resume' in run) run = run.resume();
+  return run;
+}
+
+/** `simulate`, but a run whose onHourClosed asks to pause returns paused (PausedRun). */
+export function startSimulation(scenario: Scenario, options: SimulateOptions = {}): SimulationRun | PausedRun {
   const fastForward = options.fastForward ?? true;
   const checkInvariants = options.checkInvariants ?? process.env.CAPSIM_CHECK_INVARIANTS === '1';
   const horizonS = scenario.durationS ?? traceSpanS(scenario);
@@ -62,7 +80,11 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
   let closedLoop: ClosedLoop | null = null;
   let sessions: Sessions | null = null;
   const onHourClosed = options.onHourClosed;
-  const closing = onHourClosed ? new HourClosing(hours, (h) => onHourClosed(h, metrics.tallies[h])) : null;
+  const closing = onHourClosed
+    ? new HourClosing(hours, (h) => {
+        if (onHourClosed(h, metrics.tallies[h]) === 'pause') sim.pause();
+      })
+    : null;
   let closedUsers: ClosedLoopHours | null = null;
   const end = (r: Request, outcome: Outcome, reason?: DropReason) => {
     metrics.onEnd(r, outcome, reason);
@@ -109,22 +131,28 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Sim
     };
     scheduleNext();
   }
-  sim.run();
-  closedLoop?.finish();
-  // Nothing left to happen: requests still waiting have no replica to serve them.
-  for (const { pool } of units) pool.dropWaiting();
+  const proceed = (): SimulationRun | PausedRun => {
+    sim.run();
+    return sim.paused ? { paused: true, resume: proceed } : finish();
+  };
+  const finish = (): SimulationRun => {
+    closedLoop?.finish();
+    // Nothing left to happen: requests still waiting have no replica to serve them.
+    for (const { pool } of units) pool.dropWaiting();
 
-  const fleets = units.map(({ pool, poolIndex, role }) => fleetHours(pool.spec, pool.slots, horizonS, hours, poolIndex, role));
-  const result = buildResult(scenario, horizonS, metrics, busyByUnit, {
-    fleets,
-    requeued: units.reduce((n, u) => n + u.pool.requeued, 0),
-    failures: units.reduce((n, u) => n + u.pool.failures, 0),
-    work: workByUnit,
-    units: units.map((u) => ({ role: u.role, requeued: u.pool.requeued, failures: u.pool.failures })),
-    links,
-  }, closedUsers);
-  if (sessions !== null) result.summary.sessions = sessions.summary();
-  return { ...result, stats: { events: sim.eventsRun, requests: path.created, simulatedS: sim.now } };
+    const fleets = units.map(({ pool, poolIndex, role }) => fleetHours(pool.spec, pool.slots, horizonS, hours, poolIndex, role));
+    const result = buildResult(scenario, horizonS, metrics, busyByUnit, {
+      fleets,
+      requeued: units.reduce((n, u) => n + u.pool.requeued, 0),
+      failures: units.reduce((n, u) => n + u.pool.failures, 0),
+      work: workByUnit,
+      units: units.map((u) => ({ role: u.role, requeued: u.pool.requeued, failures: u.pool.failures })),
+      links,
+    }, closedUsers);
+    if (sessions !== null) result.summary.sessions = sessions.summary();
+    return { ...result, stats: { events: sim.eventsRun, requests: path.created, simulatedS: sim.now } };
+  };
+  return proceed();
 }
 
 /**

@@ -18,6 +18,8 @@ export class Simulation {
   now = 0;
   /** Events executed so far. */
   eventsRun = 0;
+  /** `run` returned because an event called `pause()`. */
+  paused = false;
   private readonly queue = new EventQueue();
   private seq = 0;
 
@@ -66,11 +68,21 @@ export class Simulation {
     }
   }
 
-  /** Runs events until none is left, or until the next one lies after `until`. */
+  /**
+   * Runs events until none is left, or until the next one lies after `until`, or until an event
+   * asks to pause (`pause()`): `run` then returns after that event, and `paused` is true until
+   * `run` is called again, which goes on from the next event as if it had never stopped.
+   */
   run(until = Infinity): void {
-    if (until === Infinity) while (this.step());
-    else while (this.peekTime() <= until && this.step());
-    if (until !== Infinity && this.now < until) this.now = until;
+    this.paused = false;
+    if (until === Infinity) while (!this.paused && this.step());
+    else while (!this.paused && this.peekTime() <= until && this.step());
+    if (!this.paused && until !== Infinity && this.now < until) this.now = until;
+  }
+
+  /** Called from an event's action: `run` returns once that action is done. */
+  pause(): void {
+    this.paused = true;
   }
 
   private push(time: number, action: () => void, priority: number): SimEvent {

@@ -31,8 +31,37 @@ export class MissedHour extends Error {
  * watched class (`'any'`: every class) misses its SLO.
  */
 export function stopOnMiss(scenario: Scenario, watch: 'any' | readonly string[]): (hour: number, tallies: readonly Tally[]) => void {
-  const watched = scenario.classes.map((c) => watch === 'any' || watch.includes(c.name));
+  const missed = missedClass(scenario, watch);
   return (hour, tallies) => {
+    const c = missed(tallies);
+    if (c !== null) throw new MissedHour(hour, scenario.classes[c].name);
+  };
+}
+
+/**
+ * The same watch, pausing instead of throwing (simulate.ts `startSimulation`): the first missed
+ * hour is kept in `missed` and the run pauses once the event under way is done; after that it
+ * watches no more, so a resumed run goes to the end as a full run.
+ */
+export function pauseOnMiss(scenario: Scenario, watch: 'any' | readonly string[]): { readonly onHourClosed: (hour: number, tallies: readonly Tally[]) => void | 'pause'; missed: MissedHour | null } {
+  const missedIn = missedClass(scenario, watch);
+  const watcher = {
+    missed: null as MissedHour | null,
+    onHourClosed: (hour: number, tallies: readonly Tally[]): void | 'pause' => {
+      if (watcher.missed !== null) return;
+      const c = missedIn(tallies);
+      if (c === null) return;
+      watcher.missed = new MissedHour(hour, scenario.classes[c].name);
+      return 'pause';
+    },
+  };
+  return watcher;
+}
+
+/** The first watched class whose closed hour (its tallies) misses its SLO, or null. */
+function missedClass(scenario: Scenario, watch: 'any' | readonly string[]): (tallies: readonly Tally[]) => number | null {
+  const watched = scenario.classes.map((c) => watch === 'any' || watch.includes(c.name));
+  return (tallies) => {
     for (let c = 0; c < tallies.length; c++) {
       if (!watched[c]) continue;
       // A tally HourlyMetrics has closed keeps its quantiles and is never merged again: no copy.
@@ -42,7 +71,8 @@ export function stopOnMiss(scenario: Scenario, watch: 'any' | readonly string[])
         judged = new Tally();
         judged.addAll(t);
       }
-      if (!tallyMeetsSlo(scenario, c, judged)) throw new MissedHour(hour, scenario.classes[c].name);
+      if (!tallyMeetsSlo(scenario, c, judged)) return c;
     }
+    return null;
   };
 }

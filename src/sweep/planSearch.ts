@@ -88,12 +88,15 @@ export async function firstMeeting(
 ): Promise<number | null> {
   let miss = -1;
   let hit: number | null = null;
-  const likely = (positions: number[], n: Need = need) => positions.map((pos) => ({ point: group[pos], need: n }));
+  // Hints keep the search's first need even after a point met: a verdict run that meets is the
+  // full run, and one that stops is kept paused and resumed for the full run (pointScheduler.ts),
+  // while a mistaken guess at a full run (a large count) would cost a whole day of simulation.
+  const likely = (positions: number[]) => positions.map((pos) => ({ point: group[pos], need }));
   for (let pos = 0; ; pos = Math.min(2 * pos + 1, group.length - 1)) {
     // Next: the doubling's next count if this one misses, the bisection's first midpoint if it meets.
-    const next = likely(pos < group.length - 1 ? [Math.min(2 * pos + 1, group.length - 1)] : []);
-    if (pos - miss > 1) next.push(...likely([Math.floor((miss + pos) / 2)], needOnceMet));
-    speculate?.(next, { miss, hit });
+    const next = pos < group.length - 1 ? [Math.min(2 * pos + 1, group.length - 1)] : [];
+    if (pos - miss > 1) next.push(Math.floor((miss + pos) / 2));
+    speculate?.(likely(next), { miss, hit });
     if (ok(await evaluate(group[pos], need))) {
       hit = pos;
       break;
@@ -105,7 +108,7 @@ export async function firstMeeting(
     const mid = Math.floor((miss + hit) / 2);
     // Next: the midpoint of the lower half if this one meets, of the upper half if it misses.
     const next = [...(mid - miss > 1 ? [Math.floor((miss + mid) / 2)] : []), ...(hit - mid > 1 ? [Math.floor((mid + hit) / 2)] : [])];
-    speculate?.(likely(next, needOnceMet), { miss, hit });
+    speculate?.(likely(next), { miss, hit });
     if (ok(await evaluate(group[mid], needOnceMet))) hit = mid;
     else miss = mid;
   }

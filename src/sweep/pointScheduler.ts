@@ -16,13 +16,16 @@
  * Dispatch waits for one turn of the event loop after each run ends, so that a search which was
  * waiting for that run can ask for its next point before a speculative task takes the worker.
  */
-import { Piscina } from 'piscina';
-import { runPoint, type PointOutcome, type PointTask } from './runPoint.js';
+import { Worker } from 'node:worker_threads';
+import { PausedRuns } from './pausedRuns.js';
+import { isStopped } from './planSearch.js';
+import { runPoint, taskKey, type PointOutcome, type PointTask } from './runPoint.js';
 import { cappedWorkers } from './workerCap.js';
 
 /** One point run, kept by its task. */
 interface Entry {
   readonly task: PointTask;
+  readonly key: string;
   readonly outcome: Promise<PointOutcome>;
   readonly settle: (run: Promise<PointOutcome>) => void;
   state: 'queued' | 'running' | 'done';
@@ -40,7 +43,28 @@ export interface SchedulerEvent {
   readonly key: string;
   /** Demanded when it started (`start`), or hinted only. */
   readonly speculative: boolean;
+  /** The lane that ran it, and whether it resumed a paused run there. */
+  readonly lane: number;
+  readonly resumed: boolean;
 }
+
+/** A lane's answer: the outcome, and the keys of the full runs it now keeps paused. */
+export interface LaneReply {
+  readonly outcome: PointOutcome;
+  readonly held: readonly string[];
+}
+
+/** Where points run: a worker thread, or this thread. One point at a time. */
+export interface Lane {
+  run(task: PointTask): Promise<LaneReply>;
+  close(): Promise<void>;
+}
+
+/**
+ * Paused runs a thread keeps (src/sweep/pausedRuns.ts). A paused day of the bundled chatbot on a
+ * few GPUs holds tens of MB; 8 stay well inside a thread's share of memory (workerCap.ts).
+ */
+export const PAUSED_PER_THREAD = 8;
 
 /**
  * The compiled worker. Under the TypeScript sources (tests run src/ through vitest) the worker
@@ -48,11 +72,47 @@ export interface SchedulerEvent {
  */
 function workerUrl(): URL {
   const here = import.meta.url;
-  return here.endsWith('.ts') ? new URL('../../dist/sweep/worker.js', here) : new URL('./worker.js', here);
+  return here.endsWith('.ts') ? new URL('../../dist/sweep/planWorker.js', here) : new URL('./planWorker.js', here);
 }
 
-/** The key of a task: every field that decides its outcome. */
-export const taskKey = (task: PointTask): string => JSON.stringify([task.file, task.set, task.seed ?? null, task.replications, task.runDir, task.stopOnMiss ?? null]);
+/** A worker thread running planWorker.ts: one task at a time, answered in order. */
+function threadLane(): Lane {
+  const thread = new Worker(workerUrl());
+  let waiting: { resolve: (r: LaneReply) => void; reject: (e: unknown) => void } | null = null;
+  let broken: unknown = null;
+  const fail = (error: unknown) => {
+    broken ??= error;
+    waiting?.reject(error);
+    waiting = null;
+  };
+  thread.on('message', (reply: LaneReply) => {
+    const w = waiting;
+    waiting = null;
+    w?.resolve(reply);
+  });
+  thread.on('error', fail);
+  thread.on('exit', (code) => fail(new Error(`plan worker thread exited with code ${code}`)));
+  return {
+    run: (task) =>
+      new Promise<LaneReply>((resolve, reject) => {
+        if (broken !== null) return reject(broken);
+        waiting = { resolve, reject };
+        thread.postMessage(task);
+      }),
+    close: async () => {
+      await thread.terminate();
+    },
+  };
+}
+
+/** This thread: one point per turn of the event loop. */
+function inProcessLane(): Lane {
+  const paused = new PausedRuns(PAUSED_PER_THREAD);
+  return {
+    run: (task) => new Promise((resolve) => setImmediate(() => resolve({ outcome: runPoint(task, undefined, paused), held: paused.keys() }))),
+    close: async () => {},
+  };
+}
 
 /**
  * A scheduler on `requested` worker threads (capped by workerCap.ts); 1 runs points in-process,
@@ -60,36 +120,55 @@ export const taskKey = (task: PointTask): string => JSON.stringify([task.file, t
  */
 export function createPointScheduler(requested: number, onEvent?: (e: SchedulerEvent) => void): PointScheduler {
   const workers = cappedWorkers(requested);
-  if (workers <= 1) {
-    return new PointScheduler(1, (task) => new Promise((resolve) => setImmediate(() => resolve(runPoint(task)))), async () => {}, onEvent);
-  }
-  const pool = new Piscina<PointTask, PointOutcome>({ filename: workerUrl().href, minThreads: workers, maxThreads: workers, idleTimeout: 1000 });
-  return new PointScheduler(workers, (task) => pool.run(task), () => pool.destroy(), onEvent);
+  const lanes = workers <= 1 ? [inProcessLane()] : Array.from({ length: workers }, threadLane);
+  return new PointScheduler(lanes, onEvent);
 }
 
+/**
+ * Dispatch, for each free lane, the first of: a demand whose paused run this lane keeps; a demand
+ * no lane keeps; a hint this lane keeps; a hint no lane keeps; a demand kept by a busy lane (run
+ * from the start here rather than wait). A kept run is thus resumed where it is, and a lane never
+ * idles while a demand waits.
+ */
 export class PointScheduler {
+  readonly workers: number;
   private readonly entries = new Map<string, Entry>();
   private readonly demands: Entry[] = [];
-  private running = 0;
+  private readonly busy: boolean[];
+  /** Per lane, the full-run keys of the paused runs it keeps. */
+  private readonly held: Set<string>[];
   private nextRank = 0;
   private pumping = false;
 
   /**
-   * @param workers how many tasks run at once; with 1, hints are ignored
-   * @param runTask runs one task (on a worker thread)
-   * @param closePool stops the threads
+   * @param lanes where points run; with one, hints are ignored
    * @param onEvent called as points start and end
    */
   constructor(
-    readonly workers: number,
-    private readonly runTask: (task: PointTask) => Promise<PointOutcome>,
-    private readonly closePool: () => Promise<void>,
+    private readonly lanes: readonly Lane[],
     private readonly onEvent?: (e: SchedulerEvent) => void,
-  ) {}
+  ) {
+    this.workers = lanes.length;
+    this.busy = lanes.map(() => false);
+    this.held = lanes.map(() => new Set<string>());
+  }
 
-  /** The outcome of `task`: a run already made or under way, or a new one at demand priority. */
+  /**
+   * The outcome of `task`: a run already made or under way, or a new one at demand priority. A
+   * full run whose verdict run (stopOnMiss 'any') has started takes that run's outcome when it did
+   * not stop (it ran to the end: the same outcome, src/sweep/earlyStop.ts), else runs, resuming
+   * the stopped run where a lane keeps it.
+   */
   run(task: PointTask): Promise<PointOutcome> {
     const key = taskKey(task);
+    if (task.stopOnMiss === undefined && !this.entries.has(key)) {
+      const verdict = this.entries.get(taskKey({ ...task, stopOnMiss: 'any' }));
+      if (verdict !== undefined && verdict.state !== 'queued') return verdict.outcome.then((o) => (isStopped(o) ? this.demand(key, task) : o));
+    }
+    return this.demand(key, task);
+  }
+
+  private demand(key: string, task: PointTask): Promise<PointOutcome> {
     let entry = this.entries.get(key);
     if (!entry) entry = this.add(key, task);
     if (!entry.demanded) {
@@ -129,7 +208,7 @@ export class PointScheduler {
   }
 
   async close(): Promise<void> {
-    await this.closePool();
+    await Promise.all(this.lanes.map((l) => l.close()));
   }
 
   private add(key: string, task: PointTask): Entry {
@@ -137,12 +216,12 @@ export class PointScheduler {
     const outcome = new Promise<PointOutcome>((resolve) => (settle = resolve));
     // A hinted run nobody asks for must not be an unhandled rejection (a worker thread died).
     outcome.catch(() => {});
-    const entry: Entry = { task, outcome, settle, state: 'queued', demanded: false, stream: null, rank: 0 };
+    const entry: Entry = { task, key, outcome, settle, state: 'queued', demanded: false, stream: null, rank: 0 };
     this.entries.set(key, entry);
     return entry;
   }
 
-  /** Starts queued tasks on free workers at the next turn of the event loop. */
+  /** Starts queued tasks on free lanes at the next turn of the event loop. */
   private pump(): void {
     if (this.pumping) return;
     this.pumping = true;
@@ -152,37 +231,44 @@ export class PointScheduler {
     });
   }
 
+  /** The lane keeping `key` paused, or -1. */
+  private holder(key: string): number {
+    return this.held.findIndex((keys) => keys.has(key));
+  }
+
   private dispatch(): void {
-    while (this.running < this.workers) {
-      const entry = this.demands.shift() ?? this.nextHinted();
-      if (entry === undefined) return;
-      if (entry.state !== 'queued') continue;
-      this.start(entry);
+    for (let i = this.demands.length - 1; i >= 0; i--) if (this.demands[i].state !== 'queued') this.demands.splice(i, 1);
+    for (let lane = 0; lane < this.lanes.length; lane++) {
+      if (this.busy[lane]) continue;
+      const hints = [...this.entries.values()].filter((e) => e.state === 'queued' && !e.demanded && e.stream !== null).sort((a, b) => a.rank - b.rank);
+      const kept = (e: Entry) => this.holder(e.key);
+      const entry =
+        this.demands.find((e) => kept(e) === lane) ??
+        this.demands.find((e) => kept(e) < 0) ??
+        hints.find((e) => kept(e) === lane) ??
+        hints.find((e) => kept(e) < 0) ??
+        this.demands.find((e) => this.busy[kept(e)]);
+      if (entry === undefined) continue;
+      this.demands.splice(this.demands.indexOf(entry), 1);
+      this.start(entry, lane);
     }
   }
 
-  private nextHinted(): Entry | undefined {
-    let best: Entry | undefined;
-    for (const entry of this.entries.values()) {
-      if (entry.state === 'queued' && !entry.demanded && entry.stream !== null && (best === undefined || entry.rank < best.rank)) best = entry;
-    }
-    return best;
-  }
-
-  private start(entry: Entry): void {
+  private start(entry: Entry, lane: number): void {
     entry.state = 'running';
     entry.stream = null;
-    this.running++;
-    const key = taskKey(entry.task);
-    this.onEvent?.({ event: 'start', key, speculative: !entry.demanded });
-    const run = this.runTask(entry.task);
-    entry.settle(run);
-    const ended = () => {
+    this.busy[lane] = true;
+    const resumed = this.held[lane].has(entry.key);
+    this.onEvent?.({ event: 'start', key: entry.key, speculative: !entry.demanded, lane, resumed });
+    const reply = this.lanes[lane].run(entry.task);
+    entry.settle(reply.then((r) => r.outcome));
+    const ended = (r?: LaneReply) => {
       entry.state = 'done';
-      this.running--;
-      this.onEvent?.({ event: 'end', key, speculative: !entry.demanded });
+      this.busy[lane] = false;
+      if (r !== undefined) this.held[lane] = new Set(r.held);
+      this.onEvent?.({ event: 'end', key: entry.key, speculative: !entry.demanded, lane, resumed });
       this.pump();
     };
-    run.then(ended, ended);
+    reply.then(ended, () => ended());
   }
 }

@@ -6,10 +6,11 @@
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { loadWorkload } from '../workload/load.js';
-import { simulate } from '../simulate.js';
+import { simulate, startSimulation } from '../simulate.js';
 import { writeRun } from '../output/runFiles.js';
 import { combineReplications, observe, type Observation } from './figures.js';
-import { MissedHour, stopOnMiss } from './earlyStop.js';
+import { MissedHour, pauseOnMiss, stopOnMiss } from './earlyStop.js';
+import type { PausedRuns } from './pausedRuns.js';
 import { replicationSeed } from './replicationSeed.js';
 import type { Scenario } from '../workload/scenario.js';
 
@@ -48,11 +49,27 @@ export interface StoppedOutcome {
   readonly message: string;
 }
 
+/** The key of a task: every field that decides its outcome. */
+export const taskKey = (task: PointTask): string => JSON.stringify([task.file, task.set, task.seed ?? null, task.replications, task.runDir, task.stopOnMiss ?? null]);
+
+/** The key of the full run of a task (the same point without stopOnMiss). */
+export const fullTaskKey = (task: PointTask): string => taskKey({ ...task, stopOnMiss: undefined });
+
 /**
  * @param loaded the task's workload, when the caller has loaded it already (same file, set and
  *   seed: the same scenario `runPoint` would load)
+ * @param paused this thread's paused runs (capsim plan): a stopped run of one replication without
+ *   run files is kept there, and a full task whose stopped run is there resumes it
  */
-export function runPoint(task: PointTask, loaded?: Scenario): PointOutcome {
+export function runPoint(task: PointTask, loaded?: Scenario, paused?: PausedRuns): PointOutcome {
+  if (paused !== undefined && task.replications === 0 && task.runDir === null) {
+    try {
+      const outcome = pausingRun(task, paused, loaded);
+      if (outcome !== null) return outcome;
+    } catch (error) {
+      return failed(error);
+    }
+  }
   try {
     const base = loaded ?? loadWorkload(task.file, { set: task.set, seed: task.seed });
     const n = Math.max(1, task.replications);
@@ -72,8 +89,36 @@ export function runPoint(task: PointTask, loaded?: Scenario): PointOutcome {
     }
     return { ok: true, ...(task.replications > 0 ? combineReplications(runs) : runs[0]) };
   } catch (error) {
-    const kind = error instanceof InputError ? 'input' : 'internal';
-    const message = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, '; ');
-    return { ok: false, kind, message };
+    return failed(error);
   }
+}
+
+function failed(error: unknown): PointOutcome {
+  const kind = error instanceof InputError ? 'input' : 'internal';
+  const message = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, '; ');
+  return { ok: false, kind, message };
+}
+
+/**
+ * One replication, no run files: a full task resumes its paused run when this thread keeps one;
+ * a stopOnMiss task pauses at the first missed hour and is kept. null: neither applies (a full
+ * task with nothing kept), run as usual.
+ */
+function pausingRun(task: PointTask, paused: PausedRuns, loaded?: Scenario): PointOutcome | null {
+  if (task.stopOnMiss === undefined) {
+    const kept = paused.take(fullTaskKey(task));
+    if (kept === undefined) return null;
+    let run = kept.run.resume();
+    while ('resume' in run) run = run.resume();
+    return { ok: true, ...observe(kept.scenario, run) };
+  }
+  const scenario = loaded ?? loadWorkload(task.file, { set: task.set, seed: task.seed });
+  const watcher = pauseOnMiss(scenario, task.stopOnMiss);
+  const run = startSimulation(scenario, { onHourClosed: watcher.onHourClosed });
+  if ('resume' in run) {
+    const missed = watcher.missed!;
+    paused.keep(fullTaskKey(task), { scenario, run, hour: missed.hour });
+    return { ok: false, kind: 'stopped', hour: missed.hour, className: missed.className, replication: 0, message: `${missed.message}: stopped there` };
+  }
+  return { ok: true, ...observe(scenario, run) };
 }

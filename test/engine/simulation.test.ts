@@ -64,6 +64,42 @@ describe('Simulation (SimPy-style exact event logs)', () => {
   });
 });
 
+describe('Simulation.pause', () => {
+  /** Two processes ticking every 1 and 1.5 s until t = 6; `pauseAt`: an action pauses at those times. */
+  function ticking(pauseAt: number[]) {
+    const sim = new Simulation();
+    const log: [string, number][] = [];
+    const tick = (name: string, every: number) => {
+      const go = () => {
+        log.push([name, sim.now]);
+        if (pauseAt.includes(sim.now) && name === 'a') sim.pause();
+        if (sim.now + every <= 6) sim.schedule(every, go);
+      };
+      sim.schedule(0, go);
+    };
+    tick('a', 1);
+    tick('b', 1.5);
+    return { sim, log };
+  }
+
+  it('returns after the pausing event; run goes on as if it never stopped', () => {
+    const plain = ticking([]);
+    plain.sim.run();
+    const paused = ticking([2, 4]);
+    const cuts: number[] = [];
+    paused.sim.run();
+    while (paused.sim.paused) {
+      cuts.push(paused.log.length);
+      paused.sim.run();
+    }
+    expect(paused.log).toEqual(plain.log);
+    expect(paused.sim.eventsRun).toBe(plain.sim.eventsRun);
+    // it stopped right after a's events at t = 2 and t = 4 (b at t = 0, 1.5, 3 ran before them)
+    expect(cuts.map((n) => paused.log[n - 1])).toEqual([['a', 2], ['a', 4]]);
+    expect(paused.sim.paused).toBe(false);
+  });
+});
+
 describe('EventQueue', () => {
   it('pops 10,000 random keys in sorted (time, priority, seq) order', () => {
     const u = stream(1, 'heap-test');

@@ -24,7 +24,7 @@ describe('hour closing', () => {
     const scenario = loadWorkload(FILE, { set: ['fleet.gpus=2'] });
     const seen: { hour: number; counts: number[][] }[] = [];
     const observed = simulate(scenario, {
-      onHourClosed: (hour, tallies) => seen.push({ hour, counts: tallies.map((t) => [t.arrivals, t.completed, t.dropped]) }),
+      onHourClosed: (hour, tallies) => void seen.push({ hour, counts: tallies.map((t) => [t.arrivals, t.completed, t.dropped]) }),
     });
     const plain = simulate(scenario);
     expect(JSON.stringify({ ...observed, stats: null })).toBe(JSON.stringify({ ...plain, stats: null }));

@@ -9,8 +9,7 @@ import type { PointDetail } from '../../src/sweep/figures.js';
 import { buildGrid, parseVary, type GridPoint } from '../../src/sweep/grid.js';
 import { planEvaluator, planTask } from '../../src/sweep/planEvaluator.js';
 import { firstMeeting, meets, refineHours, type Speculate } from '../../src/sweep/planSearch.js';
-import { taskKey } from '../../src/sweep/pointScheduler.js';
-import type { PointOutcome, PointTask } from '../../src/sweep/runPoint.js';
+import { taskKey, type PointOutcome, type PointTask } from '../../src/sweep/runPoint.js';
 
 const base = { file: 'w.yaml', set: [], replications: 0 };
 const grid = buildGrid([parseVary('fleet.gpus=1..32')]);

@@ -4,32 +4,35 @@
  * replace its unstarted ones, a task runs at most once whoever asks, one worker never speculates.
  */
 import { describe, expect, it } from 'vitest';
-import { PointScheduler } from '../../src/sweep/pointScheduler.js';
-import type { PointOutcome, PointTask } from '../../src/sweep/runPoint.js';
+import { PointScheduler, type Lane } from '../../src/sweep/pointScheduler.js';
+import { taskKey, type PointOutcome, type PointTask } from '../../src/sweep/runPoint.js';
 
 const task = (name: string): PointTask => ({ file: 'w.yaml', set: [name], replications: 0, runDir: null });
 const outcome = (name: string): PointOutcome => ({ ok: false, kind: 'input', message: name });
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
-/** A pool whose runs end when the test says so; logs every start. */
+/** Lanes whose runs end when the test says so (`held`: the keys the lane then keeps); logs every start. */
 function fakePool(workers: number) {
   const started: string[] = [];
-  const finish = new Map<string, () => void>();
-  const scheduler = new PointScheduler(
-    workers,
-    (t) => {
+  const events: string[] = [];
+  const finish = new Map<string, (held: string[]) => void>();
+  const lane = (): Lane => ({
+    run: (t) => {
       const name = t.set[0];
       started.push(name);
-      return new Promise((resolve) => finish.set(name, () => resolve(outcome(name))));
+      return new Promise((resolve) => finish.set(name, (held) => resolve({ outcome: outcome(name), held })));
     },
-    async () => {},
-  );
-  const end = async (name: string) => {
-    finish.get(name)!();
+    close: async () => {},
+  });
+  const scheduler = new PointScheduler(Array.from({ length: workers }, lane), (e) => {
+    if (e.event === 'start') events.push(`${JSON.parse(e.key)[1][0]} on ${e.lane}${e.resumed ? ' resumed' : ''}`);
+  });
+  const end = async (name: string, held: string[] = []) => {
+    finish.get(name)!(held);
     await turn();
     await turn();
   };
-  return { scheduler, started, end };
+  return { scheduler, started, events, end };
 }
 
 describe('PointScheduler', () => {
@@ -77,6 +80,27 @@ describe('PointScheduler', () => {
     await end('Z');
     expect(started).toEqual(['A', 'Z', 'E', 'C']);
     scheduler.withdraw(s1);
+  });
+
+  it('sends a point to the lane keeping its paused run, unless that lane is busy and another idles', async () => {
+    const { scheduler, events, end } = fakePool(2);
+    scheduler.run(task('A'));
+    scheduler.run(task('B'));
+    await turn();
+    await end('A', [taskKey(task('X'))]); // lane 0 now keeps X paused
+    scheduler.run(task('Y'));
+    scheduler.run(task('X'));
+    await turn();
+    expect(events).toEqual(['A on 0', 'B on 1', 'X on 0 resumed']); // X waited for nothing; Y waits for a lane
+    await end('B');
+    expect(events.at(-1)).toBe('Y on 1');
+    await end('X', [taskKey(task('W'))]); // lane 0 keeps W
+    scheduler.run(task('V'));
+    await turn();
+    expect(events.at(-1)).toBe('V on 0');
+    scheduler.run(task('W')); // lane 0 busy with V, lane 1 busy with Y
+    await end('Y');
+    expect(events.at(-1)).toBe('W on 1'); // from the start rather than wait for lane 0
   });
 
   it('never speculates on one worker', async () => {
