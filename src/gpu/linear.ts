@@ -26,5 +26,12 @@ export function linearStepModel(perf: PerfSpec): StepModel {
       if (decodeSeqs === 0) return prefillTokens === 0 ? 0 : prefillBase + prefill;
       return (prefillTokens === 0 ? decodeBase : mixedBase) + prefill + decode;
     },
+    // iterationS(0, 0, n, kv) = (decodeBase + 0) + (perSeqS n + perKvTokenS kv): decodeBase + 0 is
+    // decodeBase, and the outer addition commutes.
+    decodeStep(decodeSeqs: number, out: Float64Array): void {
+      out[0] = perSeqS * decodeSeqs;
+      out[1] = perKvTokenS;
+      out[2] = decodeBase + perTokenS * 0;
+    },
   };
 }

@@ -306,5 +306,23 @@ export function rooflineStepModel(
         allReduces * (ncclS < customS ? ncclS : customS)
       );
     },
+    // iterationS(0, 0, n, kv) = ((fixed + linear + activations + prefill 0) + attention kv) + all-reduce:
+    // the first sum does not depend on kv, and its inner addition commutes.
+    decodeStep(decodeSeqs: number, out: Float64Array): void {
+      const n = decodeSeqs;
+      const compute = computePerToken * n + lmHeadPerSample * decodeSeqs;
+      const memory = moe ? weightRead + weightReadPerExpert * experts * (1 - Math.pow(missRate, n)) : weightRead;
+      const nccl = allReduceLatency + allReducePerToken * n;
+      const ncclS = nccl > allReduceFloor ? nccl : allReduceFloor;
+      const custom = customAllReduceLatency + customAllReducePerToken * n;
+      const customS = custom > customAllReduceFloor ? custom : customAllReduceFloor;
+      out[0] =
+        fixed +
+        (blend === 2 ? Math.sqrt(compute * compute + memory * memory) : blendS(compute, memory, blend)) +
+        activationPerToken * n +
+        prefillAttentionPerPair * 0;
+      out[1] = decodeAttentionPerKvToken;
+      out[2] = allReduces * (ncclS < customS ? ncclS : customS);
+    },
   };
 }

@@ -78,9 +78,17 @@ export class ContinuousReplica implements Replica {
   private runPrefillAttention = 0;
   /** End time of each iteration of the current steady run (its first `iterations` entries). */
   private runEnds = new Float64Array(64);
+  /**
+   * KV-seconds held from the start of the current steady run (k > 1, no speculative decoding) to
+   * the end of each of its iterations, summed iteration by iteration as they are planned: a run
+   * cut short (wake, evacuate) reads its prefix.
+   */
+  private runKvS = new Float64Array(64);
   private readonly chunkOf: Request[] = [];
   private readonly chunkSize: number[] = [];
   private chunks = 0;
+  /** StepModel.decodeStep's output for the run being planned. */
+  private readonly decodeStepParts = new Float64Array(3);
 
   constructor(
     readonly index: number,
@@ -246,7 +254,8 @@ export class ContinuousReplica implements Replica {
   /**
    * Reports the work of the run that just ended (k iterations, the batch unchanged): KV held by
    * the running sequences grows by one token per decoding sequence per iteration; resident
-   * prefixes no sequence uses (evictable) are not counted as held.
+   * prefixes no sequence uses (evictable) are not counted as held. The KV-seconds of a run of
+   * several iterations were summed, iteration by iteration, when startRun planned it (runKvS).
    */
   private reportWork(k: number, now: number): void {
     const n = this.runDecodes ? this.decodeSeqs : 0; // prefill_first: decodes waited
@@ -258,17 +267,8 @@ export class ContinuousReplica implements Replica {
     const p = this.runPrefillTokens;
     const kv0 = this.kv.used - this.kv.evictable;
     const decodeKvSum = k * this.decodeKv + (n * k * (k - 1)) / 2;
-    let kvS: number;
-    if (k === 1) kvS = kv0 * (now - this.runStart);
-    else {
-      kvS = 0;
-      let prev = this.runStart;
-      for (let j = 0; j < k; j++) {
-        const end = j === k - 1 ? now : this.runEnds[j];
-        kvS += (kv0 + n * j) * (end - prev);
-        prev = end;
-      }
-    }
+    // A run of k > 1 iterations ends at the end of its k-th iteration (now = runEnds[k - 1]).
+    const kvS = k === 1 ? kv0 * (now - this.runStart) : this.runKvS[k - 1];
     const work = this.host.work;
     this.host.ran(
       this.runStart,
@@ -494,7 +494,29 @@ export class ContinuousReplica implements Replica {
       if (k === 1) t += model.iterationS(prefillTokens, prefillAttention, n, n > 0 ? this.decodeKv : 0);
       else {
         if (this.runEnds.length < k) this.runEnds = new Float64Array(Math.max(k, 2 * this.runEnds.length));
-        for (let j = 0; j < k; j++) this.runEnds[j] = t += model.iterationS(0, 0, n, this.decodeKv + n * j);
+        if (this.runKvS.length < k) this.runKvS = new Float64Array(this.runEnds.length);
+        const ends = this.runEnds;
+        const kvSums = this.runKvS;
+        const decodeKv0 = this.decodeKv;
+        // The same step times as iterationS, from the batch's constants (StepModel.decodeStep).
+        const fast = model.decodeStep !== undefined;
+        const step = this.decodeStepParts;
+        if (fast) model.decodeStep!(n, step);
+        const perSeqs = step[0];
+        const perKvToken = step[1];
+        const base = step[2];
+        // KV held while iteration j runs (reportWork): the batch's, growing a token per sequence.
+        const held = kv.used - kv.evictable;
+        let kvS = 0;
+        let prev = t;
+        for (let j = 0; j < k; j++) {
+          const decodeKv = decodeKv0 + n * j;
+          t += fast ? perSeqs + perKvToken * decodeKv + base : model.iterationS(0, 0, n, decodeKv);
+          ends[j] = t;
+          kvS += (held + n * j) * (t - prev);
+          kvSums[j] = kvS;
+          prev = t;
+        }
       }
     }
     this.iterations = k;

@@ -18,4 +18,14 @@ export interface StepModel {
     decodeSeqs: number,
     decodeKvTokens: number,
   ): number;
+
+  /**
+   * Optional, for runs of decode-only iterations (the replica's fast path): writes into `out`
+   * three numbers `[perSeqs, perKvToken, base]` for a batch of `decodeSeqs` (>= 1) such that, for
+   * every KV sum kv >= 0, `(perSeqs + perKvToken * kv) + base` is bit for bit
+   * `iterationS(0, 0, decodeSeqs, kv)` (same operations, same rounding: a floating-point sum
+   * may only be reordered where IEEE addition is commutative). A run of k iterations then costs a
+   * multiplication and two additions each instead of the whole step model.
+   */
+  decodeStep?(decodeSeqs: number, out: Float64Array): void;
 }
