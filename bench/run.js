@@ -30,7 +30,11 @@ const SCENARIOS = [
   { name: 'static', about: '24 h chatbot day, static batching, 16 GPUs', run: runWorkload('static.yaml') },
   { name: 'chatbot', about: 'the bundled default workload (workloads/chatbot.yaml)', run: runWorkload('../../workloads/chatbot.yaml') },
   { name: 'trace', about: 'Azure 2023 conv trace, 4x, looped 24 h, 8 GPUs', run: runWorkload('trace.yaml') },
-  { name: 'fleet-100k', about: 'pool construction: chatbot with 100,000 x h100-sxm for 1 min', run: runWorkload('../../workloads/chatbot.yaml', [], ['fleet.gpus=100000', 'duration=1m']) },
+  { name: 'fleet-100k', about: 'pool construction: chatbot with 100,000 x h100-sxm for 1 min (check: buildPools time)', run: runWorkload('../../workloads/chatbot.yaml', [], ['fleet.gpus=100000', 'duration=1m'], { build: true }) },
+  { name: 'failures-30k', about: 'failure handling: chatbot on 30,000 x h100-sxm + 10 spares, mtbf 1 h, repair 10 min, for 10 min (~5,000 failures)', run: runWorkload('../../workloads/chatbot.yaml', [], ['fleet.gpus=30000', 'fleet.spares=10', 'fleet.failures.mtbf=1h', 'fleet.failures.repair=10m', 'duration=10m']) },
+  { name: 'scaleout-30k', about: 'autoscaling: chatbot scheduled from 100 to 30,000 x h100-sxm at hour 1, for 65 min', run: runWorkload('../../workloads/chatbot.yaml', [], ['fleet.gpus=100', `fleet.autoscale.schedule=[100${',30000'.repeat(23)}]`, 'duration=65m']) },
+  { name: 'shared-64', about: '1 h, 64 x h100-sxm, 320 req/s, router shared_queue', run: runWorkload('fleet-64.yaml', [], ['serving.router=shared_queue']) },
+  { name: 'll-64', about: '1 h, 64 x h100-sxm, 320 req/s, router least_loaded', run: runWorkload('fleet-64.yaml') },
   { name: 'weeks-4', about: '28 d, weekly profile + 5%/month growth, 4 GPUs (--quick: 2 d)', quickLabel: ' (2 d)', run: runWorkload('weeks-4.yaml', ['duration=2d']) },
 ];
 
@@ -120,21 +124,38 @@ function fmt(x) {
   return Math.round(x).toLocaleString('en-US');
 }
 
-/** A capsim workload run end to end through `simulate` (loading excluded from the wall time). */
-function runWorkload(file, quickSet = [], set = []) {
+/**
+ * A capsim workload run end to end through `simulate` (loading excluded from the wall time). With
+ * `build`, the pools are first built alone (`buildPools`, as simulate does) and that wall time is
+ * reported in the check column.
+ */
+function runWorkload(file, quickSet = [], set = [], { build = false } = {}) {
   return async (quick) => {
     const { loadWorkload } = await import('../dist/workload/load.js');
     const { simulate } = await import('../dist/simulate.js');
     const scenario = loadWorkload(workload(file), { set: [...set, ...(quick ? quickSet : [])] });
+    const buildS = build ? await timeBuild(scenario) : null;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const run = simulate(scenario);
     const wallS = (performance.now() - t0) / 1000;
     const cpuS = cpuSince(cpu0);
     const s = run.summary;
-    const check = `completed ${((100 * s.completed) / Math.max(1, s.requests)).toFixed(1)}%, ttft p99 ${s.latency.ttft_ms.p99} ms`;
+    const built = buildS === null ? '' : `build ${buildS.wallS.toFixed(2)} s (cpu ${buildS.cpuS.toFixed(2)} s), `;
+    const check = `${built}completed ${((100 * s.completed) / Math.max(1, s.requests)).toFixed(1)}%, ttft p99 ${s.latency.ttft_ms.p99} ms`;
     return { requests: run.stats.requests, events: run.stats.events, wallS, cpuS, check };
   };
+}
+
+/** Wall and CPU seconds of building the scenario's pools alone (what simulate does before its first event). */
+async function timeBuild(scenario) {
+  const { buildPools } = await import('../dist/serving/buildPools.js');
+  const { Simulation } = await import('../dist/engine/Simulation.js');
+  const horizonS = scenario.durationS;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  buildPools(scenario, new Simulation(), Math.ceil(horizonS / 3600), horizonS, { fastForward: true, checkInvariants: false }, () => {});
+  return { wallS: (performance.now() - t0) / 1000, cpuS: cpuSince(cpu0) };
 }
 
 /**

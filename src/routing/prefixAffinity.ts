@@ -25,7 +25,7 @@ export const prefixAffinity: RouterFactory = ({ serving }) => {
   const weight = serving.affinityWeight ?? AFFINITY_WEIGHT;
   const router: Router = {
     route: (request, replicas) => {
-      let best: Replica = replicas[0];
+      let best = replicas.at(0) as Replica;
       let bestScore = -Infinity;
       const prompt = Math.max(1, request.promptTokens);
       for (const replica of replicas) {

@@ -1,4 +1,4 @@
-import type { Replica } from '../serving/Replica.js';
+import type { Replica, ReplicaView } from '../serving/Replica.js';
 import type { Request } from '../serving/request.js';
 import type { ServingSpec } from '../workload/scenario.js';
 import type { Uniform } from '../random/streams.js';
@@ -16,8 +16,11 @@ import type { Uniform } from '../random/streams.js';
  * hooks empty.
  */
 export interface Router {
-  /** Picks the replica for `request`; `replicas` are the ready ones in slot order, never empty. */
-  route(request: Request, replicas: readonly Replica[]): Replica;
+  /**
+   * Picks the replica for `request`; `replicas` are the ready ones in slot order, never empty (a
+   * read-only view the pool keeps: `at(i)` is O(log n), iterating it O(n)).
+   */
+  route(request: Request, replicas: ReplicaView): Replica;
   /** A replica started serving (ready) or stopped (draining, down, stopped): called on each change. */
   readyChanged(replica: Replica, ready: boolean): void;
   /** `request` joined `replica`'s own queue (after `route` picked it and the pool kept it). */

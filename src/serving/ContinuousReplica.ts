@@ -76,14 +76,18 @@ export class ContinuousReplica implements Replica {
   /** Prompt tokens and prefill-attention pairs of the current run (k = 1 when there are any). */
   private runPrefillTokens = 0;
   private runPrefillAttention = 0;
-  /** End time of each iteration of the current steady run (its first `iterations` entries). */
-  private runEnds = new Float64Array(64);
+  /**
+   * End time of each iteration of the current run (its first `iterations` entries). Allocated at
+   * the first run of several iterations (NO_ENDS until then, never written): a pool of 100,000
+   * replicas, most never busy, builds without 100,000 typed arrays.
+   */
+  private runEnds: Float64Array<ArrayBuffer> = NO_ENDS;
   /**
    * KV-seconds held from the start of the current steady run (k > 1, no speculative decoding) to
    * the end of each of its iterations, summed iteration by iteration as they are planned: a run
-   * cut short (wake, evacuate) reads its prefix.
+   * cut short (wake, evacuate) reads its prefix. Allocated as runEnds is.
    */
-  private runKvS = new Float64Array(64);
+  private runKvS: Float64Array<ArrayBuffer> = NO_ENDS;
   private readonly chunkOf: Request[] = [];
   private readonly chunkSize: number[] = [];
   private chunks = 0;
@@ -634,9 +638,12 @@ export class ContinuousReplica implements Replica {
   }
 }
 
-/** A run-ends buffer twice as long, keeping its entries. */
+/** The run-ends buffer of a replica that has not run several iterations yet: empty, so never written. */
+const NO_ENDS = new Float64Array(0);
+
+/** A run-ends buffer twice as long (at least 64), keeping its entries. */
 function growEnds(ends: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
-  const next = new Float64Array(2 * ends.length);
+  const next = new Float64Array(Math.max(64, 2 * ends.length));
   next.set(ends);
   return next;
 }

@@ -6,6 +6,8 @@ import { ROUTERS } from '../routing/routers.js';
 import { ContinuousReplica } from './ContinuousReplica.js';
 import { StaticReplica } from './StaticReplica.js';
 import { PRIORITY, type Replica, type ReplicaHost, type ReplicaRole } from './Replica.js';
+import { ReadyReplicas } from './ReadyReplicas.js';
+import { SlotSet } from './SlotSet.js';
 import { BATCH_SLOTS, RequestQueue } from './RequestQueue.js';
 import { Phase, type Request } from './request.js';
 import type { StepModel } from './stepModel.js';
@@ -72,12 +74,20 @@ export const DEFAULT_PROVISIONING_S = 180;
  * pool keeps `target` replicas active (provisioning, ready or down), provisioning new ones with
  * a delay and draining the newest when the target falls. Controllers (autoscaler, failures, spot
  * interruptions) act through `setTarget`, `fail`, `repair` and `interrupt`.
+ *
+ * Every lifecycle change costs O(log n) in the number of slots, never a pass over them: the ready
+ * replicas (ReadyReplicas), the spares and the provisioning slots (SlotSet) are indexes kept by
+ * `setState`, and the active count is a counter. A slot's index is its replica's `index`.
  */
 export class Pool {
   readonly slots: Slot[] = [];
-  private readonly byReplica = new Map<Replica, Slot>();
-  /** The ready replicas in slot order, rebuilt only when read after a slot's readiness changed. */
-  private routableCache: Replica[] | null = [];
+  /** The ready replicas in slot order: what the router sees. */
+  private readonly ready = new ReadyReplicas();
+  /** Spare and provisioning slots by index: found in O(log n) on a failure or a scale-in. */
+  private readonly spares = new SlotSet();
+  private readonly provisioning = new SlotSet();
+  /** Slots provisioning, ready or down: what the target counts. */
+  private active = 0;
   /** Base (reserved) slots not stopped: what addSlot checks the reservation against. */
   private baseActive = 0;
   /** The pool's router (serving.router, from the ROUTERS table); null with a shared queue. */
@@ -149,9 +159,10 @@ export class Pool {
         this.saturationSeqs = running;
       },
       queueChanged: (replica) => {
-        for (const other of this.routable) if (other !== replica) other.wake();
+        const ready = this.ready;
+        for (let other = ready.first(); other !== undefined; other = ready.after(other)) if (other !== replica) other.wake();
       },
-      drained: (replica) => this.stop(this.byReplica.get(replica)!),
+      drained: (replica) => this.stop(this.slots[replica.index]), // a replica's index is its slot's
       busy: (_replica, startS, endS) => listener.busy(gpusPerReplica, startS, endS),
       ran: (startS, endS, flops, bytes, seqS, kvS) => listener.ran(startS, endS, flops, bytes, seqS, kvS),
     };
@@ -169,13 +180,11 @@ export class Pool {
 
   /** Replicas that are provisioning, ready or under repair: those the target counts. */
   activeCount(): number {
-    let n = 0;
-    for (const s of this.slots) if (s.state === 'provisioning' || s.state === 'ready' || s.state === 'down') n++;
-    return n;
+    return this.active;
   }
 
   readyCount(): number {
-    return this.routable.length;
+    return this.ready.length;
   }
 
   get targetReplicas(): number {
@@ -207,7 +216,8 @@ export class Pool {
     };
     if (this.shared !== null) look(this.shared);
     look(this.pending);
-    for (const s of this.slots) if (s.state === 'ready') look(s.replica.queue);
+    const ready = this.ready;
+    for (let r = ready.first(); r !== undefined; r = ready.after(r)) look(r.queue);
     return now - oldest;
   }
 
@@ -221,29 +231,30 @@ export class Pool {
     if (this.role !== 'decode') request.queuedAt = now;
     request.phase = Phase.queued;
     this.arrivals++;
-    if (keep !== undefined && this.shared === null && this.routable.length > 0) {
-      const replica = (this.router as Router).route(request, this.routable);
+    if (keep !== undefined && this.shared === null && this.ready.length > 0) {
+      const replica = (this.router as Router).route(request, this.ready);
       if (!keep(replica.queue, 1)) return false;
       this.push(replica, request);
       return true;
     }
-    if (keep !== undefined && !keep(this.shared ?? this.pending, Math.max(1, this.routable.length))) return false;
+    if (keep !== undefined && !keep(this.shared ?? this.pending, Math.max(1, this.ready.length))) return false;
     this.route(request);
     return true;
   }
 
   /** Sends a request (new, or back from a lost replica) to a replica or the shared queue. */
   private route(request: Request): void {
+    const ready = this.ready;
     if (this.shared !== null) {
       this.shared.push(request);
-      for (const replica of this.routable) replica.wake();
+      for (let r = ready.first(); r !== undefined; r = ready.after(r)) r.wake();
       return;
     }
-    if (this.routable.length === 0) {
+    if (ready.length === 0) {
       this.pending.push(request);
       return;
     }
-    this.push((this.router as Router).route(request, this.routable), request);
+    this.push((this.router as Router).route(request, ready), request);
   }
 
   private push(replica: Replica, request: Request): void {
@@ -252,30 +263,31 @@ export class Pool {
     replica.wake();
   }
 
-  /** Keeps `replicas` active: provisions new ones, or drains the newest ready ones. */
+  /**
+   * Keeps `replicas` active: provisions new ones, or stops the newest provisioning and drains the
+   * newest ready ones (newest first, whichever state). O(log n) per replica added or removed.
+   */
   setTarget(replicas: number): void {
     this.target = replicas;
-    let active = this.activeCount();
-    while (active < replicas) {
+    while (this.active < replicas) {
       const slot = this.addSlot(this.provisioningS > 0 ? 'provisioning' : 'ready');
-      active++;
       if (slot.state === 'ready') {
         // No provisioning delay: it serves at once, including what waited for a replica.
         this.flushPending();
         slot.replica.wake();
       }
     }
-    for (let i = this.slots.length - 1; i >= 0 && active > replicas; i--) {
-      const slot = this.slots[i];
-      if (slot.state === 'provisioning') {
-        this.setState(slot, 'stopped');
-        active--;
-      } else if (slot.state === 'ready' && (this.routable.length > 1 || replicas === 0)) {
-        // The last ready replica drains only when the target is 0 (a replica under repair still
-        // counts towards a target of 1 or more).
+    while (this.active > replicas) {
+      // The last ready replica drains only when the target is 0 (a replica under repair still
+      // counts towards a target of 1 or more).
+      const newestReady = this.ready.length > 1 || replicas === 0 ? (this.ready.last()?.index ?? -1) : -1;
+      const newestProvisioning = this.provisioning.last();
+      if (newestReady < 0 && newestProvisioning < 0) break;
+      const slot = this.slots[Math.max(newestReady, newestProvisioning)];
+      if (slot.state === 'provisioning') this.setState(slot, 'stopped');
+      else {
         this.setState(slot, 'draining');
         for (const r of slot.replica.drain()) this.route(r);
-        active--;
       }
     }
   }
@@ -286,8 +298,9 @@ export class Pool {
     this.failures++;
     this.setState(slot, 'down');
     this.rehome(slot.replica.evacuate());
-    const spare = this.slots.find((s) => s.state === 'spare');
-    if (spare !== undefined) {
+    const spareIndex = this.spares.first();
+    if (spareIndex >= 0) {
+      const spare = this.slots[spareIndex];
       this.setState(spare, 'ready');
       spare.replica.resume();
       this.flushPending();
@@ -297,12 +310,12 @@ export class Pool {
   /** A failed replica is repaired: it serves again, or becomes a spare if one took its place. */
   repair(slot: Slot): void {
     if (slot.state !== 'down') return;
-    const spareTookOver = this.spec.spares > 0 && this.slots.filter((s) => s.state === 'spare').length < this.spec.spares;
+    const spareTookOver = this.spec.spares > 0 && this.spares.size < this.spec.spares;
     if (spareTookOver) {
       this.setState(slot, 'spare');
       return;
     }
-    if (this.activeCount() > this.target) {
+    if (this.active > this.target) {
       // Scaled in while it was down: it is not needed any more.
       this.setState(slot, 'stopped');
       return;
@@ -348,7 +361,7 @@ export class Pool {
     };
     if (this.shared !== null) drop(this.shared);
     drop(this.pending);
-    for (const s of this.slots) if (this.shared === null) drop(s.replica.queue);
+    if (this.shared === null) for (const s of this.slots) if (s.replica.queue.length > 0) drop(s.replica.queue);
     return n;
   }
 
@@ -362,13 +375,8 @@ export class Pool {
   }
 
   private flushPending(): void {
-    if (this.routable.length === 0) return;
+    if (this.ready.length === 0) return;
     for (let r = this.pending.shift(); r !== undefined; r = this.pending.shift()) this.route(r);
-  }
-
-  private get routable(): Replica[] {
-    if (this.routableCache === null) this.routableCache = this.slots.filter((s) => s.state === 'ready').map((s) => s.replica);
-    return this.routableCache;
   }
 
   private addSlot(state: SlotState): Slot {
@@ -386,7 +394,6 @@ export class Pool {
       since: this.sim.now,
     };
     this.slots.push(slot);
-    this.byReplica.set(replica, slot);
     this.setState(slot, state);
     if (state === 'spare') (replica as { accepting: boolean }).accepting = false;
     if (state === 'provisioning') {
@@ -406,11 +413,26 @@ export class Pool {
     if (state === 'ready' && slot.state !== 'ready') slot.readySpans.push(now);
     if (state === 'stopped') slot.stoppedAt = now;
     if (slot.base && (slot.state === 'stopped') !== (state === 'stopped')) this.baseActive += state === 'stopped' ? -1 : 1;
-    const readyChanged = (slot.state === 'ready') !== (state === 'ready');
-    if (readyChanged) this.routableCache = null;
+    const was = slot.state;
+    const readyChanged = (was === 'ready') !== (state === 'ready');
+    if (readyChanged) {
+      if (state === 'ready') this.ready.add(slot.replica);
+      else this.ready.remove(slot.replica);
+    }
+    this.active += (isActive(state) ? 1 : 0) - (isActive(was) ? 1 : 0);
+    const index = slot.replica.index;
+    if (was === 'spare') this.spares.remove(index);
+    if (state === 'spare') this.spares.add(index);
+    if (was === 'provisioning') this.provisioning.remove(index);
+    if (state === 'provisioning') this.provisioning.add(index);
     slot.state = state;
     slot.since = now;
     if (readyChanged) this.router?.readyChanged(slot.replica, state === 'ready');
     if (state === 'ready') this.onReady?.(slot);
   }
+}
+
+/** Provisioning, ready or down (under repair): the states a pool's target counts. */
+function isActive(state: SlotState): boolean {
+  return state === 'provisioning' || state === 'ready' || state === 'down';
 }

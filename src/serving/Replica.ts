@@ -81,3 +81,17 @@ export interface Replica {
   /** Back in service after a repair. */
   resume(): void;
 }
+
+/**
+ * A read-only view of a pool's ready replicas in slot (index) order: what a router is given. The
+ * pool's ReadyReplicas keeps it up to date in O(log n) per change; an array of replicas is one too
+ * (tests build routers' inputs that way).
+ */
+export interface ReplicaView {
+  /** How many replicas are ready. */
+  readonly length: number;
+  /** The i-th ready replica in slot order (0 <= i < length); O(log n) on a pool's view. */
+  at(i: number): Replica | undefined;
+  /** The ready replicas in slot order; O(length). */
+  [Symbol.iterator](): Iterator<Replica>;
+}
