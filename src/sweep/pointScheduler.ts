@@ -249,7 +249,8 @@ export class PointScheduler {
         hints.find((e) => kept(e) < 0) ??
         this.demands.find((e) => this.busy[kept(e)]);
       if (entry === undefined) continue;
-      this.demands.splice(this.demands.indexOf(entry), 1);
+      const queued = this.demands.indexOf(entry);
+      if (queued >= 0) this.demands.splice(queued, 1);
       this.start(entry, lane);
     }
   }

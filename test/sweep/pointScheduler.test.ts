@@ -103,6 +103,25 @@ describe('PointScheduler', () => {
     expect(events.at(-1)).toBe('W on 1'); // from the start rather than wait for lane 0
   });
 
+  it('a hint taken by a free lane leaves a demand waiting for its keeping lane in the queue', async () => {
+    const { scheduler, events, end } = fakePool(2);
+    scheduler.run(task('A'));
+    scheduler.run(task('B'));
+    await turn();
+    await end('B', [taskKey(task('D'))]); // lane 1 keeps D
+    scheduler.run(task('C'));
+    await turn();
+    expect(events).toEqual(['A on 0', 'B on 1', 'C on 1']);
+    const d = scheduler.run(task('D')); // waits: kept by lane 1, busy; lane 0 busy too
+    scheduler.hint({}, [task('H')]);
+    await end('A'); // lane 0 takes the hint H (D is lane 1's); D stays queued
+    expect(events.at(-1)).toBe('H on 0');
+    await end('C', [taskKey(task('D'))]);
+    expect(events.at(-1)).toBe('D on 1 resumed');
+    await end('D');
+    expect(await d).toEqual(outcome('D'));
+  });
+
   it('never speculates on one worker', async () => {
     const { scheduler, started, end } = fakePool(1);
     scheduler.hint({}, [task('B')]);
