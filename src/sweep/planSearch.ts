@@ -93,9 +93,11 @@ export async function firstMeeting(
   // while a mistaken guess at a full run (a large count) would cost a whole day of simulation.
   const likely = (positions: number[]) => positions.map((pos) => ({ point: group[pos], need }));
   for (let pos = 0; ; pos = Math.min(2 * pos + 1, group.length - 1)) {
-    // Next: the doubling's next count if this one misses, the bisection's first midpoint if it meets.
-    const next = pos < group.length - 1 ? [Math.min(2 * pos + 1, group.length - 1)] : [];
-    if (pos - miss > 1) next.push(Math.floor((miss + pos) / 2));
+    // Next: the bisection's first midpoint if this one meets, the doubling's next count if it
+    // misses. The midpoint first: a wrong guess at it stops early (it is below a miss), a wrong
+    // guess at the next count meets (it is above a hit) and runs the whole day.
+    const next = pos - miss > 1 ? [Math.floor((miss + pos) / 2)] : [];
+    if (pos < group.length - 1) next.push(Math.min(2 * pos + 1, group.length - 1));
     speculate?.(likely(next), { miss, hit });
     if (ok(await evaluate(group[pos], need))) {
       hit = pos;
