@@ -120,14 +120,16 @@ export function startSimulation(scenario: Scenario, options: SimulateOptions = {
   } else {
     const source = options.arrivals ?? (scenario.traffic.trace !== null ? traceSource(scenario, horizonS) : syntheticSource(scenario, horizonS));
     const progressEvery = options.progressEvery ?? 100_000;
+    // One arrival is pending at a time, held beside the event heap (Simulation.hold), with one handler.
+    let pending: Arrival | null = null;
+    const arriveNext = () => {
+      send(pending as Arrival);
+      if (options.onProgress && path.created % progressEvery === 0) options.onProgress(sim.now, path.created);
+      scheduleNext();
+    };
     const scheduleNext = () => {
-      const a = source();
-      if (a === null) return;
-      sim.at(a.time, () => {
-        send(a);
-        if (options.onProgress && path.created % progressEvery === 0) options.onProgress(sim.now, path.created);
-        scheduleNext();
-      }, PRIORITY.arrival);
+      pending = source();
+      if (pending !== null) sim.hold(pending.time, arriveNext, PRIORITY.arrival);
     };
     scheduleNext();
   }

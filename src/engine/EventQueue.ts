@@ -13,7 +13,8 @@ export interface SimEvent {
   cancelled: boolean;
 }
 
-function before(a: SimEvent, b: SimEvent): boolean {
+/** Whether `a` runs before `b`: earlier time, then lower priority, then scheduled first. */
+export function before(a: SimEvent, b: SimEvent): boolean {
   if (a.time !== b.time) return a.time < b.time;
   if (a.priority !== b.priority) return a.priority < b.priority;
   return a.seq < b.seq;

@@ -1,4 +1,4 @@
-import { EventQueue, type SimEvent } from './EventQueue.js';
+import { before, EventQueue, type SimEvent } from './EventQueue.js';
 
 /**
  * The discrete-event core: a clock and a queue of timed callbacks.
@@ -22,6 +22,10 @@ export class Simulation {
   paused = false;
   private readonly queue = new EventQueue();
   private seq = 0;
+  /** The held event (`hold`), kept beside the heap, or null. */
+  private held: HeldEvent | null = null;
+  /** The object `hold` reuses once its event has run. */
+  private spare: HeldEvent | null = null;
 
   /**
    * @throws RangeError on a negative or non-finite delay
@@ -40,6 +44,26 @@ export class Simulation {
     return this.push(time, action, priority);
   }
 
+  /**
+   * Schedules like `at`, for a stream that has one event pending at a time (the arrivals, each
+   * scheduling the next when it runs): the event is kept beside the heap instead of in it, and runs
+   * exactly where `at` would have put it, since it takes its sequence number now and `step` takes
+   * whichever of it and the heap's top comes first in the (time, priority, seq) order. Saves a heap
+   * push and pop, and an object, per event. It cannot be cancelled.
+   * @throws Error when an event is already held; RangeError when `time < now`
+   */
+  hold(time: number, action: () => void, priority = 0): void {
+    if (!(time >= this.now) || time === Infinity) throw new RangeError(`Time ${time} is before now (${this.now})`);
+    if (this.held !== null) throw new Error('Simulation.hold: an event is already held');
+    const event = this.spare ?? new HeldEvent();
+    this.spare = null;
+    event.time = time;
+    event.priority = priority;
+    event.seq = this.seq++;
+    event.action = action;
+    this.held = event;
+  }
+
   /** The event will not run. O(1); it is dropped when it reaches the top of the queue. */
   cancel(event: SimEvent): void {
     event.cancelled = true;
@@ -49,6 +73,8 @@ export class Simulation {
   peekTime(): number {
     for (;;) {
       const top = this.queue.peek();
+      const held = this.held;
+      if (held !== null && (top === undefined || before(held, top))) return held.time;
       if (top === undefined) return Infinity;
       if (!top.cancelled) return top.time;
       this.queue.pop();
@@ -58,6 +84,20 @@ export class Simulation {
   /** Runs the next live event; false when there is none. */
   step(): boolean {
     for (;;) {
+      const held = this.held;
+      if (held !== null) {
+        const top = this.queue.peek();
+        if (top === undefined || before(held, top)) {
+          this.held = null;
+          this.now = held.time;
+          this.eventsRun++;
+          const action = held.action;
+          held.action = noAction;
+          this.spare = held;
+          action();
+          return true;
+        }
+      }
       const event = this.queue.pop();
       if (event === undefined) return false;
       if (event.cancelled) continue;
@@ -91,3 +131,14 @@ export class Simulation {
     return event;
   }
 }
+
+/** The held event: one object, reused (Simulation.hold). */
+class HeldEvent implements SimEvent {
+  time = 0;
+  priority = 0;
+  seq = 0;
+  action: () => void = noAction;
+  readonly cancelled = false;
+}
+
+function noAction(): void {}
