@@ -1,7 +1,7 @@
 /**
  * Simulates one sweep point: loads the workload with the point's overrides, runs it once per
  * replication and returns only the figures (what crosses the worker-thread boundary is small).
- * Used by the piscina worker and, with `--workers 1`, in-process: same code, same bytes.
+ * Used by the sweep lanes, the plan's threads and, with `--workers 1`, in-process: same code, same bytes.
  */
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
