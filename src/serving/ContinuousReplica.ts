@@ -124,21 +124,47 @@ export class ContinuousReplica implements Replica {
       return;
     }
     if (!this.runSteady || this.iterations <= 1 || !this.canAdmit()) return;
-    // Cut the steady run at the first iteration boundary at or after now (boundaries were
-    // recorded when the run was planned: binary search, no step times computed again).
+    // Cut the steady run at the first iteration boundary at or after now.
+    const lo = this.firstEndFrom(sim.now);
+    if (lo + 1 < this.iterations) {
+      this.iterations = lo + 1;
+      sim.cancel(this.event);
+      this.event = sim.at(this.runEnds[lo], this.boundary, PRIORITY.boundary);
+    }
+  }
+
+  /**
+   * The first iteration of the run in flight that ends at or after `t` (boundaries were recorded
+   * when the run was planned: binary search, no step times computed again).
+   */
+  private firstEndFrom(t: number): number {
     const ends = this.runEnds;
     let lo = 0;
     let hi = this.iterations - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (ends[mid] >= sim.now) hi = mid;
+      if (ends[mid] >= t) hi = mid;
       else lo = mid + 1;
     }
-    if (lo + 1 < this.iterations) {
-      this.iterations = lo + 1;
-      sim.cancel(this.event);
-      this.event = sim.at(ends[lo], this.boundary, PRIORITY.boundary);
-    }
+    return lo;
+  }
+
+  /**
+   * When this replica next forms a batch that could take the head of its (shared) queue, if woken
+   * now: now when idle; the first iteration boundary at or after now when its steady run could be
+   * cut for the head (canAdmit); otherwise the end of the run in flight (a batch formation looks
+   * at the queue whatever it holds). Infinity when it admits nothing. An answer at or after
+   * `bound` (the earliest found elsewhere) is only known to be >= bound: canAdmit is skipped.
+   */
+  nextLook(bound: number): number {
+    const event = this.event;
+    if (!this.accepting) return Infinity;
+    // idle: takes (or drops) any head it is offered; none (a batch request waiting for room): never
+    if (event === null) return this.queue.peek() === undefined ? Infinity : this.host.sim.now;
+    if (!this.runSteady || this.iterations <= 1) return event.time;
+    const cut = this.runEnds[this.firstEndFrom(this.host.sim.now)];
+    if (cut >= bound) return cut;
+    return this.canAdmit() ? cut : event.time;
   }
 
   /** Whether the next batch formation would admit (or drop) the head of the queue. */
@@ -455,9 +481,10 @@ export class ContinuousReplica implements Replica {
     }
 
     if (this.runningCount >= serving.maxBatchSize && this.queue.length > 0) host.saturated(this.runningCount);
-    // A shared queue's head changed (taken, dropped, or a preempted request put back): the other
-    // replicas may be able to take the new head (in the reference path they look at every boundary).
-    if (!this.ownsQueue && this.queue.length > 0 && this.queue.peek() !== headBefore) host.queueChanged(this);
+    // A shared queue still holds requests after this batch formation: whether its head changed
+    // (taken, dropped, or a preempted request put back) or this replica could not take it, the
+    // replica that can take it first must look (in the reference path all look at every boundary).
+    if (!this.ownsQueue && this.queue.length > 0) host.queueChanged(this, this.queue.peek() !== headBefore);
     if (host.checkInvariants) this.checkKv();
     if (this.runningCount === 0) {
       this.iterations = 0;

@@ -158,10 +158,8 @@ export class Pool {
       saturated: (running) => {
         this.saturationSeqs = running;
       },
-      queueChanged: (replica) => {
-        const ready = this.ready;
-        for (let other = ready.first(); other !== undefined; other = ready.after(other)) if (other !== replica) other.wake();
-      },
+      // the replica forming its batch is left out: it has no event yet (it would look idle)
+      queueChanged: (replica) => this.offerHead(replica),
       drained: (replica) => this.stop(this.slots[replica.index]), // a replica's index is its slot's
       busy: (_replica, startS, endS) => listener.busy(gpusPerReplica, startS, endS),
       ran: (startS, endS, flops, bytes, seqS, kvS) => listener.ran(startS, endS, flops, bytes, seqS, kvS),
@@ -246,8 +244,10 @@ export class Pool {
   private route(request: Request): void {
     const ready = this.ready;
     if (this.shared !== null) {
+      const head = this.shared.peek();
       this.shared.push(request);
-      for (let r = ready.first(); r !== undefined; r = ready.after(r)) r.wake();
+      if (this.Batcher === StaticReplica) for (let r = ready.first(); r !== undefined; r = ready.after(r)) r.wake();
+      else if (this.shared.peek() !== head) this.offerHead();
       return;
     }
     if (ready.length === 0) {
@@ -290,6 +290,7 @@ export class Pool {
         for (const r of slot.replica.drain()) this.route(r);
       }
     }
+    this.offerAfterLoss();
   }
 
   /** A replica failed: its requests go elsewhere; a spare (if any) takes its place at once. */
@@ -305,6 +306,7 @@ export class Pool {
       spare.replica.resume();
       this.flushPending();
     }
+    this.offerAfterLoss();
   }
 
   /** A failed replica is repaired: it serves again, or becomes a spare if one took its place. */
@@ -334,7 +336,7 @@ export class Pool {
       this.setState(slot, 'stopped');
       this.rehome(lost);
     }
-    this.setTarget(this.target);
+    this.setTarget(this.target); // offers the shared queue's head again
   }
 
   /** Stops admitting on a replica that will be taken away after its notice. */
@@ -343,6 +345,7 @@ export class Pool {
     this.setState(slot, 'draining');
     for (const r of slot.replica.drain()) this.route(r);
     // The drained callback may already have stopped it; otherwise `interrupt` will.
+    this.offerAfterLoss();
   }
 
   /**
@@ -372,6 +375,40 @@ export class Pool {
 
   private stop(slot: Slot): void {
     if (slot.state === 'draining') this.setState(slot, 'stopped');
+  }
+
+  /**
+   * Continuous batching from a shared queue: makes sure the ready replica that would first be
+   * able to take the queue's head looks at it, waking (or cutting the steady run of) that one
+   * replica only. Each replica says when it would next look (ContinuousReplica.nextLook): now when
+   * idle, the next iteration boundary when its run can be cut for the head, else the end of its
+   * run; the earliest wins, ties to the lowest index. If it then cannot take the head, its batch
+   * formation calls this again (queueChanged), so the replicas are tried in the order the
+   * reference path's boundaries would reach the head. O(ready replicas) per call, one cut at most.
+   */
+  private offerHead(except?: Replica): void {
+    const shared = this.shared;
+    if (shared === null || shared.peek() === undefined) return;
+    const ready = this.ready;
+    let best: Replica | undefined;
+    let bestAt = Infinity;
+    for (let r = ready.first(); r !== undefined; r = ready.after(r)) {
+      if (r === except) continue;
+      const at = r.nextLook!(bestAt);
+      if (at < bestAt) {
+        best = r;
+        bestAt = at;
+      }
+    }
+    best?.wake();
+  }
+
+  /**
+   * A replica left service (failed, draining, interrupted): it may have been the one due to look
+   * at the shared queue's head, so the head is offered again.
+   */
+  private offerAfterLoss(): void {
+    if (this.Batcher !== StaticReplica) this.offerHead();
   }
 
   private flushPending(): void {

@@ -47,8 +47,11 @@ export interface ReplicaHost {
   admitted(request: Request): void;
   /** Admission stopped with requests waiting, because the batch or KV memory was full. */
   saturated(runningSeqs: number): void;
-  /** The head of the shared queue changed at this replica's batch formation: wake the others. */
-  queueChanged(replica: Replica): void;
+  /**
+   * A replica formed a batch and the shared queue still holds requests; `headChanged`: its head
+   * is not the one before. The pool makes sure a replica that can take the head looks at it.
+   */
+  queueChanged(replica: Replica, headChanged: boolean): void;
   /** A draining replica has finished its last request. */
   drained(replica: Replica): void;
   /** A running request lost its KV memory and goes back to the queue to be recomputed. */
@@ -74,6 +77,11 @@ export interface Replica {
   residentPrefix(request: Request): number;
   /** New work may be in `queue`: start, or cut a steady run short at the next boundary. */
   wake(): void;
+  /**
+   * Continuous batching: when the replica would next look at its shared queue's head if woken
+   * now (ContinuousReplica.nextLook); absent for static batching (woken on every change).
+   */
+  nextLook?(bound: number): number;
   /** Stop admitting; running requests finish. Returns its own waiting requests. */
   drain(): Request[];
   /** Lost: returns every request it held (running ones restart elsewhere). */
