@@ -16,11 +16,16 @@ import { Tally } from '../metrics/HourlyMetrics.js';
 import { tallyMeetsSlo } from '../metrics/results.js';
 import type { Scenario } from '../workload/scenario.js';
 
-/** Thrown from inside `simulate` to abandon a run whose closed hour `hour` missed. */
+/**
+ * Thrown from inside `simulate` to abandon a run whose closed hour `hour` missed. `hoursMet`: the
+ * hours that closed before it, every watched class meeting its SLO in each (ascending). Hours
+ * close in any order (metrics/HourClosing.ts), so an hour before `hour` may be in neither.
+ */
 export class MissedHour extends Error {
   constructor(
     readonly hour: number,
     readonly className: string,
+    readonly hoursMet: readonly number[] = [],
   ) {
     super(`missed its SLO in hour ${hour} (${className})`);
   }
@@ -32,9 +37,11 @@ export class MissedHour extends Error {
  */
 export function stopOnMiss(scenario: Scenario, watch: 'any' | readonly string[]): (hour: number, tallies: readonly Tally[]) => void {
   const missed = missedClass(scenario, watch);
+  const met: number[] = [];
   return (hour, tallies) => {
     const c = missed(tallies);
-    if (c !== null) throw new MissedHour(hour, scenario.classes[c].name);
+    if (c !== null) throw new MissedHour(hour, scenario.classes[c].name, [...met].sort((a, b) => a - b));
+    met.push(hour);
   };
 }
 
@@ -45,13 +52,17 @@ export function stopOnMiss(scenario: Scenario, watch: 'any' | readonly string[])
  */
 export function pauseOnMiss(scenario: Scenario, watch: 'any' | readonly string[]): { readonly onHourClosed: (hour: number, tallies: readonly Tally[]) => void | 'pause'; missed: MissedHour | null } {
   const missedIn = missedClass(scenario, watch);
+  const met: number[] = [];
   const watcher = {
     missed: null as MissedHour | null,
     onHourClosed: (hour: number, tallies: readonly Tally[]): void | 'pause' => {
       if (watcher.missed !== null) return;
       const c = missedIn(tallies);
-      if (c === null) return;
-      watcher.missed = new MissedHour(hour, scenario.classes[c].name);
+      if (c === null) {
+        met.push(hour);
+        return;
+      }
+      watcher.missed = new MissedHour(hour, scenario.classes[c].name, [...met].sort((a, b) => a - b));
       return 'pause';
     },
   };

@@ -16,7 +16,7 @@ import { searchBreakEven, type BreakEvenSearch, type RatePoint } from './breakEv
 import { searchHeadroom, type Headroom } from './planHeadroom.js';
 import { planEconomics, type ApiPrices, type Economics } from './planEconomics.js';
 import { planEvaluator, type PlanEvaluator } from './planEvaluator.js';
-import { firstMeeting, isStopped, meets, refineHours, type Likely, type Speculate } from './planSearch.js';
+import { firstMeeting, meets, refineHours, scheduleProbes, type Likely, type Speculate } from './planSearch.js';
 import { createPointScheduler } from './pointScheduler.js';
 import type { PointOutcome } from './runPoint.js';
 
@@ -184,14 +184,14 @@ async function searchOptions(options: PlanOptions, { evaluate, hint, outcomes }:
       const group = groups[i];
       if (group.length === 0) return { option, point: null, searchedTo: null, economics: null };
       // Idle workers simulate what this option's search will probably ask for next; once some
-      // count meets, the option has an answer and its schedule will read every point below it in
-      // full, so the stopped ones are re-run in full then (refineHours), no earlier.
+      // count meets, the option has an answer below which its schedule will bisect each hour, so
+      // the schedule's first points (scheduleProbes) are hinted too.
       const stream = {};
-      const stoppedBelow = (hit: number): Likely[] => group.slice(0, hit).filter((p) => isStopped(outcomes.get(p.index))).map((point) => ({ point, need: 'full' }));
-      const speculate: Speculate = (likely, known) => hint(stream, [...likely, ...(known.hit === null ? [] : stoppedBelow(known.hit))]);
+      const probes = (hit: number): Likely[] => scheduleProbes(group, hit, outcomes).map((point) => ({ point, need: 'full' }));
+      const speculate: Speculate = (likely, known) => hint(stream, [...likely, ...(known.hit === null ? [] : probes(known.hit))]);
       const hit = await firstMeeting(group, evaluate, meets, 'verdict', speculate, 'full');
       // The answer's neighbour below (known to miss) is reported in full, like the answer.
-      if (hit !== null) hint(stream, stoppedBelow(hit));
+      if (hit !== null) hint(stream, probes(hit));
       if (hit !== null && hit > 0) await evaluate(group[hit - 1], 'full');
       const tried = group.filter((p) => outcomes.has(p.index));
       const searchedTo = tried.length > 0 && gpuKey !== null ? Number(tried[tried.length - 1].values.at(-1)) : null;

@@ -73,10 +73,11 @@ export function groupsOf(grid: readonly GridPoint[], axis: number | null): GridP
  * Position of the first point of a sorted group that meets (doubling, then bisection), or null.
  * `need`: `verdict` when `ok` is `meets` (a stopped point misses); a narrower test (one pool's
  * classes) needs the full run. `needOnceMet`: the need once some point has met, when it differs:
- * a caller that will read every point below its answer in full (refineHours) asks for `full`
- * then, since every point the bisection asks for is either at or above the answer (it meets: its
- * verdict run is its full run) or below it (read in full later anyway): the outcomes are the same
- * and no stopped run is made only to be run again.
+ * a caller that will read points just below its answer in full (refineHours: the answer's
+ * neighbour, the hours that need almost as many GPUs) asks for `full` then, since every point the
+ * bisection asks for is either at or above the answer (it meets: its verdict run is its full run)
+ * or below it, near it: the outcomes are the same and few stopped runs are made only to be
+ * resumed.
  */
 export async function firstMeeting(
   group: readonly GridPoint[],
@@ -144,12 +145,73 @@ export async function searchCheapest(grid: readonly GridPoint[], axis: number | 
 }
 
 /**
+ * What an outcome says of hour of day `h` in a run of `hours` hours: true (met in every day),
+ * false (missed in some day), or undefined (not known: not simulated, or stopped before every
+ * hour of day `h` had closed). A stopped run missed the hour it stopped at and met the hours that
+ * had closed before (StoppedOutcome.hoursMet); a failed run counts as missing every hour.
+ */
+export function hourMet(o: PointOutcome | undefined, h: number, hours: number): boolean | undefined {
+  if (o === undefined) return undefined;
+  if (o.ok) return !o.detail.hoursMissed.some((t) => t % 24 === h);
+  if (o.kind !== 'stopped' || o.hour % 24 === h) return false;
+  for (let t = h; t < hours; t += 24) if (!o.hoursMet.includes(t)) return undefined;
+  return true;
+}
+
+/**
+ * Per hour of day, the positions in `group` at or below `chosenPos` known so far to miss it (the
+ * highest, or -1) and to meet it (the lowest; the chosen point meets every hour):
+ * [min(miss, meet - 1), meet]. The hour's fewest GPUs are resolved when meet - miss <= 1.
+ */
+function brackets(group: readonly GridPoint[], chosenPos: number, outcomes: ReadonlyMap<number, PointOutcome>, hoursOfDay: readonly number[], hours: number): Map<number, [number, number]> {
+  const out = new Map<number, [number, number]>();
+  for (const h of hoursOfDay) {
+    let lo = -1;
+    let hi = chosenPos;
+    for (let pos = 0; pos <= chosenPos; pos++) {
+      const met = hourMet(outcomes.get(group[pos].index), h, hours);
+      if (met === false) lo = Math.max(lo, pos);
+      else if (met === true) hi = Math.min(hi, pos);
+    }
+    out.set(h, [Math.min(lo, hi - 1), hi]);
+  }
+  return out;
+}
+
+/** The hours of day of the chosen point's run, and its number of hours; null when it has no figures. */
+function hoursOf(chosen: PointOutcome | undefined): { hoursOfDay: number[]; hours: number } | null {
+  if (!chosen?.ok) return null;
+  const hours = chosen.detail.hourlyCost.length;
+  return { hoursOfDay: [...new Set(chosen.detail.hourlyCost.map((_, t) => t % 24))].sort((a, b) => a - b), hours };
+}
+
+/**
+ * The points refineHours would ask for next, given the outcomes so far (the midpoints of the
+ * unresolved hours' brackets, widest first), for hints.
+ */
+export function scheduleProbes(group: readonly GridPoint[], chosenPos: number, outcomes: ReadonlyMap<number, PointOutcome>): GridPoint[] {
+  const of = hoursOf(outcomes.get(group[chosenPos].index));
+  if (of === null) return [];
+  const open = [...brackets(group, chosenPos, outcomes, of.hoursOfDay, of.hours).values()].filter(([lo, hi]) => hi - lo > 1);
+  open.sort((a, b) => b[1] - b[0] - (a[1] - a[0]));
+  return [...new Set(open.map(([lo, hi]) => Math.floor((lo + hi) / 2)))].map((pos) => group[pos]);
+}
+
+/**
  * Refines, within the chosen group and below the chosen point, the fewest GPUs that meet the
  * SLOs in each hour of the day (hour h of every simulated day), by bisecting per hour: the
- * hour with the widest unresolved gap is split first. Relies on the same monotonicity per hour.
- * Reads every point simulated at or below the chosen one hour by hour, so it first has the ones
- * that were stopped early (pass/fail only) simulated in full, all at once: the refinement then
- * sees exactly what it would have seen had every point run in full.
+ * hour with the widest unresolved gap is split first, with a full run of its midpoint. Relies on
+ * the same monotonicity per hour.
+ *
+ * Lazy: a point stopped early (pass/fail only) already says which hours it met and which it
+ * missed (hourMet), so it is run in full (resumed where a thread keeps it paused) only when some
+ * hour's bisection needs it, or when it is an hour's answer (the schedule reads its figures).
+ * Points whose every hour is settled by others are never run in full: at 20 req/s, a fleet of
+ * 1 or 2 GPUs that fails from hour 0 (any count below one known to miss every hour). Under the
+ * monotonicity, each hour's answer is the one found with every point below the chosen one run in
+ * full: the lowest count meeting that hour (test/sweep/planSearch.test.ts compares the two). A
+ * stopped run is trusted only for a miss (its stop hour) before it is run in full: a hint of
+ * "met" can only make it an hour's answer, which is then read in full.
  *
  * @returns for each hour of day with traffic, the position in `group` of the fewest GPUs meeting it
  */
@@ -160,38 +222,26 @@ export async function refineHours(
   outcomes: ReadonlyMap<number, PointOutcome>,
   speculate?: Speculate,
 ): Promise<Map<number, number>> {
-  const hoursOfDay = new Set<number>();
-  const chosen = outcomes.get(group[chosenPos].index);
-  if (!chosen?.ok) return new Map();
-  const stopped = group.slice(0, chosenPos).filter((p) => isStopped(outcomes.get(p.index)));
-  await Promise.all(stopped.map((p) => evaluate(p, 'full')));
-  chosen.detail.hourlyCost.forEach((_, t) => hoursOfDay.add(t % 24));
-  const missesHour = (o: PointOutcome | undefined, h: number) => !o?.ok || o.detail.hoursMissed.some((t) => t % 24 === h);
-  const bracket = (h: number): [number, number] => {
-    let lo = -1;
-    let hi = chosenPos;
-    for (let pos = 0; pos <= chosenPos; pos++) {
-      const o = outcomes.get(group[pos].index);
-      if (o === undefined) continue;
-      if (missesHour(o, h)) lo = Math.max(lo, pos);
-      else hi = Math.min(hi, pos);
-    }
-    return [Math.min(lo, hi - 1), hi];
-  };
+  const of = hoursOf(outcomes.get(group[chosenPos].index));
+  if (of === null) return new Map();
+  const { hoursOfDay, hours } = of;
   for (;;) {
+    const open = brackets(group, chosenPos, outcomes, hoursOfDay, hours);
     let widest: [number, number] | null = null;
-    const mids = new Set<number>();
-    for (const h of hoursOfDay) {
-      const [lo, hi] = bracket(h);
-      if (hi - lo > 1) mids.add(Math.floor((lo + hi) / 2));
-      if (hi - lo > 1 && (widest === null || hi - lo > widest[1] - widest[0])) widest = [lo, hi];
+    for (const [lo, hi] of open.values()) if (hi - lo > 1 && (widest === null || hi - lo > widest[1] - widest[0])) widest = [lo, hi];
+    if (widest !== null) {
+      const mid = Math.floor((widest[0] + widest[1]) / 2);
+      // Next: the midpoints of the other hours' brackets (each is asked for unless an earlier run settles it).
+      const mids = new Set([...open.values()].filter(([lo, hi]) => hi - lo > 1).map(([lo, hi]) => Math.floor((lo + hi) / 2)));
+      mids.delete(mid);
+      speculate?.([...mids].map((pos) => ({ point: group[pos], need: 'full' as const })), { miss: -1, hit: chosenPos });
+      await evaluate(group[mid], 'full');
+      continue;
     }
-    if (widest === null) break;
-    const mid = Math.floor((widest[0] + widest[1]) / 2);
-    // Next: the midpoints of the other hours' brackets (each is asked for unless an earlier run settles it).
-    mids.delete(mid);
-    speculate?.([...mids].map((pos) => ({ point: group[pos], need: 'full' as const })), { miss: -1, hit: chosenPos });
-    await evaluate(group[mid], 'full');
+    // Every hour resolved: its answer's figures are read, so an answer known only by a stopped
+    // run is run in full (which may settle other hours lower: then bisect again).
+    const unread = [...new Set([...open.values()].map(([, hi]) => hi))].filter((pos) => !outcomes.get(group[pos].index)?.ok);
+    if (unread.length === 0) return new Map(hoursOfDay.map((h) => [h, open.get(h)![1]]));
+    await Promise.all(unread.map((pos) => evaluate(group[pos], 'full')));
   }
-  return new Map([...hoursOfDay].sort((a, b) => a - b).map((h) => [h, bracket(h)[1]]));
 }

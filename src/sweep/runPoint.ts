@@ -46,6 +46,12 @@ export interface StoppedOutcome {
   readonly hour: number;
   readonly className: string;
   readonly replication: number;
+  /**
+   * The hours that had closed meeting the SLO of every watched class when the run stopped
+   * (ascending; MissedHour.hoursMet). Empty with several replications: an hour meets only when it
+   * meets in each, and the later ones were not run.
+   */
+  readonly hoursMet: readonly number[];
   readonly message: string;
 }
 
@@ -82,7 +88,8 @@ export function runPoint(task: PointTask, loaded?: Scenario, paused?: PausedRuns
       } catch (error) {
         if (!(error instanceof MissedHour)) throw error;
         const message = `${error.message}${task.replications > 0 ? ` in replication ${r}` : ''}: stopped there`;
-        return { ok: false, kind: 'stopped', hour: error.hour, className: error.className, replication: r, message };
+        const hoursMet = n === 1 ? error.hoursMet : [];
+        return { ok: false, kind: 'stopped', hour: error.hour, className: error.className, replication: r, hoursMet, message };
       }
       if (task.runDir !== null) writeRun(n > 1 ? join(task.runDir, `r${r}`) : task.runDir, scenario, run);
       runs.push(observe(scenario, run));
@@ -118,7 +125,7 @@ function pausingRun(task: PointTask, paused: PausedRuns, loaded?: Scenario): Poi
   if ('resume' in run) {
     const missed = watcher.missed!;
     paused.keep(fullTaskKey(task), { scenario, run, hour: missed.hour });
-    return { ok: false, kind: 'stopped', hour: missed.hour, className: missed.className, replication: 0, message: `${missed.message}: stopped there` };
+    return { ok: false, kind: 'stopped', hour: missed.hour, className: missed.className, replication: 0, hoursMet: missed.hoursMet, message: `${missed.message}: stopped there` };
   }
   return { ok: true, ...observe(scenario, run) };
 }

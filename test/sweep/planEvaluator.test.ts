@@ -18,7 +18,7 @@ const grid = buildGrid([parseVary('fleet.gpus=1..32')]);
 function outcomeOf(task: PointTask, needed: number, needByHour: number[]): PointOutcome {
   const gpus = Number(task.set.find((s) => s.startsWith('fleet.gpus='))!.split('=')[1]);
   const hoursMissed = needByHour.flatMap((n, h) => (gpus < n ? [h] : []));
-  if (task.stopOnMiss !== undefined && hoursMissed.length > 0) return { ok: false, kind: 'stopped', hour: hoursMissed[0], className: 'c', replication: 0, message: 'stopped' };
+  if (task.stopOnMiss !== undefined && hoursMissed.length > 0) return { ok: false, kind: 'stopped', hour: hoursMissed[0], className: 'c', replication: 0, hoursMet: needByHour.flatMap((_, h) => (h < hoursMissed[0] ? [h] : [])), message: 'stopped' };
   const detail = { hoursMissed, hourlyCost: needByHour.map(() => gpus) } as unknown as PointDetail;
   return { ok: true, figures: { cost_per_hour: gpus, meets_slo: gpus >= needed } as never, detail };
 }
@@ -80,13 +80,17 @@ describe('planEvaluator', () => {
     expect(eager.scheduler.ran.length).toBeGreaterThan(plain.scheduler.ran.length);
   });
 
-  it.each([[3], [7], [12], [17]])('needs %d GPUs: full runs once a count met give the outcomes verdicts then re-runs give, with fewer runs', async (needed) => {
+  it.each([[3], [7], [12], [17]])('needs %d GPUs: full runs once a count met give the answers verdicts then re-runs give, with no more runs', async (needed) => {
     const needByHour = [1, needed, 2];
     const verdicts = await search(needed, needByHour, false, 'verdict');
     const full = await search(needed, needByHour, false, 'full');
     expect(full.hit).toEqual(verdicts.hit);
     expect(full.byHour).toEqual(verdicts.byHour);
-    expect(full.outcomes).toEqual(verdicts.outcomes);
+    // a point both read in full has the same figures; one may stay stopped where the other ran it
+    // in full (the schedule runs a stopped point in full only when an hour needs it)
+    const fullOf = (r: typeof full) => new Map(r.outcomes.filter(([, o]) => o.ok));
+    for (const [i, o] of fullOf(full)) if (fullOf(verdicts).has(i)) expect(o).toEqual(fullOf(verdicts).get(i));
+    for (const [i, o] of verdicts.outcomes) expect(meets(o)).toBe(meets(full.outcomes.find(([j]) => j === i)?.[1] ?? o));
     expect(full.scheduler.ran.length).toBeLessThanOrEqual(verdicts.scheduler.ran.length);
     if (needed === 12) expect(full.scheduler.ran.length).toBeLessThan(verdicts.scheduler.ran.length); // 10 and 11 missed in the bisection
   });
