@@ -83,11 +83,12 @@ export class ContinuousReplica implements Replica {
    */
   private runEnds: Float64Array<ArrayBuffer> = NO_ENDS;
   /**
-   * KV-seconds held from the start of the current steady run (k > 1, no speculative decoding) to
-   * the end of each of its iterations, summed iteration by iteration as they are planned: a run
-   * cut short (wake, evacuate) reads its prefix. Allocated as runEnds is.
+   * KV held (used - evictable) when the current steady run (k > 1, no speculative decoding) was
+   * planned, and its decoding sequences: iteration j holds runHeld + runSeqs j tokens. Its
+   * KV-seconds are summed when it ends, over the iterations that ran (runKvSeconds).
    */
-  private runKvS: Float64Array<ArrayBuffer> = NO_ENDS;
+  private runHeld = 0;
+  private runSeqs = 0;
   private readonly chunkOf: Request[] = [];
   private readonly chunkSize: number[] = [];
   private chunks = 0;
@@ -285,7 +286,7 @@ export class ContinuousReplica implements Replica {
    * Reports the work of the run that just ended (k iterations, the batch unchanged): KV held by
    * the running sequences grows by one token per decoding sequence per iteration; resident
    * prefixes no sequence uses (evictable) are not counted as held. The KV-seconds of a run of
-   * several iterations were summed, iteration by iteration, when startRun planned it (runKvS).
+   * several iterations are summed iteration by iteration over its recorded ends (runKvSeconds).
    */
   private reportWork(k: number, now: number): void {
     const n = this.runDecodes ? this.decodeSeqs : 0; // prefill_first: decodes waited
@@ -298,7 +299,7 @@ export class ContinuousReplica implements Replica {
     const kv0 = this.kv.used - this.kv.evictable;
     const decodeKvSum = k * this.decodeKv + (n * k * (k - 1)) / 2;
     // A run of k > 1 iterations ends at the end of its k-th iteration (now = runEnds[k - 1]).
-    const kvS = k === 1 ? kv0 * (now - this.runStart) : this.runKvS[k - 1];
+    const kvS = k === 1 ? kv0 * (now - this.runStart) : this.runKvSeconds(k);
     const work = this.host.work;
     this.host.ran(
       this.runStart,
@@ -308,6 +309,26 @@ export class ContinuousReplica implements Replica {
       this.runningCount * (now - this.runStart),
       kvS,
     );
+  }
+
+  /**
+   * KV-seconds held over the first k iterations of the current steady run: iteration j holds the
+   * KV it was planned with plus a token per decoding sequence per earlier iteration. Summed here,
+   * at the run's end, rather than while planning: a run cut short (wake) plans iterations that
+   * never run, and the sum over those that did is the same, operation for operation.
+   */
+  private runKvSeconds(k: number): number {
+    const ends = this.runEnds;
+    const held = this.runHeld;
+    const n = this.runSeqs;
+    let kvS = 0;
+    let prev = this.runStart;
+    for (let j = 0; j < k; j++) {
+      const t = ends[j];
+      kvS += (held + n * j) * (t - prev);
+      prev = t;
+    }
+    return kvS;
   }
 
   /**
@@ -525,28 +546,27 @@ export class ContinuousReplica implements Replica {
       if (k === 1) t += model.iterationS(prefillTokens, prefillAttention, n, n > 0 ? this.decodeKv : 0);
       else {
         if (this.runEnds.length < k) this.runEnds = new Float64Array(Math.max(k, 2 * this.runEnds.length));
-        if (this.runKvS.length < k) this.runKvS = new Float64Array(this.runEnds.length);
         const ends = this.runEnds;
-        const kvSums = this.runKvS;
         const decodeKv0 = this.decodeKv;
-        // The same step times as iterationS, from the batch's constants (StepModel.decodeStep).
-        const fast = model.decodeStep !== undefined;
-        const step = this.decodeStepParts;
-        if (fast) model.decodeStep!(n, step);
-        const perSeqs = step[0];
-        const perKvToken = step[1];
-        const base = step[2];
         // KV held while iteration j runs (reportWork): the batch's, growing a token per sequence.
-        const held = kv.used - kv.evictable;
-        let kvS = 0;
-        let prev = t;
-        for (let j = 0; j < k; j++) {
-          const decodeKv = decodeKv0 + n * j;
-          t += fast ? perSeqs + perKvToken * decodeKv + base : model.iterationS(0, 0, n, decodeKv);
-          ends[j] = t;
-          kvS += (held + n * j) * (t - prev);
-          kvSums[j] = kvS;
-          prev = t;
+        this.runHeld = kv.used - kv.evictable;
+        this.runSeqs = n;
+        if (model.decodeStep !== undefined) {
+          // The same step times as iterationS, from the batch's constants (StepModel.decodeStep).
+          const step = this.decodeStepParts;
+          model.decodeStep(n, step);
+          const perSeqs = step[0];
+          const perKvToken = step[1];
+          const base = step[2];
+          for (let j = 0; j < k; j++) {
+            t += perSeqs + perKvToken * (decodeKv0 + n * j) + base;
+            ends[j] = t;
+          }
+        } else {
+          for (let j = 0; j < k; j++) {
+            t += model.iterationS(0, 0, n, decodeKv0 + n * j);
+            ends[j] = t;
+          }
         }
       }
     }
