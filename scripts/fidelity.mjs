@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { findGpu } from '../dist/catalog/catalog.js';
 import { fidelityCases } from '../dist/fidelity/cases.js';
-import { overridesFor } from '../dist/fidelity/fit.js';
+import { inlineOverridesFor, overridesFor } from '../dist/fidelity/fit.js';
 import { fidelityRow, formatFidelityMarkdown, medians } from '../dist/fidelity/table.js';
 
 const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -15,6 +15,9 @@ const tryFile = arg('try');
 const trial = tryFile ? JSON.parse(readFileSync(tryFile, 'utf8')) : null;
 const rows = fidelityCases()
   .filter((c) => !only || c.id.includes(only))
-  .map((c) => fidelityRow(c, trial && c.gpu === trial.gpu ? overridesFor(findGpu(c.gpu), trial.values) : {}));
+  .map((c) => {
+    if (!trial || c.gpu !== trial.gpu) return fidelityRow(c);
+    return fidelityRow(c, c.gpuSpec ? inlineOverridesFor(c.gpuSpec, trial.values) : overridesFor(findGpu(c.gpu), trial.values));
+  });
 if (process.argv.includes('--json')) console.log(JSON.stringify(medians(rows), null, 2));
 else process.stdout.write(formatFidelityMarkdown(rows));

@@ -10,7 +10,8 @@ const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slic
 const gpuName = arg('gpu') ?? 'h100-sxm';
 const free = (arg('free') ?? FIT_PARAMETERS.join(',')).split(',');
 const cases = fidelityCases().filter((c) => c.role === 'fit' && c.gpu === gpuName && !c.saturated);
-const start = currentValues(findGpu(gpuName), Number(arg('per-request') ?? 0.01), Number(arg('per-iteration') ?? 0.0005));
+// A GPU outside the catalog (inline in its cases) starts from the factors of --factors-of (default: the built-in ones of a100-80gb).
+const start = currentValues(findGpu(gpuName) ?? findGpu(arg('factors-of') ?? 'a100-80gb'), Number(arg('per-request') ?? 0.01), Number(arg('per-iteration') ?? 0.0005));
 // Fitted with serving.overhead.output_iterations at its default (1): a token reaches the client one iteration after it is computed.
 const result = fitCases(cases, gpuName, start, free, { maxEvaluations: Number(arg('evaluations') ?? 150), maxRequests: 600 });
 console.log(JSON.stringify({ gpu: gpuName, cases: cases.length, free, start, ...result }, null, 2));

@@ -8,10 +8,13 @@
  * - `llmservingsim-vllm`: vLLM v0.19.0 runs on RTX 4090 and RTX PRO 6000 published by LLMServingSim
  *   (held-out: another project, engine version and GPUs; src/fidelity/llmServingSimRuns.ts).
  * - `blis-a100`: vLLM v0.15.1 Mixtral-8x7B TP 2 on A100-80GB (held-out by GPU; src/fidelity/a100Runs.ts).
+ * - `dennislee-a100`: vLLM 0.10.1.1 Qwen2-7B TP 1 bursts on A100 80GB: fit the A100 bandwidth
+ *   factor (src/fidelity/dennisleeA100Runs.ts).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { a100Cases } from './a100Runs.js';
+import { dennisleeA100Cases } from './dennisleeA100Runs.js';
 import { llmServingSimCases } from './llmServingSimRuns.js';
 import type { ReplayRequest } from './replay.js';
 
@@ -89,6 +92,13 @@ export const VLLM_V0151_OVERHEAD = Object.freeze({ per_request: 0.0104, per_iter
 
 /** H100 SXM efficiency factors fitted on the same runs (docs/gpu-model.md), as an inline `gpu.efficiency`. */
 export const VLLM_V0151_H100_EFFICIENCY = Object.freeze({ memory: 0.843, kv: 0.906 });
+
+/**
+ * A100 family bandwidth factor fitted on the dennislee-a100 `fit` cases (vLLM 0.10.1.1, Qwen2-7B
+ * TP 1, TPOT only) by `node scripts/fit-efficiency.mjs --gpu=a100-80gb-pcie --free=memory`
+ * (docs/gpu-model.md); applied to every A100 case of the table, as an inline `gpu.efficiency`.
+ */
+export const VLLM_A100_EFFICIENCY = Object.freeze({ memory: 0.683 });
 
 /** Models of the vLLM runs that are not in the catalog (config.json of the named repository). */
 const INLINE_MODELS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
@@ -184,5 +194,5 @@ export function vllmRunCases(): FidelityCase[] {
 
 /** Every case of the table, in table order. */
 export function fidelityCases(): FidelityCase[] {
-  return [...vllmRunCases(), ...a100Cases(REFERENCE_DIR), ...llmServingSimCases(REFERENCE_DIR)];
+  return [...vllmRunCases(), ...dennisleeA100Cases(REFERENCE_DIR), ...a100Cases(REFERENCE_DIR), ...llmServingSimCases(REFERENCE_DIR)];
 }

@@ -54,6 +54,15 @@ export function overridesFor(gpu: GpuSpec, values: FitValues, outputIterations =
   };
 }
 
+/** As overridesFor, for an inline GPU (workload syntax): the same GPU with `values`' factors. */
+export function inlineOverridesFor(spec: Readonly<Record<string, unknown>>, values: FitValues, outputIterations = 1): CaseOverrides {
+  const efficiency = { compute: values.compute, memory: values.memory, kv: values.kv, layer_overhead: values.layerOverheadS, blend: values.blend };
+  return {
+    gpu: { ...spec, efficiency },
+    serving: { overhead: { per_request: values.perRequestS, per_iteration: values.perIterationS, output_iterations: outputIterations } },
+  };
+}
+
 /**
  * Sum over the cases whose real server was stable of log(pred/meas)^2 for mean TTFT and TPOT, each
  * term capped at 4 (a factor e^2): a case the simulator cannot sustain costs a bounded amount, so
@@ -65,6 +74,8 @@ export function fitLoss(cases: readonly FidelityCase[], predictions: readonly Ca
     if (c.saturated) return;
     const p = predictions[i]!;
     const term = (pred: number, meas: number) => {
+      // A figure the case does not compare (NaN measured) costs nothing.
+      if (Number.isNaN(meas)) return 0;
       const e = Math.log(pred / meas) ** 2;
       return Number.isFinite(e) ? Math.min(4, e) : 4;
     };
@@ -104,12 +115,17 @@ export function fitCases(
   options: { maxEvaluations?: number; maxRequests?: number; outputIterations?: number } = {},
 ): FitResult {
   const gpu = findGpu(gpuName);
-  if (!gpu) throw new Error(`unknown GPU ${gpuName}`);
+  // A GPU outside the catalog: every case carries it inline (FidelityCase.gpuSpec).
+  if (!gpu && !cases.every((c) => c.gpuSpec)) throw new Error(`unknown GPU ${gpuName}`);
   const toValues = (x: readonly number[]) => valuesAt(start, free, x);
   const loss = (x: readonly number[]) => {
     const values = toValues(x);
-    const overrides = overridesFor(gpu, values, options.outputIterations ?? 1);
-    return fitLoss(cases, cases.map((c) => runCase(c, overrides, options.maxRequests)));
+    const outputIterations = options.outputIterations ?? 1;
+    const catalogOverrides = gpu ? overridesFor(gpu, values, outputIterations) : {};
+    return fitLoss(
+      cases,
+      cases.map((c) => runCase(c, c.gpuSpec ? inlineOverridesFor(c.gpuSpec, values, outputIterations) : catalogOverrides, options.maxRequests)),
+    );
   };
   const x0 = free.map((k) => Math.log(Math.max(start[k], 1e-7)));
   const best = nelderMead(loss, x0, { step: 0.3, maxEvaluations: options.maxEvaluations ?? 150, tolerance: 1e-4 });

@@ -8,7 +8,7 @@ import type { Scenario } from '../workload/scenario.js';
 import { stream } from '../random/streams.js';
 import { exponential } from '../random/sample.js';
 import { findGpu } from '../catalog/catalog.js';
-import { VLLM_V0151_H100_EFFICIENCY, VLLM_V0151_OVERHEAD, type CaseMeasured, type FidelityCase } from './cases.js';
+import { VLLM_A100_EFFICIENCY, VLLM_V0151_H100_EFFICIENCY, VLLM_V0151_OVERHEAD, type CaseMeasured, type FidelityCase } from './cases.js';
 import { replayClosed, replayOpen, type ReplayRequest, type ReplayedRequest } from './replay.js';
 
 export interface CasePrediction extends CaseMeasured {
@@ -19,12 +19,23 @@ export interface CasePrediction extends CaseMeasured {
 /** Extra workload keys applied to every case (e.g. `serving.overhead` under test). */
 export type CaseOverrides = Readonly<Record<string, unknown>>;
 
-function h100WithFittedEfficiency(): Record<string, unknown> {
-  const g = findGpu('h100-sxm')!;
+/** End-to-end efficiency factors fitted per GPU family (docs/gpu-model.md), by the case's GPU name. */
+const FITTED_EFFICIENCY: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  'h100-sxm': VLLM_V0151_H100_EFFICIENCY,
+  'a100-80gb': VLLM_A100_EFFICIENCY,
+  'a100-80gb-pcie': VLLM_A100_EFFICIENCY,
+};
+
+/** The case's GPU (catalog name or inline spec) with its family's fitted factors, if any, as an inline GPU. */
+function gpuWithFittedEfficiency(c: FidelityCase): string | Record<string, unknown> {
+  const efficiency = FITTED_EFFICIENCY[c.gpu];
+  if (c.gpuSpec) return efficiency ? { ...c.gpuSpec, efficiency } : { ...c.gpuSpec };
+  if (!efficiency) return c.gpu;
+  const g = findGpu(c.gpu)!;
   return {
     name: g.name, memory_gb: g.memoryGb, bf16_tflops: g.bf16Tflops, fp8_tflops: g.fp8Tflops ?? undefined,
     bandwidth_tbps: g.bandwidthTbps, tdp_w: g.tdpW, idle_w: g.idleW, price_per_hour: g.pricePerHour,
-    interconnect_gbps: g.interconnectGbps ?? undefined, efficiency: VLLM_V0151_H100_EFFICIENCY,
+    interconnect_gbps: g.interconnectGbps ?? undefined, efficiency,
   };
 }
 
@@ -38,7 +49,7 @@ export function caseScenario(c: FidelityCase, overrides: CaseOverrides = {}): Sc
     traffic: { rate: c.load.kind === 'poisson' ? c.load.rate : 1, arrival: 'poisson' },
     classes: [{ name: 'bench', prompt_tokens: c.promptTokens, output_tokens: c.outputTokens, shared_prefix_tokens: c.sharedPrefixTokens }],
     model: c.model,
-    gpu: overrides.gpu ?? c.gpuSpec ?? (c.gpu === 'h100-sxm' ? h100WithFittedEfficiency() : c.gpu),
+    gpu: overrides.gpu ?? gpuWithFittedEfficiency(c),
     fleet: { gpus: c.tp, gpus_per_replica: c.tp },
     serving: {
       batching: 'continuous',
