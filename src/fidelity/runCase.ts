@@ -60,7 +60,8 @@ export function caseScenario(c: FidelityCase, overrides: CaseOverrides = {}): Sc
       overhead: { ...VLLM_V0151_OVERHEAD, ...(c.perRequestOverheadS === undefined ? {} : { per_request: c.perRequestOverheadS }) },
       ...serving,
     },
-    cache: { prefix: c.sharedPrefixTokens > 0 },
+    // Every run of the table had prefix caching on (vLLM V1's default; logged or stated by each source).
+    cache: { prefix: true },
   });
 }
 

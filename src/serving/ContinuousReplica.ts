@@ -674,6 +674,7 @@ export class ContinuousReplica implements Replica {
     while (!r.onReplica) r = this.running.pop() as Request;
     this.sync(r);
     const wasPrefilling = r.phase !== Phase.decode;
+    this.kv.retain(r);
     this.release(r);
     if (wasPrefilling) this.prefilling = this.prefilling.filter((p) => p !== r);
     r.phase = Phase.queued;

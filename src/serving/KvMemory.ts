@@ -36,9 +36,19 @@ export interface KvPlan {
  * computed blocks before allocating new ones), so the eviction it triggers never takes the prefix
  * it is about to reuse, and its need, computed once, stays right.
  */
+/** Tokens per vLLM KV block: a prefix-cache hit is a whole number of blocks. */
+export const KV_BLOCK_TOKENS = 16;
+
 export class KvMemory {
   /** KV tokens in use: running requests' own tokens plus resident prefix entries. */
   used = 0;
+  /**
+   * Tokens ever taken from free memory (admissions and decode growth, not the cached KV a
+   * re-admitted request finds): the position of the free queue's front, counted from the start.
+   */
+  allocated = 0;
+  /** Preempted requests whose KV may still be cached here (see `retain`), oldest first. */
+  private retained: Request[] = [];
   private prefixes: PrefixCache;
 
   constructor(
@@ -116,6 +126,9 @@ export class KvMemory {
   admit(r: Request, plan: KvPlan): void {
     r.kvTokens = r.prefillTarget;
     this.used += plan.need;
+    const own = this.reclaim(r);
+    this.allocated += plan.need - own;
+    if (own > r.prefilled) r.prefilled = own;
     if (!plan.cached) return;
     this.prefixes.admit(r);
     r.sharedKv = plan.sharedTokens;
@@ -127,6 +140,42 @@ export class KvMemory {
   /** Decode growth: `tokens` more tokens of the running sequences' own context. */
   grow(tokens: number): void {
     this.used += tokens;
+    this.allocated += tokens;
+  }
+
+  /**
+   * A running request is preempted (call before `release`): with prefix caching its KV blocks
+   * stay cached in the free queue, as vLLM's V1 KV cache manager keeps them (`free` appends a
+   * request's blocks to the free queue tail first, behind the blocks already free, and new blocks
+   * are taken from the front; vllm/v1/core/kv_cache_manager.py). Its blocks are reused only once
+   * the allocations after now exceed the free memory now; `reclaim` finds what is left.
+   */
+  retain(r: Request): void {
+    if (!this.prefixCache) return;
+    this.retained = this.retained.filter((q) => q.retainedIn === this && this.allocated - q.retainedAt < q.prefillTarget);
+    r.retainedIn = this;
+    r.retainedAt = this.allocated + (this.capacity - this.used);
+    this.retained.push(r);
+  }
+
+  /**
+   * Tokens of a preempted request's own context still cached here when it is re-admitted (0 if
+   * none): its blocks are reused from the tail, so what is left is a prefix, a whole number of
+   * blocks, at most all but the last token (vLLM recomputes at least one: get_computed_blocks).
+   * Those tokens are not taken from free memory, so requests preempted after it (behind it in
+   * the free queue) move up by as much.
+   */
+  private reclaim(r: Request): number {
+    const here = r.retainedIn === this;
+    // Admitted anywhere, its earlier context is recomputed or found now: nothing to find later.
+    r.retainedIn = null;
+    if (!here) return 0;
+    const context = r.prefillTarget;
+    const reused = Math.min(context, Math.max(0, this.allocated - r.retainedAt));
+    const kept = Math.floor(Math.min(context - reused, context - 1) / KV_BLOCK_TOKENS) * KV_BLOCK_TOKENS;
+    if (kept <= 0) return 0;
+    for (const q of this.retained) if (q.retainedIn === this && q.retainedAt > r.retainedAt) q.retainedAt -= kept;
+    return kept;
   }
 
   /** Frees a request's own KV and drops its prefix references (the entries stay resident). */
@@ -166,6 +215,8 @@ export class KvMemory {
 
   /** Everything lost at once (the replica failed): empty memory, empty prefix cache. */
   clear(): void {
+    for (const q of this.retained) if (q.retainedIn === this) q.retainedIn = null;
+    this.retained = [];
     this.used = 0;
     this.prefixes = new PrefixCache(this.blockTokens);
   }

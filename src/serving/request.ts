@@ -96,6 +96,13 @@ export interface Request {
   prefixHitBlocks: number;
   /** Times it was preempted (its KV freed, to be recomputed). */
   preemptions: number;
+  /**
+   * With prefix caching, a preempted request's freed KV stays cached until its blocks are reused
+   * (KvMemory.retain): the replica memory holding it (null: none), and where its blocks start in
+   * that memory's free queue, in allocated tokens (KvMemory.allocated).
+   */
+  retainedIn: object | null;
+  retainedAt: number;
   /** Times its replica was lost under it (failure, spot interruption) and it was re-queued. */
   requeues: number;
   /** Speculative decoding: the tokens each of its decode steps emits, drawn when it started decoding. */
@@ -144,6 +151,8 @@ export function newRequest(
     prefixHitTokens: 0,
     prefixHitBlocks: 0,
     preemptions: 0,
+    retainedIn: null,
+    retainedAt: 0,
     requeues: 0,
     speculative: null,
   };

@@ -115,3 +115,91 @@ describe('KvMemory: a failed attempt to make room evicts nothing', () => {
     expect([kv.used, kv.evictable]).toEqual([900, 100]);
   });
 });
+
+/**
+ * A preempted request's KV stays cached in the free queue (vLLM V1, prefix caching on): it is
+ * appended behind the memory already free, and reused from its tail once the allocations after
+ * the preemption exceed that free memory. On re-admission the rest, rounded down to 16-token
+ * blocks and short of the last token, is not recomputed. Worked by hand.
+ */
+describe('KvMemory: a preempted request finds its own KV on re-admission', () => {
+  /** Admits `r` with a context of `tokens` (no shared prefix), as a replica does. */
+  const admit = (kv: KvMemory, r: Request, tokens: number) => {
+    r.prefillTarget = tokens;
+    r.prefilled = 0;
+    kv.admit(r, kv.plan(r));
+  };
+  /** Preempts `r` as ContinuousReplica.preemptNewest does: retain, release, recompute prompt + generated. */
+  const preempt = (kv: KvMemory, r: Request, context: number) => {
+    kv.retain(r);
+    kv.release(r);
+    r.prefillTarget = context;
+    r.prefilled = 0;
+  };
+
+  it('keeps it all while the allocations stay within the memory free at the preemption', () => {
+    const kv = new KvMemory(1000, true);
+    const a = req(1, 0, 400, 0);
+    const b = req(2, 0, 400, 0);
+    admit(kv, a, 400);
+    admit(kv, b, 400);
+    expect(kv.allocated).toBe(800);
+    preempt(kv, b, 400); // 200 tokens were free: b's blocks sit behind them
+    kv.grow(150); // a's decode growth takes 150 of the 200
+    admit(kv, b, 400);
+    // all 400 cached; 399 at most (the last token is recomputed), in whole blocks: 384
+    expect(b.prefilled).toBe(384);
+    expect(kv.allocated).toBe(800 + 150 + 400 - 384);
+    expect(kv.used).toBe(950);
+  });
+
+  it('loses its tail to the allocations beyond that free memory', () => {
+    const kv = new KvMemory(1000, true);
+    const a = req(1, 0, 400, 0);
+    const b = req(2, 0, 400, 0);
+    admit(kv, a, 400);
+    admit(kv, b, 400);
+    preempt(kv, b, 400);
+    kv.grow(300); // 200 free first, then 100 of b's tail
+    admit(kv, b, 400);
+    expect(b.prefilled).toBe(288); // 300 left, in blocks
+  });
+
+  it('finds nothing without prefix caching, on another memory, or the second time', () => {
+    const off = new KvMemory(1000, false);
+    const a = req(1, 0, 400, 0);
+    admit(off, a, 400);
+    preempt(off, a, 400);
+    admit(off, a, 400);
+    expect(a.prefilled).toBe(0);
+
+    const kv = new KvMemory(1000, true);
+    const other = new KvMemory(1000, true);
+    const b = req(2, 0, 400, 0);
+    admit(kv, b, 400);
+    preempt(kv, b, 400);
+    admit(other, b, 400);
+    expect(b.prefilled).toBe(0);
+    other.release(b);
+    admit(kv, b, 400); // its entry here was dropped when it was admitted elsewhere
+    expect(b.prefilled).toBe(0);
+  });
+
+  it('moves later preempted requests up by what an earlier one takes back', () => {
+    const kv = new KvMemory(1000, true);
+    const a = req(1, 0, 200, 0);
+    const b = req(2, 0, 300, 0);
+    const c = req(3, 0, 300, 0);
+    admit(kv, a, 200);
+    admit(kv, b, 300);
+    admit(kv, c, 300);
+    preempt(kv, b, 300); // free 200 ahead of b: b's blocks at 800..1100
+    preempt(kv, c, 300); // free 500 (200 + b's 300) ahead of c: c at 1100..1400
+    admit(kv, b, 300); // b takes its 288 cached tokens back (not from the front); allocated 800 + 12
+    expect(b.prefilled).toBe(288);
+    // c's blocks move up by 288: they start at 1112 now; 100 more tokens allocated reach none of them
+    kv.grow(100);
+    admit(kv, c, 300);
+    expect(c.prefilled).toBe(288);
+  });
+});
