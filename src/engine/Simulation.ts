@@ -23,9 +23,9 @@ export class Simulation {
   private readonly queue = new EventQueue();
   private seq = 0;
   /** The held event (`hold`), kept beside the heap, or null. */
-  private held: HeldEvent | null = null;
+  private held: QueuedEvent | null = null;
   /** The object `hold` reuses once its event has run. */
-  private spare: HeldEvent | null = null;
+  private spare: QueuedEvent | null = null;
 
   /**
    * @throws RangeError on a negative or non-finite delay
@@ -55,13 +55,30 @@ export class Simulation {
   hold(time: number, action: () => void, priority = 0): void {
     if (!(time >= this.now) || time === Infinity) throw new RangeError(`Time ${time} is before now (${this.now})`);
     if (this.held !== null) throw new Error('Simulation.hold: an event is already held');
-    const event = this.spare ?? new HeldEvent();
+    const event = this.spare ?? new QueuedEvent(0, 0, 0, noAction);
     this.spare = null;
     event.time = time;
     event.priority = priority;
     event.seq = this.seq++;
     event.action = action;
     this.held = event;
+  }
+
+  /**
+   * Schedules an event that has run (`step` returned from its action, or it is the one running
+   * now) once more, at an absolute time, with its action and priority: the same order as `at`
+   * (it takes its sequence number now), without a new object. For an owner with one event pending
+   * at a time (a replica's run boundary). Never pass an event still in the queue, cancelled or not.
+   * @throws RangeError when `time < now`
+   */
+  again(event: SimEvent, time: number): SimEvent {
+    if (!(time >= this.now) || time === Infinity) throw new RangeError(`Time ${time} is before now (${this.now})`);
+    const e = event as QueuedEvent;
+    e.time = time;
+    e.seq = this.seq++;
+    e.cancelled = false;
+    this.queue.push(e);
+    return e;
   }
 
   /** The event will not run. O(1); it is dropped when it reaches the top of the queue. */
@@ -126,19 +143,24 @@ export class Simulation {
   }
 
   private push(time: number, action: () => void, priority: number): SimEvent {
-    const event: SimEvent = { time, priority, seq: this.seq++, action, cancelled: false };
+    const event = new QueuedEvent(time, priority, this.seq++, action);
     this.queue.push(event);
     return event;
   }
 }
 
-/** The held event: one object, reused (Simulation.hold). */
-class HeldEvent implements SimEvent {
-  time = 0;
-  priority = 0;
-  seq = 0;
-  action: () => void = noAction;
-  readonly cancelled = false;
+/**
+ * Every event is of this one class (one object shape for the queue's comparisons); `hold` and
+ * `again` rewrite the fields of an event that has run.
+ */
+class QueuedEvent implements SimEvent {
+  cancelled = false;
+  constructor(
+    public time: number,
+    public priority: number,
+    public seq: number,
+    public action: () => void,
+  ) {}
 }
 
 function noAction(): void {}

@@ -60,6 +60,8 @@ export class ContinuousReplica implements Replica {
   private decodeKv = 0;
   private decodeSeqs = 0;
   private event: SimEvent | null = null;
+  /** The run-boundary event that last ran, scheduled again (`Simulation.again`) for the next run. */
+  private spent: SimEvent | null = null;
   /** false once draining or lost: admits nothing new. */
   accepting = true;
   /** Speculative decoding's draws and step time, or null. */
@@ -121,7 +123,7 @@ export class ContinuousReplica implements Replica {
     if (this.event === null) {
       this.iterations = 0;
       this.runStart = sim.now;
-      this.event = sim.at(sim.now, this.boundary, PRIORITY.boundary);
+      this.event = this.schedule(sim.now);
       return;
     }
     if (!this.runSteady || this.iterations <= 1 || !this.canAdmit()) return;
@@ -199,7 +201,16 @@ export class ContinuousReplica implements Replica {
     return this.kv.used + need + (this.decodeSeqs + 1) * lookahead <= this.kv.capacity;
   }
 
+  /** Schedules the next run boundary, reusing the one that last ran when there is one. */
+  private schedule(time: number): SimEvent {
+    const spent = this.spent;
+    if (spent === null) return this.host.sim.at(time, this.boundary, PRIORITY.boundary);
+    this.spent = null;
+    return this.host.sim.again(spent, time);
+  }
+
   private readonly boundary = (): void => {
+    this.spent = this.event;
     this.event = null;
     // The head before this boundary: finishing the run may also change it (a batch request's
     // prefill ending, or one finishing, lets the next batch request through a shared queue).
@@ -571,7 +582,7 @@ export class ContinuousReplica implements Replica {
       }
     }
     this.iterations = k;
-    this.event = sim.at(t, this.boundary, PRIORITY.boundary);
+    this.event = this.schedule(t);
   }
 
   /** Throws when KV memory breaks its invariants (see KvMemory), after a batch formation. */
