@@ -68,17 +68,33 @@ export class Simulation {
    * Schedules an event that has run (`step` returned from its action, or it is the one running
    * now) once more, at an absolute time, with its action and priority: the same order as `at`
    * (it takes its sequence number now), without a new object. For an owner with one event pending
-   * at a time (a replica's run boundary). Never pass an event still in the queue, cancelled or not.
-   * @throws RangeError when `time < now`
+   * at a time (a replica's run boundary).
+   * @throws Error when the event is still in the queue (cancelled or not); RangeError when `time < now`
    */
   again(event: SimEvent, time: number): SimEvent {
     if (!(time >= this.now) || time === Infinity) throw new RangeError(`Time ${time} is before now (${this.now})`);
+    if (this.queue.holds(event)) throw new Error('Simulation.again: the event is still queued');
     const e = event as QueuedEvent;
     e.time = time;
     e.seq = this.seq++;
     e.cancelled = false;
     this.queue.push(e);
     return e;
+  }
+
+  /**
+   * Moves a pending event to an absolute time, as `cancel` and a new `at` with its action and
+   * priority would (it takes its sequence number now), in place: the queue keeps no cancelled
+   * copy to skip later. For an owner cutting its one pending event short (a replica's run).
+   * @throws Error when the event is not in the queue or cancelled; RangeError when `time < now`
+   */
+  retime(event: SimEvent, time: number): void {
+    if (!(time >= this.now) || time === Infinity) throw new RangeError(`Time ${time} is before now (${this.now})`);
+    if (event.cancelled || !this.queue.holds(event)) throw new Error('Simulation.retime: the event is not pending');
+    const e = event as QueuedEvent;
+    e.time = time;
+    e.seq = this.seq++;
+    this.queue.update(e);
   }
 
   /** The event will not run. O(1); it is dropped when it reaches the top of the queue. */
@@ -155,6 +171,8 @@ export class Simulation {
  */
 class QueuedEvent implements SimEvent {
   cancelled = false;
+  /** Its slot in the queue's heap (EventQueue), -1 when not queued. */
+  index = -1;
   constructor(
     public time: number,
     public priority: number,

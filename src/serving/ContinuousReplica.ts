@@ -131,8 +131,7 @@ export class ContinuousReplica implements Replica {
     const lo = this.firstEndFrom(sim.now);
     if (lo + 1 < this.iterations) {
       this.iterations = lo + 1;
-      sim.cancel(this.event);
-      this.event = sim.at(this.runEnds[lo], this.boundary, PRIORITY.boundary);
+      sim.retime(this.event, this.runEnds[lo]);
     }
   }
 

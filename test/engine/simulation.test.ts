@@ -151,13 +151,13 @@ describe('Simulation.hold (an event kept beside the heap)', () => {
   });
 });
 
-describe('Simulation.again (an event that has run, scheduled once more)', () => {
+describe('Simulation.again and retime (one pending event per owner, in place)', () => {
   /**
    * Owners that each keep one event pending (like replica run boundaries), sometimes cutting it
-   * (cancel + a new `at`), against other events at colliding times and priorities: with `again`
-   * the log must be the one `at` gives, event by event.
+   * (cancel + a new `at`, or `retime`), against other events at colliding times and priorities:
+   * with `again` and `retime` the log must be the one `at` and `cancel` give, event by event.
    */
-  function log(useAgain: boolean): string[] {
+  function log(useAgain: boolean, useRetime = false): string[] {
     const sim = new Simulation();
     const rng = stream(11, 'again-test');
     const out: string[] = [];
@@ -176,8 +176,12 @@ describe('Simulation.again (an event that has run, scheduled once more)', () => 
         if (rng() < 0.3) sim.at(sim.now + grid(), () => out.push(`x${owner}@${sim.now}`), rng() < 0.5 ? 0 : 1);
         if (rng() < 0.2 && pending.time > sim.now) {
           // cut: the pending event is cancelled (it stays queued) and a new one is made
-          sim.cancel(pending);
-          pending = sim.at(sim.now + (pending.time - sim.now) / 2, fire, 1);
+          const cut = sim.now + (pending.time - sim.now) / 2;
+          if (useRetime) sim.retime(pending, cut);
+          else {
+            sim.cancel(pending);
+            pending = sim.at(cut, fire, 1);
+          }
         }
       };
       pending = sim.at(0, fire, 1);
@@ -191,13 +195,20 @@ describe('Simulation.again (an event that has run, scheduled once more)', () => 
     const reference = log(false);
     expect(reference.length).toBeGreaterThan(2000);
     expect(log(true)).toEqual(reference);
+    expect(log(true, true)).toEqual(reference);
+    expect(log(false, true)).toEqual(reference);
   });
 
-  it('rejects times in the past', () => {
+  it('rejects times in the past, and events in the wrong state', () => {
     const sim = new Simulation();
     const e = sim.at(1, () => {});
+    expect(() => sim.again(e, 2)).toThrow(/still queued/);
     sim.run();
     expect(() => sim.again(e, 0.5)).toThrow(RangeError);
+    expect(() => sim.retime(e, 2)).toThrow(/not pending/);
+    const f = sim.at(3, () => {});
+    sim.cancel(f);
+    expect(() => sim.retime(f, 2)).toThrow(/not pending/);
   });
 });
 
