@@ -186,7 +186,21 @@ function hoursOf(chosen: PointOutcome | undefined): { hoursOfDay: number[]; hour
 }
 
 /**
- * The points refineHours would ask for next, given the outcomes so far (the midpoints of the
+ * The point that splits bracket [lo, hi]: one already simulated but stopped before it said
+ * anything of this hour, the nearest to the middle (resumed where a thread keeps it paused, and
+ * one the eager schedule ran in full anyway, so plan.csv gains no row), else the middle.
+ */
+function splitAt(group: readonly GridPoint[], outcomes: ReadonlyMap<number, PointOutcome>, [lo, hi]: readonly [number, number]): number {
+  const mid = Math.floor((lo + hi) / 2);
+  let best = -1;
+  for (let pos = lo + 1; pos < hi; pos++) {
+    if (isStopped(outcomes.get(group[pos].index)) && (best < 0 || Math.abs(pos - mid) < Math.abs(best - mid))) best = pos;
+  }
+  return best < 0 ? mid : best;
+}
+
+/**
+ * The points refineHours would ask for next, given the outcomes so far (the splits of the
  * unresolved hours' brackets, widest first), for hints.
  */
 export function scheduleProbes(group: readonly GridPoint[], chosenPos: number, outcomes: ReadonlyMap<number, PointOutcome>): GridPoint[] {
@@ -194,14 +208,14 @@ export function scheduleProbes(group: readonly GridPoint[], chosenPos: number, o
   if (of === null) return [];
   const open = [...brackets(group, chosenPos, outcomes, of.hoursOfDay, of.hours).values()].filter(([lo, hi]) => hi - lo > 1);
   open.sort((a, b) => b[1] - b[0] - (a[1] - a[0]));
-  return [...new Set(open.map(([lo, hi]) => Math.floor((lo + hi) / 2)))].map((pos) => group[pos]);
+  return [...new Set(open.map((b) => splitAt(group, outcomes, b)))].map((pos) => group[pos]);
 }
 
 /**
  * Refines, within the chosen group and below the chosen point, the fewest GPUs that meet the
  * SLOs in each hour of the day (hour h of every simulated day), by bisecting per hour: the
- * hour with the widest unresolved gap is split first, with a full run of its midpoint. Relies on
- * the same monotonicity per hour.
+ * hour with the widest unresolved gap is split first, with a full run (splitAt: of a point
+ * already stopped inside it, else of its midpoint). Relies on the same monotonicity per hour.
  *
  * Lazy: a point stopped early (pass/fail only) already says which hours it met and which it
  * missed (hourMet), so it is run in full (resumed where a thread keeps it paused) only when some
@@ -230,9 +244,9 @@ export async function refineHours(
     let widest: [number, number] | null = null;
     for (const [lo, hi] of open.values()) if (hi - lo > 1 && (widest === null || hi - lo > widest[1] - widest[0])) widest = [lo, hi];
     if (widest !== null) {
-      const mid = Math.floor((widest[0] + widest[1]) / 2);
-      // Next: the midpoints of the other hours' brackets (each is asked for unless an earlier run settles it).
-      const mids = new Set([...open.values()].filter(([lo, hi]) => hi - lo > 1).map(([lo, hi]) => Math.floor((lo + hi) / 2)));
+      const mid = splitAt(group, outcomes, widest);
+      // Next: the splits of the other hours' brackets (each is asked for unless an earlier run settles it).
+      const mids = new Set([...open.values()].filter(([lo, hi]) => hi - lo > 1).map((b) => splitAt(group, outcomes, b)));
       mids.delete(mid);
       speculate?.([...mids].map((pos) => ({ point: group[pos], need: 'full' as const })), { miss: -1, hit: chosenPos });
       await evaluate(group[mid], 'full');

@@ -92,7 +92,7 @@ describe('planEvaluator', () => {
     for (const [i, o] of fullOf(full)) if (fullOf(verdicts).has(i)) expect(o).toEqual(fullOf(verdicts).get(i));
     for (const [i, o] of verdicts.outcomes) expect(meets(o)).toBe(meets(full.outcomes.find(([j]) => j === i)?.[1] ?? o));
     expect(full.scheduler.ran.length).toBeLessThanOrEqual(verdicts.scheduler.ran.length);
-    if (needed === 12) expect(full.scheduler.ran.length).toBeLessThan(verdicts.scheduler.ran.length); // 10 and 11 missed in the bisection
+    // (with the lazy schedule, the verdict runs 10 and 11 that stopped are resumed, not re-run: as many runs)
   });
 
   it('keeps a hinted outcome out of `outcomes` until a search asks for it', async () => {
