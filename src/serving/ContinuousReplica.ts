@@ -5,6 +5,7 @@ import type { RequestQueue } from './RequestQueue.js';
 import { CompletionHeap } from './CompletionHeap.js';
 import { SpeculativeDecoder } from './SpeculativeDecoder.js';
 import { KV_WATERMARK, KvMemory } from './KvMemory.js';
+import type { LookIndex, Looker } from './LookIndex.js';
 
 export { KV_WATERMARK } from './KvMemory.js';
 
@@ -46,7 +47,7 @@ export const BATCH_PREFILL_CHUNK = 512;
  * their prefill. A request whose prompt + output exceed the replica's whole KV capacity could
  * never finish on it and is dropped when it reaches the head of the queue.
  */
-export class ContinuousReplica implements Replica {
+export class ContinuousReplica implements Replica, Looker {
   /** Running requests in admission order; finished ones are removed lazily (`onReplica` false). */
   private running: Request[] = [];
   private runningCount = 0;
@@ -73,6 +74,8 @@ export class ContinuousReplica implements Replica {
   private runStart = 0;
   private iterations = 0;
   private runSteady = false;
+  /** nextBoundary's place in the run in flight: no boundary before it is at or after now. */
+  private lookCursor = 0;
   /** false while a prefill-only iteration runs (`serving.scheduler: prefill_first`): decodes wait. */
   private runDecodes = true;
   /** Prompt tokens and prefill-attention pairs of the current run (k = 1 when there are any). */
@@ -96,6 +99,8 @@ export class ContinuousReplica implements Replica {
   private chunks = 0;
   /** StepModel.decodeStep's output for the run being planned. */
   private readonly decodeStepParts = new Float64Array(3);
+  /** A shared queue's index of when its replicas next look at the head; told of every run change. */
+  private readonly looks: LookIndex<ContinuousReplica> | null;
 
   constructor(
     readonly index: number,
@@ -107,6 +112,7 @@ export class ContinuousReplica implements Replica {
     this.spec = setup ? new SpeculativeDecoder(setup, setup.streamFor(index)) : null;
     this.kv = new KvMemory(host.kvCapacityTokens, host.prefixCache, host.serving.kvWatermark ?? KV_WATERMARK, host.hashBlockTokens);
     this.batchChunk = host.serving.batchPrefillChunk ?? BATCH_PREFILL_CHUNK;
+    this.looks = ownsQueue ? null : (host.looks ?? null);
   }
 
   load(): number {
@@ -124,6 +130,7 @@ export class ContinuousReplica implements Replica {
       this.iterations = 0;
       this.runStart = sim.now;
       this.event = this.schedule(sim.now);
+      this.looks?.changed(this);
       return;
     }
     if (!this.runSteady || this.iterations <= 1 || !this.canAdmit()) return;
@@ -132,6 +139,7 @@ export class ContinuousReplica implements Replica {
     if (lo + 1 < this.iterations) {
       this.iterations = lo + 1;
       sim.retime(this.event, this.runEnds[lo]);
+      this.looks?.changed(this);
     }
   }
 
@@ -152,25 +160,39 @@ export class ContinuousReplica implements Replica {
   }
 
   /**
-   * When this replica next forms a batch that could take the head of its (shared) queue, if woken
-   * now: now when idle; the first iteration boundary at or after now when its steady run could be
-   * cut for the head (canAdmit); otherwise the end of the run in flight (a batch formation looks
-   * at the queue whatever it holds). Infinity when it admits nothing. An answer at or after
-   * `bound` (the earliest found elsewhere) is only known to be >= bound: canAdmit is skipped.
+   * LookIndex: the first iteration boundary at or after now of the steady run in flight (where a
+   * wake could cut it), or the end of any other run; NaN with no run in flight (idle, or forming
+   * its batch). With canAdmit and runEnd, when this replica next looks at its shared queue's head:
+   * now when idle; that boundary when its steady run could be cut for the head; otherwise the end
+   * of the run in flight (a batch formation looks at the queue whatever it holds).
    */
-  nextLook(bound: number): number {
+  nextBoundary(): number {
     const event = this.event;
-    if (!this.accepting) return Infinity;
-    // idle: takes (or drops) any head it is offered; none (a batch request waiting for room): never
-    if (event === null) return this.queue.peek() === undefined ? Infinity : this.host.sim.now;
+    if (event === null) return NaN;
     if (!this.runSteady || this.iterations <= 1) return event.time;
-    const cut = this.runEnds[this.firstEndFrom(this.host.sim.now)];
-    if (cut >= bound) return cut;
-    return this.canAdmit() ? cut : event.time;
+    // The first boundary at or after now: the cursor only moves forward (time does), usually by
+    // one boundary, so the run's boundaries are passed over once in all.
+    const ends = this.runEnds;
+    const last = this.iterations - 1;
+    const now = this.host.sim.now;
+    let c = this.lookCursor;
+    while (c < last && ends[c] < now) c++;
+    this.lookCursor = c;
+    return ends[c];
+  }
+
+  /** LookIndex: whether the run in flight is a steady run of several iterations (wake can cut it). */
+  cuttable(): boolean {
+    return this.event !== null && this.runSteady && this.iterations > 1;
+  }
+
+  /** LookIndex: when the run in flight ends. */
+  runEnd(): number {
+    return this.event === null ? NaN : this.event.time;
   }
 
   /** Whether the next batch formation would admit (or drop) the head of the queue. */
-  private canAdmit(): boolean {
+  canAdmit(): boolean {
     const head = this.queue.peek();
     if (head === undefined || !this.accepting || this.runningCount >= this.host.serving.maxBatchSize) return false;
     if (this.tooLarge(head)) return true;
@@ -216,6 +238,7 @@ export class ContinuousReplica implements Replica {
     const headBefore = this.ownsQueue ? undefined : this.queue.peek();
     if (this.iterations > 0) this.finishRun(this.host.sim.now);
     this.startRun(headBefore);
+    this.looks?.changed(this);
   };
 
   /** Brings a decoding request's `generated` and `kvTokens` up to the replica's decode step. */
@@ -581,6 +604,7 @@ export class ContinuousReplica implements Replica {
       }
     }
     this.iterations = k;
+    this.lookCursor = 0;
     this.event = this.schedule(t);
   }
 
@@ -603,6 +627,7 @@ export class ContinuousReplica implements Replica {
    */
   drain(): Request[] {
     this.accepting = false;
+    this.looks?.changed(this);
     const waiting = this.ownsQueue ? this.queue.takeAll() : [];
     if (this.event === null) this.host.drained(this);
     return waiting;
@@ -659,6 +684,7 @@ export class ContinuousReplica implements Replica {
     this.decodeKv = 0;
     this.decodeSeqs = 0;
     if (this.ownsQueue) out.push(...this.queue.takeAll());
+    this.looks?.changed(this);
     return out;
   }
 
@@ -677,6 +703,7 @@ export class ContinuousReplica implements Replica {
   resume(): void {
     this.accepting = true;
     this.wake();
+    this.looks?.changed(this);
   }
 
   private preemptNewest(): void {

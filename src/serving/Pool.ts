@@ -7,6 +7,7 @@ import { ContinuousReplica } from './ContinuousReplica.js';
 import { StaticReplica } from './StaticReplica.js';
 import { PRIORITY, type Replica, type ReplicaHost, type ReplicaRole } from './Replica.js';
 import { ReadyReplicas } from './ReadyReplicas.js';
+import { LookIndex } from './LookIndex.js';
 import { SlotSet } from './SlotSet.js';
 import { BATCH_SLOTS, RequestQueue } from './RequestQueue.js';
 import { Phase, type Request } from './request.js';
@@ -93,6 +94,8 @@ export class Pool {
   /** The pool's router (serving.router, from the ROUTERS table); null with a shared queue. */
   private readonly router: Router | null;
   private readonly shared: RequestQueue | null;
+  /** Continuous batching from the shared queue: when each ready replica next looks at its head. */
+  private readonly looks: LookIndex<ContinuousReplica> | null;
   /** Requests with nowhere to go (no ready replica, own-queue routing). */
   private readonly pending: RequestQueue;
   /** Most batch-class requests running from one queue at once (`serving.batch_slots`). */
@@ -126,6 +129,7 @@ export class Pool {
     const gpusPerReplica = spec.gpusPerReplica;
     const serving = setup.serving;
     this.role = setup.role ?? 'both';
+    this.looks = serving.router === 'shared_queue' && serving.batching !== 'static' ? new LookIndex() : null;
     this.host = {
       sim,
       serving,
@@ -138,6 +142,7 @@ export class Pool {
       hashBlockTokens: setup.hashBlockTokens,
       speculative: setup.speculative,
       checkInvariants: setup.checkInvariants,
+      looks: this.looks,
       role: this.role,
       handOff: (r, replica) => {
         this.router?.left(replica, r);
@@ -380,27 +385,16 @@ export class Pool {
   /**
    * Continuous batching from a shared queue: makes sure the ready replica that would first be
    * able to take the queue's head looks at it, waking (or cutting the steady run of) that one
-   * replica only. Each replica says when it would next look (ContinuousReplica.nextLook): now when
-   * idle, the next iteration boundary when its run can be cut for the head, else the end of its
-   * run; the earliest wins, ties to the lowest index. If it then cannot take the head, its batch
-   * formation calls this again (queueChanged), so the replicas are tried in the order the
-   * reference path's boundaries would reach the head. O(ready replicas) per call, one cut at most.
+   * replica only. A replica looks now when idle, at its next iteration boundary when its run can
+   * be cut for the head, else at the end of its run; the earliest wins, ties to the lowest index
+   * (LookIndex keeps them in that order). If it then cannot take the head, its batch formation
+   * calls this again (queueChanged), so the replicas are tried in the order the reference path's
+   * boundaries would reach the head. O(log n) per stale entry met, one cut at most.
    */
   private offerHead(except?: Replica): void {
     const shared = this.shared;
-    if (shared === null || shared.peek() === undefined) return;
-    const ready = this.ready;
-    let best: Replica | undefined;
-    let bestAt = Infinity;
-    for (let r = ready.first(); r !== undefined; r = ready.after(r)) {
-      if (r === except) continue;
-      const at = r.nextLook!(bestAt);
-      if (at < bestAt) {
-        best = r;
-        bestAt = at;
-      }
-    }
-    best?.wake();
+    if (shared === null || this.looks === null || shared.peek() === undefined) return;
+    this.looks.best(this.sim.now, except as ContinuousReplica | undefined)?.wake();
   }
 
   /**
@@ -455,6 +449,10 @@ export class Pool {
     if (readyChanged) {
       if (state === 'ready') this.ready.add(slot.replica);
       else this.ready.remove(slot.replica);
+      if (this.looks !== null) {
+        if (state === 'ready') this.looks.add(slot.replica as ContinuousReplica);
+        else this.looks.remove(slot.replica as ContinuousReplica);
+      }
     }
     this.active += (isActive(state) ? 1 : 0) - (isActive(was) ? 1 : 0);
     const index = slot.replica.index;

@@ -5,6 +5,8 @@ import type { RequestQueue } from './RequestQueue.js';
 import type { StepModel } from './stepModel.js';
 import type { IterationWork } from '../gpu/iterationWork.js';
 import type { SpeculativeSetup } from './SpeculativeDecoder.js';
+import type { LookIndex } from './LookIndex.js';
+import type { ContinuousReplica } from './ContinuousReplica.js';
 
 export type ReplicaRole = 'both' | 'prefill' | 'decode';
 
@@ -32,6 +34,11 @@ export interface ReplicaHost {
   readonly speculative: SpeculativeSetup | null;
   /** Check KV memory's invariants after every batch formation (tests, CAPSIM_CHECK_INVARIANTS=1). */
   readonly checkInvariants: boolean;
+  /**
+   * Continuous batching from a shared queue: the pool's index of when each ready replica next
+   * looks at the queue's head (Pool.offerHead); its replicas report every change of their run.
+   */
+  readonly looks?: LookIndex<ContinuousReplica> | null;
   /**
    * What the replica does (disaggregated serving): `both` prefills and decodes (aggregated);
    * `prefill` hands a request over (`handOff`) when its prompt is done; `decode` admits requests
@@ -77,11 +84,6 @@ export interface Replica {
   residentPrefix(request: Request): number;
   /** New work may be in `queue`: start, or cut a steady run short at the next boundary. */
   wake(): void;
-  /**
-   * Continuous batching: when the replica would next look at its shared queue's head if woken
-   * now (ContinuousReplica.nextLook); absent for static batching (woken on every change).
-   */
-  nextLook?(bound: number): number;
   /** Stop admitting; running requests finish. Returns its own waiting requests. */
   drain(): Request[];
   /** Lost: returns every request it held (running ones restart elsewhere). */
