@@ -74,8 +74,6 @@ export class ContinuousReplica implements Replica, Looker {
   private runStart = 0;
   private iterations = 0;
   private runSteady = false;
-  /** nextBoundary's place in the run in flight: no boundary before it is at or after now. */
-  private lookCursor = 0;
   /** false while a prefill-only iteration runs (`serving.scheduler: prefill_first`): decodes wait. */
   private runDecodes = true;
   /** Prompt tokens and prefill-attention pairs of the current run (k = 1 when there are any). */
@@ -159,36 +157,17 @@ export class ContinuousReplica implements Replica, Looker {
     return lo;
   }
 
-  /**
-   * LookIndex: the first iteration boundary at or after now of the steady run in flight (where a
-   * wake could cut it), or the end of any other run; NaN with no run in flight (idle, or forming
-   * its batch). With canAdmit and runEnd, when this replica next looks at its shared queue's head:
-   * now when idle; that boundary when its steady run could be cut for the head; otherwise the end
-   * of the run in flight (a batch formation looks at the queue whatever it holds).
-   */
-  nextBoundary(): number {
-    const event = this.event;
-    if (event === null) return NaN;
-    if (!this.runSteady || this.iterations <= 1) return event.time;
-    // The first boundary at or after now: the cursor only moves forward (time does), usually by
-    // one boundary, so the run's boundaries are passed over once in all.
-    const ends = this.runEnds;
-    const last = this.iterations - 1;
-    const now = this.host.sim.now;
-    let c = this.lookCursor;
-    while (c < last && ends[c] < now) c++;
-    this.lookCursor = c;
-    return ends[c];
-  }
-
-  /** LookIndex: whether the run in flight is a steady run of several iterations (wake can cut it). */
-  cuttable(): boolean {
-    return this.event !== null && this.runSteady && this.iterations > 1;
-  }
-
-  /** LookIndex: when the run in flight ends. */
+  /** LookIndex: when the run in flight ends; NaN with none (idle, or forming its batch). */
   runEnd(): number {
     return this.event === null ? NaN : this.event.time;
+  }
+
+  /**
+   * LookIndex: the run's iteration boundaries when the run in flight is a steady run of several
+   * iterations (a wake cuts it at the first at or after now, when canAdmit), else null.
+   */
+  cuttableEnds(): Float64Array | null {
+    return this.event !== null && this.runSteady && this.iterations > 1 ? this.runEnds : null;
   }
 
   /** Whether the next batch formation would admit (or drop) the head of the queue. */
@@ -604,7 +583,6 @@ export class ContinuousReplica implements Replica, Looker {
       }
     }
     this.iterations = k;
-    this.lookCursor = 0;
     this.event = this.schedule(t);
   }
 

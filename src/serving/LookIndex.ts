@@ -1,3 +1,4 @@
+import type { Simulation } from '../engine/Simulation.js';
 import { SlotSet } from './SlotSet.js';
 
 /** What LookIndex reads from a replica pulling from a shared queue (ContinuousReplica). */
@@ -5,18 +6,15 @@ export interface Looker {
   readonly index: number;
   /** false once draining, lost or a spare: never offered the head. */
   readonly accepting: boolean;
+  /** When the run in flight ends (its boundary event); NaN with none (idle, or forming its batch). */
+  runEnd(): number;
   /**
-   * The first iteration boundary at or after now of the run in flight at which the replica could
-   * be cut for the head (the end of the run when it cannot be cut); NaN when no run is in flight
-   * (idle, or forming its batch).
+   * The iteration boundaries of the run in flight when it is a steady run of several iterations,
+   * which a wake can cut at any of them (ascending; the last is runEnd), else null.
    */
-  nextBoundary(): number;
-  /** Whether the run in flight is a steady run of several iterations, which a wake can cut. */
-  cuttable(): boolean;
+  cuttableEnds(): Float64Array | null;
   /** Whether its next batch formation would admit (or drop) the head of the queue. */
   canAdmit(): boolean;
-  /** When the run in flight ends (its boundary event). */
-  runEnd(): number;
 }
 
 /**
@@ -33,10 +31,12 @@ export interface Looker {
  * (key, index); the root, the overall winner), where a replica's key is a lower bound of when it
  * looks: the end of its run when that cannot be cut (exact); for a steady run, an iteration
  * boundary that was the first at or after some earlier time. That one goes stale as time passes
- * its boundaries but stays a lower bound: `best` refreshes the stale keys it meets at the root.
- * A query takes the root until its key cannot beat the best found: the stale ones, then usually
- * the first fresh one: O((stale + 1) log n), stale being the replicas that passed a boundary
- * since they were last looked at. Replicas report every change of their run (`changed`): O(log n).
+ * its boundaries but stays a lower bound: `best` first refreshes every stale key, walking only
+ * the paths down to them (a subtree whose winner is not stale holds none), then takes the root
+ * until its key cannot beat the best found, usually once: O(stale log n) at worst, stale being the
+ * replicas that passed a boundary since the last query (about n x the time between queries / the
+ * iteration time: the same at any fleet size for a given load per replica). Replicas report every
+ * change of their run (`changed`): O(log n).
  */
 export class LookIndex<R extends Looker> {
   private readonly idle = new SlotSet();
@@ -45,10 +45,18 @@ export class LookIndex<R extends Looker> {
   /** Tournament tree, 1-based: node p's children are 2p and 2p + 1; leaf i is node capacity + i. */
   private win = LookIndex.tree(16);
   private ready = new Uint8Array(16);
+  /**
+   * By index: the boundaries of a cuttable run (null: the key is the run's end, exact), and the
+   * first of them at or after the time the key was last brought up to date (the key).
+   */
+  private readonly ends: (Float64Array | null)[] = [];
+  private cursor = new Int32Array(16);
   private readonly byIndex: R[] = [];
   /** Entries hidden during a query (not winning), with their keys, restored at its end. */
   private readonly aside: number[] = [];
   private readonly asideKey: number[] = [];
+
+  constructor(private readonly sim: Simulation) {}
 
   /** A replica became ready (it is placed by its state: idle, running, or not accepting). */
   add(replica: R): void {
@@ -72,14 +80,27 @@ export class LookIndex<R extends Looker> {
   changed(replica: R): void {
     const i = replica.index;
     if (i >= this.ready.length || this.ready[i] === 0) return;
-    const at = replica.accepting ? replica.nextBoundary() : Infinity;
-    if (Number.isNaN(at)) {
+    const end = replica.accepting ? replica.runEnd() : Infinity;
+    if (Number.isNaN(end)) {
+      this.ends[i] = null;
       this.set(i, Infinity);
       this.idle.add(i);
-    } else {
-      this.idle.remove(i);
-      this.set(i, at);
+      return;
     }
+    this.idle.remove(i);
+    const ends = end === Infinity ? null : replica.cuttableEnds();
+    this.ends[i] = ends;
+    if (ends === null) {
+      this.set(i, end);
+      return;
+    }
+    // A run planned now starts at its first boundary; one cut by a wake ends at the first one
+    // at or after now: either way the walk is short.
+    const now = this.sim.now;
+    let c = 0;
+    while (ends[c] < now) c++;
+    this.cursor[i] = c;
+    this.set(i, ends[c]);
   }
 
   /**
@@ -93,6 +114,7 @@ export class LookIndex<R extends Looker> {
     const key = this.key;
     const win = this.win;
     const aside = this.aside;
+    if (key[win[1]] < now) this.refresh(1, now);
     for (;;) {
       const i = win[1];
       const k = key[i];
@@ -100,14 +122,8 @@ export class LookIndex<R extends Looker> {
       const r = this.byIndex[i];
       let at: number;
       if (r === except) at = Infinity;
-      else {
-        const next = r.nextBoundary();
-        if (Number.isNaN(next)) at = now;
-        else if (next > k) {
-          this.set(i, next); // stale: time passed the boundary it was keyed by
-          continue;
-        } else at = r.cuttable() && !r.canAdmit() ? r.runEnd() : next;
-      }
+      else if (Number.isNaN(r.runEnd())) at = now;
+      else at = this.ends[i] !== null && !r.canAdmit() ? r.runEnd() : k;
       if (at === k) {
         // nothing left can beat (k, i): every other key is a lower bound and ranks after it
         best = i;
@@ -123,6 +139,35 @@ export class LookIndex<R extends Looker> {
     }
     for (let i = aside.pop(); i !== undefined; i = aside.pop()) this.set(i, this.asideKey.pop() as number);
     return best >= 0 ? this.byIndex[best] : undefined;
+  }
+
+  /**
+   * Brings the stale keys under node p (those before now: time passed the boundary they were keyed
+   * by) up to the replica's first boundary at or after now, and replays the matches above them:
+   * a subtree whose winner is not stale holds no stale key, so only paths to stale leaves are
+   * walked, each node once.
+   */
+  private refresh(p: number, now: number): void {
+    const key = this.key;
+    const capacity = key.length;
+    if (p >= capacity) {
+      // A stale key is a cuttable run's: a run's end is never before now (it is now for a
+      // replica forming its batch, whose boundaries all end by now: the walk stops at the last).
+      const i = p - capacity;
+      const ends = this.ends[i] as Float64Array;
+      let c = this.cursor[i];
+      while (ends[c] < now) c++;
+      this.cursor[i] = c;
+      key[i] = ends[c];
+      return;
+    }
+    const win = this.win;
+    const a = 2 * p;
+    if (key[win[a]] < now) this.refresh(a, now);
+    if (key[win[a + 1]] < now) this.refresh(a + 1, now);
+    const wa = win[a];
+    const wb = win[a + 1];
+    win[p] = key[wb] < key[wa] ? wb : wa;
   }
 
   /** Sets leaf i's key and replays its matches up to the root. */
@@ -156,6 +201,9 @@ export class LookIndex<R extends Looker> {
     key.set(this.key);
     const ready = new Uint8Array(capacity);
     ready.set(this.ready);
+    const cursor = new Int32Array(capacity);
+    cursor.set(this.cursor);
+    this.cursor = cursor;
     this.key = key;
     this.ready = ready;
     const win = LookIndex.tree(capacity);

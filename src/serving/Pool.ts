@@ -129,7 +129,7 @@ export class Pool {
     const gpusPerReplica = spec.gpusPerReplica;
     const serving = setup.serving;
     this.role = setup.role ?? 'both';
-    this.looks = serving.router === 'shared_queue' && serving.batching !== 'static' ? new LookIndex() : null;
+    this.looks = serving.router === 'shared_queue' && serving.batching !== 'static' ? new LookIndex<ContinuousReplica>(sim) : null;
     this.host = {
       sim,
       serving,
