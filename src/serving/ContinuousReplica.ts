@@ -457,7 +457,9 @@ export class ContinuousReplica implements Replica, Looker {
     }
 
     const limit = kv.admitLimit;
-    while (this.accepting && budget > 0 && this.runningCount < serving.maxBatchSize) {
+    // A draining replica admits nothing new, but its own queue then holds only the requests it
+    // preempted (drain gave the pool the others): it serves them, as it finishes what it started.
+    while ((this.accepting || this.ownsQueue) && budget > 0 && this.runningCount < serving.maxBatchSize) {
       const head = this.queue.peek();
       if (head === undefined) break;
       if (this.tooLarge(head)) {
@@ -602,6 +604,11 @@ export class ContinuousReplica implements Replica, Looker {
   /**
    * Stops taking new requests; running ones finish. Returns the requests still waiting in its own
    * queue, for the pool to route elsewhere. `host.drained` is called once nothing runs.
+   *
+   * A request it preempts while draining goes back to its own queue and is served here (startRun),
+   * as an engine draining for a scale-in or a spot notice finishes every request it started (vLLM
+   * puts a preempted request back in the engine's own waiting queue; its client's stream is bound
+   * to that engine). With a shared queue it goes back to the pool's queue, for the others.
    */
   drain(): Request[] {
     this.accepting = false;
