@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { GridPoint } from './grid.js';
-import { runLanes, type LaneThreads } from './laneRunner.js';
+import { runLanes } from './laneRunner.js';
 import type { PointOutcome, PointTask } from './runPoint.js';
 import { cappedWorkers } from './workerCap.js';
 import { estimateRun } from '../workload/estimate.js';
@@ -65,11 +65,6 @@ export interface SweepOptions {
   /** Called once per point, in the order of `points`; awaited before the next. */
   readonly onOutcome: (point: GridPoint, outcome: PointOutcome) => void | Promise<void>;
   readonly onProgress?: (finished: number, total: number) => void;
-  /**
-   * Lane threads already started (laneRunner.ts startLaneThreads), used before starting others;
-   * those not needed (a small sweep, fewer points than threads) are stopped.
-   */
-  readonly threads?: LaneThreads;
 }
 
 /** The task that simulates one point. */
@@ -88,7 +83,7 @@ export function pointTask(point: GridPoint, options: Omit<SweepOptions, 'onOutco
  * `workers` lanes, or on this thread alone when the sweep is small (smallSweep).
  */
 export async function runSweep(points: readonly GridPoint[], options: SweepOptions): Promise<void> {
-  if (points.length === 0) return options.threads?.close();
+  if (points.length === 0) return;
   const outcomes = new Map<number, PointOutcome>();
   let next = 0;
   let finished = 0;
@@ -112,7 +107,7 @@ export async function runSweep(points: readonly GridPoint[], options: SweepOptio
     flushing = flushing.then(flush);
     return flushing; // a failed write stops the sweep
   };
-  if (small !== null) await runLanes(tasks, 1, report, small, options.threads);
-  else await runLanes(tasks, workers, report, undefined, options.threads);
+  if (small !== null) await runLanes(tasks, 1, report, small);
+  else await runLanes(tasks, workers, report);
   await flushing;
 }

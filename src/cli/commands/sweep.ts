@@ -9,10 +9,9 @@ import { loadWorkloadChecked } from '../../workload/load.js';
 import { printWarnings } from '../warnings.js';
 import type { Scenario } from '../../workload/scenario.js';
 import { buildGrid, parseVary, type GridPoint, type VaryAxis } from '../../sweep/grid.js';
-import { inShard, parseShard, type Shard, type ShardManifest } from '../../sweep/shard.js';
+import { inShard, parseShard, type ShardManifest } from '../../sweep/shard.js';
 import { runSweep } from '../../sweep/runSweep.js';
-import { cappedWorkers, maxWorkers } from '../../sweep/workerCap.js';
-import { startLaneThreads, type LaneThreads } from '../../sweep/laneRunner.js';
+import { maxWorkers } from '../../sweep/workerCap.js';
 import { SweepFile } from '../../sweep/sweepFile.js';
 import { rowLine, rowOutcome, sweepColumns, sweepRecord, parseCsvLine, type RowOutcome } from '../../sweep/sweepCsv.js';
 import { writeFilesAtomically } from '../../output/atomicWrite.js';
@@ -119,18 +118,6 @@ async function sweepCommand(io: Io, file: string, flags: SweepFlags): Promise<Ex
   noteWorkerCap(io, flags);
   const shard = flags.shard === undefined ? null : parseShard(flags.shard);
   const points = grid.filter((p) => inShard(shard, p.index));
-  // The lane threads start now, so that their start (loading the modules, then the workload)
-  // overlaps this thread loading the workload cold; runSweep stops those it does not use.
-  const threads = startLaneThreads(Math.min(cappedWorkers(flags.workers), points.length) - 1, points.length === 0 ? null : { file: resolve(file), set: [...flags.set, ...points[0].set], seed: flags.seed });
-  try {
-    return await sweepPoints(io, file, flags, axes, grid, shard, points, threads);
-  } finally {
-    threads.close();
-  }
-}
-
-/** The rest of `capsim sweep`, on the points of this shard, with the lane threads started. */
-async function sweepPoints(io: Io, file: string, flags: SweepFlags, axes: VaryAxis[], grid: GridPoint[], shard: Shard | null, points: GridPoint[], threads: LaneThreads): Promise<ExitCode> {
   const base = loadBase(io, file, flags, points[0] ?? grid[0]);
   const columns = sweepColumns(axes, flags.replications !== undefined);
   const identity = sweepIdentity({
@@ -182,7 +169,6 @@ async function sweepPoints(io: Io, file: string, flags: SweepFlags, axes: VaryAx
         seed: flags.seed,
         replications: flags.replications ?? 0,
         workers: flags.workers,
-        threads,
         keepRunsDir: flags.keepRuns ? join(out, 'runs') : null,
         onOutcome: (point, outcome) => {
           const line = rowLine(columns, sweepRecord(axes, point, outcome));
