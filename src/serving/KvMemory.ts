@@ -1,5 +1,6 @@
 import type { Request } from './request.js';
 import { HASH_BLOCK_TOKENS, PrefixCache } from './PrefixCache.js';
+import { KV_BLOCK_TOKENS } from '../gpu/memory.js';
 
 /**
  * Admission keeps this fraction of KV blocks free for decode growth (vLLM's watermark, whose
@@ -36,9 +37,6 @@ export interface KvPlan {
  * computed blocks before allocating new ones), so the eviction it triggers never takes the prefix
  * it is about to reuse, and its need, computed once, stays right.
  */
-/** Tokens per vLLM KV block: a prefix-cache hit is a whole number of blocks. */
-export const KV_BLOCK_TOKENS = 16;
-
 export class KvMemory {
   /** KV tokens in use: running requests' own tokens plus resident prefix entries. */
   used = 0;
