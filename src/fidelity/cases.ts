@@ -5,6 +5,8 @@
  *
  * Sources (data/reference/<source>/README.md has each one's origin, date and licence):
  * - `vllm-runs`: 16 vLLM v0.15.1 experiments on H100 SXM (BLIS/inference-sim training data).
+ * - `blis-h100`: 23 more experiments of the same campaign on H100 (other models, TP 1-8, engine
+ *   sweeps): within-source checks, never fitted (src/fidelity/blisH100Runs.ts).
  * - `llmservingsim-vllm`: vLLM v0.19.0 runs on RTX 4090 and RTX PRO 6000 published by LLMServingSim
  *   (held-out: another project, engine version and GPUs; src/fidelity/llmServingSimRuns.ts).
  * - `blis-a100`: vLLM v0.15.1 Mixtral-8x7B TP 2 on A100-80GB (held-out by GPU; src/fidelity/a100Runs.ts).
@@ -14,6 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { a100Cases } from './a100Runs.js';
+import { blisH100Cases } from './blisH100Runs.js';
 import { dennisleeA100Cases } from './dennisleeA100Runs.js';
 import { llmServingSimCases } from './llmServingSimRuns.js';
 import type { ReplayRequest } from './replay.js';
@@ -194,5 +197,11 @@ export function vllmRunCases(): FidelityCase[] {
 
 /** Every case of the table, in table order. */
 export function fidelityCases(): FidelityCase[] {
-  return [...vllmRunCases(), ...dennisleeA100Cases(REFERENCE_DIR), ...a100Cases(REFERENCE_DIR), ...llmServingSimCases(REFERENCE_DIR)];
+  return [
+    ...vllmRunCases(),
+    ...blisH100Cases(REFERENCE_DIR),
+    ...dennisleeA100Cases(REFERENCE_DIR),
+    ...a100Cases(REFERENCE_DIR),
+    ...llmServingSimCases(REFERENCE_DIR),
+  ];
 }

@@ -8,8 +8,9 @@ import { fidelityRow, medians, METRICS } from '../../src/fidelity/table.js';
  * The fidelity table of docs/fidelity.md, re-run: every case is replayed under its measured
  * conditions (src/fidelity/runCase.ts) and the median absolute errors per role must stay within
  * 2 percentage points of the recorded ones (test/fidelity/medians.json, written by
- * `node scripts/fidelity.mjs --json`). Reference: the measured vLLM runs in
- * data/reference/vllm-runs (inference-sim/training@ed5c1d2). Also: no case where the real server
+ * `node scripts/fidelity.mjs --json`). Reference: the measured runs of data/reference/ (each
+ * folder's README; the H100 fit cases are data/reference/vllm-runs, inference-sim/training@ed5c1d2).
+ * Also: no case where the real server
  * was stable may queue without bound in the simulator.
  */
 const recorded = JSON.parse(readFileSync(path.join(import.meta.dirname, 'medians.json'), 'utf8')) as Record<
