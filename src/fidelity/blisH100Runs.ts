@@ -13,7 +13,10 @@
 import { readFileSync } from 'node:fs';
 import type { FidelityCase } from './cases.js';
 
-/** config.json of Qwen/Qwen3-14B (14.8 B parameters, untied embeddings; 40 query heads of 128 over a 5,120 hidden). */
+/**
+ * config.json of Qwen/Qwen3-14B (14.8 B parameters, untied embeddings; 40 query heads of 128 over
+ * a 5,120 hidden), as transcribed in github.com/citsjtu2020/LLM-Prof `sglang/Model_Config.md`.
+ */
 const QWEN3_14B = Object.freeze({
   name: 'qwen3-14b', params: 14.8e9, layers: 40, hidden_size: 5120, attention_heads: 40, kv_heads: 8,
   head_dim: 128, mlp_size: 17408, vocab_size: 151936,
@@ -21,7 +24,9 @@ const QWEN3_14B = Object.freeze({
 
 /**
  * config.json of mistralai/Mixtral-8x22B-Instruct-v0.1: 56 layers, 6,144 hidden, 48 query heads
- * and 8 KV heads of 128, 8 experts of 16,384 (top-2), vocabulary 32,768. Parameters counted from
+ * and 8 KV heads of 128, 8 experts of 16,384 (top-2), vocabulary 32,768 (the base model's is
+ * 32,000), as copied with `_name_or_path` mistralai/Mixtral-8x22B-Instruct-v0.1 in
+ * huggingface.co/nithiyn/Mixtral-8x22B-Instruct-neuron `config.json`. Parameters counted from
  * those figures (untied embeddings): 140.6 B in all, 39.2 B touched per token (Mistral: "39B
  * active of 141B").
  */
@@ -32,13 +37,17 @@ const MIXTRAL_8X22B = Object.freeze({
 
 /**
  * config.json of mistralai/Mistral-Nemo-Instruct-2407 (12.2 B parameters counted from these
- * figures, untied embeddings; 32 query heads of 128 over a 5,120 hidden). UNVERIFIED: transcribed
- * from memory of the model card's config, no stored copy was read.
+ * figures, untied embeddings; 32 query heads of 128 over a 5,120 hidden), as copied with
+ * `_name_or_path` mistralai/Mistral-Nemo-Instruct-2407 in
+ * huggingface.co/arushimgupta/final_checkpoint_dpo5 `config.json` (the original is gated).
  */
 const MISTRAL_NEMO_12B = Object.freeze({
   name: 'mistral-nemo-12b', params: 12.2e9, layers: 40, hidden_size: 5120, attention_heads: 32, kv_heads: 8,
   head_dim: 128, mlp_size: 14336, vocab_size: 131072,
 });
+
+/** The inline models of these cases, for tests. */
+export const BLIS_H100_INLINE_MODELS = Object.freeze([QWEN3_14B, MIXTRAL_8X22B, MISTRAL_NEMO_12B]);
 
 const MODELS: Readonly<Record<string, string | Readonly<Record<string, unknown>>>> = {
   'Qwen/Qwen3-14B': QWEN3_14B,
