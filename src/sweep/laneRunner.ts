@@ -5,18 +5,27 @@
  * lane waits for another to start: this thread begins at once while the threads boot (each
  * loads the modules, a fraction of a second), and a thread that finds nothing left simply ends.
  * A sweep of a few short points thus costs what one worker costs; a long one uses every lane.
- * Results depend only on the task, never on which lane ran it.
+ * The lanes take the points in the order a Dispatch gives (src/sweep/dispatchOrder.ts), which
+ * this thread works out while the threads boot. Results depend only on the task, never on which
+ * lane ran it or when.
  */
 import { Worker } from 'node:worker_threads';
+import type { Dispatch } from './dispatchOrder.js';
 import { runPoint, type PointOutcome, type PointTask } from './runPoint.js';
-import type { Scenario } from '../workload/scenario.js';
 
 /** What a lane thread is given (src/sweep/laneWorker.ts). */
 export interface LaneData {
   readonly tasks: readonly PointTask[];
-  /** Int32Array over it: [0] the next task index to take. */
-  readonly next: SharedArrayBuffer;
+  /** Int32Array over it, see the constants below. */
+  readonly shared: SharedArrayBuffer;
 }
+
+/** In LaneData.shared: the next position in the order to take. */
+export const NEXT = 0;
+/** In LaneData.shared: 0 until the order is written, then 1. */
+export const READY = 1;
+/** In LaneData.shared: from here on, the task indices in the order the lanes take them. */
+export const ORDER = 2;
 
 /** A lane thread's message: the outcome of task `index`. */
 export interface LaneResult {
@@ -35,19 +44,20 @@ function laneWorkerUrl(): URL {
 
 /**
  * Runs every task once, on `workers` lanes (1: this thread only), calling `onOutcome` as each
- * ends (in completion order). `loaded[i]`, when given, is task i's workload already loaded
- * (this thread's lane then does not load it again). Resolves when all have ended; rejects, stopping every lane, if a
- * lane thread dies or `onOutcome` throws or returns a promise that rejects (a row write failed).
+ * ends (in completion order). `dispatch` (default: grid order) is called once the lane threads
+ * are started, so its work (loading workloads to estimate them) overlaps their start-up; this
+ * thread's lane runs a task from the workloads it loaded instead of loading it again. Resolves
+ * when all have ended; rejects, stopping every lane, if a lane thread dies, `dispatch` throws, or
+ * `onOutcome` throws or returns a promise that rejects (a row write failed).
  */
 export function runLanes(
   tasks: readonly PointTask[],
   workers: number,
   onOutcome: (index: number, outcome: PointOutcome) => void | Promise<void>,
-  loaded?: readonly (Scenario | null)[],
+  dispatch?: (lanes: number) => Dispatch,
 ): Promise<void> {
-  const next = new SharedArrayBuffer(4);
-  const counter = new Int32Array(next);
-  const take = () => Atomics.add(counter, 0, 1);
+  const shared = new SharedArrayBuffer(4 * (ORDER + tasks.length));
+  const control = new Int32Array(shared);
   let remaining = tasks.length;
   const threads: Worker[] = [];
   return new Promise<void>((resolve, reject) => {
@@ -76,7 +86,7 @@ export function runLanes(
     }
     const lanes = Math.max(1, Math.min(workers, tasks.length));
     for (let k = 1; k < lanes; k++) {
-      const data: LaneData = { tasks, next };
+      const data: LaneData = { tasks, shared };
       const thread = new Worker(laneWorkerUrl(), { workerData: data });
       thread.on('message', (m: LaneResult) => ended(m.index, m.outcome));
       thread.on('error', (error) => finish(error));
@@ -85,13 +95,28 @@ export function runLanes(
       });
       threads.push(thread);
     }
+    let plan: Dispatch;
+    try {
+      plan = dispatch?.(lanes) ?? { order: tasks.map((_, i) => i), loaded: new Map() };
+    } catch (error) {
+      finish(error);
+      return;
+    }
+    const order = plan.order;
+    const loaded = new Map(plan.loaded);
+    for (let k = 0; k < tasks.length; k++) Atomics.store(control, ORDER + k, order[k]);
+    Atomics.store(control, READY, 1);
+    Atomics.notify(control, READY);
     // This thread's lane: one point per turn of the event loop, so lane results, progress and
     // row writes are handled in between.
     const step = () => {
       if (settled) return;
-      const i = take();
-      if (i >= tasks.length) return;
-      ended(i, runPoint(tasks[i], loaded?.[i] ?? undefined));
+      const k = Atomics.add(control, NEXT, 1);
+      if (k >= tasks.length) return;
+      const i = order[k];
+      const scenario = loaded.get(i);
+      loaded.delete(i);
+      ended(i, runPoint(tasks[i], scenario));
       setImmediate(step);
     };
     setImmediate(step);

@@ -1,14 +1,17 @@
 /**
- * A lane thread of `capsim sweep` (src/sweep/laneRunner.ts): takes the next point from the shared
- * counter, simulates it, posts its outcome, until none is left; then ends.
+ * A lane thread of `capsim sweep` (src/sweep/laneRunner.ts): waits for the order of the points,
+ * then takes the next point from the shared counter, simulates it, posts its outcome, until none
+ * is left; then ends.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { LaneData, LaneResult } from './laneRunner.js';
+import { NEXT, ORDER, READY, type LaneData, type LaneResult } from './laneRunner.js';
 import { runPoint } from './runPoint.js';
 
-const { tasks, next } = workerData as LaneData;
-const counter = new Int32Array(next);
-for (let i = Atomics.add(counter, 0, 1); i < tasks.length; i = Atomics.add(counter, 0, 1)) {
-  const result: LaneResult = { index: i, outcome: runPoint(tasks[i]) };
+const { tasks, shared } = workerData as LaneData;
+const control = new Int32Array(shared);
+Atomics.wait(control, READY, 0);
+for (let k = Atomics.add(control, NEXT, 1); k < tasks.length; k = Atomics.add(control, NEXT, 1)) {
+  const index = Atomics.load(control, ORDER + k);
+  const result: LaneResult = { index, outcome: runPoint(tasks[index]) };
   parentPort!.postMessage(result);
 }

@@ -4,6 +4,7 @@
  * point is done, so a caller can append rows to a file that is always a prefix of the finished one.
  */
 import { join } from 'node:path';
+import { dispatchOrder, gridOrder } from './dispatchOrder.js';
 import type { GridPoint } from './grid.js';
 import { runLanes } from './laneRunner.js';
 import type { PointOutcome, PointTask } from './runPoint.js';
@@ -80,7 +81,8 @@ export function pointTask(point: GridPoint, options: Omit<SweepOptions, 'onOutco
 
 /**
  * Simulates `points` (already filtered by shard and resume) and reports them in order: on
- * `workers` lanes, or on this thread alone when the sweep is small (smallSweep).
+ * `workers` lanes, the last points heaviest first (src/sweep/dispatchOrder.ts), or on this
+ * thread alone, in grid order, when the sweep is small (smallSweep).
  */
 export async function runSweep(points: readonly GridPoint[], options: SweepOptions): Promise<void> {
   if (points.length === 0) return;
@@ -107,7 +109,7 @@ export async function runSweep(points: readonly GridPoint[], options: SweepOptio
     flushing = flushing.then(flush);
     return flushing; // a failed write stops the sweep
   };
-  if (small !== null) await runLanes(tasks, 1, report, small);
-  else await runLanes(tasks, workers, report);
+  if (small !== null) await runLanes(tasks, 1, report, () => gridOrder(tasks, small));
+  else await runLanes(tasks, workers, report, (lanes) => (lanes > 1 ? dispatchOrder(tasks, lanes) : gridOrder(tasks)));
   await flushing;
 }

@@ -107,6 +107,35 @@ export function estimateRun(s: Scenario): RunEstimate {
   return { requests, requestsUpperBound: closed, events, wallS, waitingPeak, hours, memoryBytes };
 }
 
+/**
+ * Requests per second reaching one replica at which a run has half the events per request of an
+ * idle fleet's (EVENTS_PER_REQUEST / 2): fitted on bench/sweepSpeedup.mjs's workload
+ * (llama-3.1-8b on h100-sxm, 40 requests/s, 6 h, fleet.gpus 3..10), whose measured events per
+ * request are 2.94, 3.32, 3.51, 3.62, 3.69, 3.74, 3.78, 3.81 at 13.3, 10, 8, 6.7, 5.7, 5, 4.4 and 4
+ * requests/s per replica; expectedEvents' formula gives 2.93, 3.32, 3.53, 3.66, 3.75, 3.80, 3.84,
+ * 3.87 (within 2%). It depends on how fast a replica steps (model, GPU, perf): the bundled chatbot
+ * workload at night (7.2 requests/s on one replica) has 3.29 measured, 3.61 by the formula.
+ */
+export const HALF_EVENTS_PER_REPLICA_RATE = 22;
+
+/**
+ * The engine events a run is expected to take, to compare runs' costs (`capsim sweep` starts the
+ * heaviest points first, src/sweep/dispatchOrder.ts): the simulator's CPU time follows its events.
+ * Requests x events per request, and a replica that receives many requests per second takes fewer
+ * events per request than EVENTS_PER_REQUEST (an iteration boundary admits and finishes several
+ * at once; an idle replica wakes for each): EVENTS_PER_REQUEST / (1 + (x / HALF_EVENTS_PER_REPLICA_RATE)^2),
+ * x the mean requests per second per replica (the fleet's replicas as the workload starts them).
+ * So of two points with the same traffic, the one with more replicas costs more (bench: 10 GPUs
+ * +30% over 3). null when the request count is unknown (estimateRun.requests).
+ */
+export function expectedEvents(s: Scenario): number | null {
+  const { requests } = estimateRun(s);
+  if (requests === null || s.durationS === null || s.durationS <= 0) return null;
+  const replicas = Math.max(1, s.pools.reduce((n, p) => n + p.replicas, 0));
+  const perReplicaRate = requests / s.durationS / replicas;
+  return (requests * EVENTS_PER_REQUEST) / (1 + (perReplicaRate / HALF_EVENTS_PER_REPLICA_RATE) ** 2);
+}
+
 /** A refusal message with the estimate, or null when the run fits in MEMORY_BUDGET_BYTES. */
 export function runBoundsProblem(s: Scenario): string | null {
   const e = estimateRun(s);

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { IN_PROCESS_BELOW_S, POINT_OVERHEAD_S, smallSweep } from '../../src/sweep/runSweep.js';
+import { gridOrder } from '../../src/sweep/dispatchOrder.js';
 import { runLanes } from '../../src/sweep/laneRunner.js';
 import type { PointOutcome, PointTask } from '../../src/sweep/runPoint.js';
 import { loadWorkload } from '../../src/workload/load.js';
@@ -37,7 +38,7 @@ describe('smallSweep', () => {
     const tasks = [1, 2, 3].map((g) => task(g, ['duration=2m']));
     const run = async (workers: number, loaded?: ReturnType<typeof smallSweep>) => {
       const got = new Map<number, PointOutcome>();
-      await runLanes(tasks, workers, (i, o) => void got.set(i, o), loaded ?? undefined);
+      await runLanes(tasks, workers, (i, o) => void got.set(i, o), loaded ? () => gridOrder(tasks, loaded) : undefined);
       return [0, 1, 2].map((i) => got.get(i));
     };
     const inProcess = await run(1, smallSweep(tasks));

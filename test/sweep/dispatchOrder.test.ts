@@ -1,0 +1,117 @@
+/**
+ * The order in which sweep lanes take their points (src/sweep/dispatchOrder.ts) and the cost
+ * estimate it sorts by (src/workload/estimate.ts expectedEvents). References: the engine's own
+ * event count (simulate's stats.events) for the estimate, within 2% where the formula was fitted
+ * (3 to 10 GPUs of the small fixture, which has the sweep bench's model, GPU and perf); the
+ * definition of longest-processing-time-first for the order; and for the outputs, the outcomes of
+ * grid order on one lane, compared with toEqual (the same objects, hence the same CSV bytes).
+ */
+import { describe, expect, it } from 'vitest';
+import { dispatchOrder, gridOrder, heaviestFirst, TAIL_POINTS_PER_LANE } from '../../src/sweep/dispatchOrder.js';
+import { runLanes } from '../../src/sweep/laneRunner.js';
+import type { PointOutcome, PointTask } from '../../src/sweep/runPoint.js';
+import { simulate } from '../../src/simulate.js';
+import { EVENTS_PER_REQUEST, estimateRun, expectedEvents, HALF_EVENTS_PER_REPLICA_RATE } from '../../src/workload/estimate.js';
+import { loadWorkload } from '../../src/workload/load.js';
+import { SMALL } from './helpers.js';
+
+const task = (gpus: number, extra: string[] = []): PointTask => ({ file: SMALL, set: [...extra, `fleet.gpus=${gpus}`], replications: 0, runDir: null });
+
+describe('expectedEvents', () => {
+  it('is requests x 4 / (1 + (requests per second per replica / 22)^2)', () => {
+    expect([EVENTS_PER_REQUEST, HALF_EVENTS_PER_REPLICA_RATE]).toEqual([4, 22]);
+    const s = loadWorkload(SMALL, { set: ['fleet.gpus=4'] });
+    const requests = estimateRun(s).requests!; // 40/s x 900 s
+    expect(requests).toBeCloseTo(36_000, 6);
+    expect(expectedEvents(s)).toBeCloseTo((36_000 * 4) / (1 + (10 / 22) ** 2), 6);
+  });
+
+  it.each([3, 5, 10])('on %i GPUs of the small fixture: within 2 percent of the events simulated', (gpus) => {
+    const s = loadWorkload(SMALL, { set: [`fleet.gpus=${gpus}`] });
+    const events = simulate(s).stats.events;
+    expect(Math.abs(expectedEvents(s)! / events - 1)).toBeLessThan(0.02);
+  });
+
+  it('grows with the replicas for the same traffic, and counts replicas, not GPUs', () => {
+    const at = (set: string[]) => expectedEvents(loadWorkload(SMALL, { set }))!;
+    const byGpus = [1, 2, 3, 4, 8, 16].map((g) => at([`fleet.gpus=${g}`]));
+    expect(byGpus).toEqual([...byGpus].sort((a, b) => a - b));
+    expect(at(['fleet.gpus=8', 'fleet.gpus_per_replica=2'])).toBe(at(['fleet.gpus=4']));
+  });
+
+  it('is null when the request count is unknown (no duration: a trace replayed to its end)', () => {
+    const s = { ...loadWorkload(SMALL), durationS: null };
+    expect(estimateRun(s).requests).toBeNull();
+    expect(expectedEvents(s)).toBeNull();
+  });
+});
+
+describe('heaviestFirst', () => {
+  it.each([
+    [[1, 3, 2], [1, 2, 0]],
+    [[2, 2, 5, 2], [2, 0, 1, 3]], // ties keep their order
+    [[1, null, 4, null], [1, 3, 2, 0]], // not estimable: first (may be long), in their order
+    [[], []],
+  ] as const)('%j -> %j', (costs, order) => {
+    expect(heaviestFirst(costs)).toEqual(order);
+  });
+});
+
+describe('dispatchOrder', () => {
+  it('keeps grid order, then takes the last 4 points per lane heaviest first (most replicas)', () => {
+    expect(TAIL_POINTS_PER_LANE).toBe(4);
+    const tasks = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((g) => task(g));
+    const d = dispatchOrder(tasks, 2);
+    expect(d.order).toEqual([0, 1, 9, 8, 7, 6, 5, 4, 3, 2]);
+    // the tail's workloads, as runPoint would load them
+    expect([...d.loaded.keys()].sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(d.loaded.get(5)).toEqual(loadWorkload(SMALL, { set: ['fleet.gpus=6'] }));
+    // one lane: only its last 4
+    expect(dispatchOrder(tasks, 1).order).toEqual([0, 1, 2, 3, 4, 5, 9, 8, 7, 6]);
+  });
+
+  it('weighs replications, puts a point that does not load last, and equal points in grid order', () => {
+    const tasks = [task(4), { ...task(2), replications: 3 }, task(3, ['traffic.rate=oops']), task(4)];
+    const d = dispatchOrder(tasks, 2);
+    expect(d.order).toEqual([1, 0, 3, 2]);
+    expect(d.loaded.has(2)).toBe(false);
+  });
+
+  it('gridOrder keeps the workloads given', () => {
+    const s = loadWorkload(SMALL, { set: ['fleet.gpus=1'] });
+    const d = gridOrder([task(1), task(2)], [s, null]);
+    expect(d.order).toEqual([0, 1]);
+    expect([...d.loaded]).toEqual([[0, s]]);
+  });
+});
+
+describe('runLanes in a dispatch order', () => {
+  const tasks = [1, 2, 3, 4].map((g) => task(g, ['duration=2m']));
+  const run = async (workers: number, order?: number[]) => {
+    const got = new Map<number, PointOutcome>();
+    const seen: number[] = [];
+    await runLanes(tasks, workers, (i, o) => {
+      seen.push(i);
+      got.set(i, o);
+    }, order === undefined ? undefined : () => ({ order, loaded: new Map() }));
+    return { outcomes: [0, 1, 2, 3].map((i) => got.get(i)), seen };
+  };
+
+  it('one lane takes the tasks in the order given', async () => {
+    expect((await run(1, [3, 0, 2, 1])).seen).toEqual([3, 0, 2, 1]);
+  });
+
+  it('any order, one lane or two: the same outcome for each task', async () => {
+    const reference = await run(1);
+    expect(reference.seen).toEqual([0, 1, 2, 3]);
+    expect(reference.outcomes.every((o) => o?.ok)).toBe(true);
+    expect((await run(2, [3, 2, 1, 0])).outcomes).toEqual(reference.outcomes);
+    expect((await run(2, dispatchOrder(tasks, 2).order as number[])).outcomes).toEqual(reference.outcomes);
+  });
+
+  it('a dispatch that throws rejects and stops the lane threads', async () => {
+    await expect(runLanes(tasks, 2, () => {}, () => {
+      throw new Error('no order');
+    })).rejects.toThrow('no order');
+  });
+});
