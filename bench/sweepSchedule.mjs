@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runPoint } from '../dist/sweep/runPoint.js';
 import { dispatchOrder } from '../dist/sweep/dispatchOrder.js';
+import { loadWorkload } from '../dist/workload/load.js';
 
 const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const repeat = Number(arg('--repeat', 3));
@@ -47,7 +48,8 @@ for (let r = 0; r < repeat; r++) {
   for (const i of indices) best[i] = Math.min(best[i], cpuS(() => runPoint(tasks[i])));
 }
 
-// A thread's start-up and its first (cold) point: the lightest and the heaviest, each in a fresh thread.
+// A thread's start-up and its first (cold) point: the lightest and the heaviest, each in a fresh
+// thread given its workload already loaded, as the sweep's lane threads are (src/sweep/laneRunner.ts).
 const thread = (task) =>
   new Promise((resolve, reject) => {
     const start = performance.now();
@@ -57,11 +59,11 @@ const thread = (task) =>
       import(${JSON.stringify(new URL('../dist/sweep/runPoint.js', import.meta.url).href)}).then(({ runPoint }) => {
         const loaded = performance.now();
         const c = process.cpuUsage();
-        runPoint(workerData);
+        runPoint(workerData.task, workerData.scenario);
         const u = process.cpuUsage(c);
-        parentPort.postMessage({ loadedMs: loaded - ready, cpuS: (u.user + u.system) / 1e6, atMs: performance.timeOrigin + loaded });
+        parentPort.postMessage({ cpuS: (u.user + u.system) / 1e6, atMs: performance.timeOrigin + loaded });
       });`;
-    const w = new Worker(code, { eval: true, workerData: task });
+    const w = new Worker(code, { eval: true, workerData: { task, scenario: loadWorkload(task.file, { set: task.set }) } });
     w.on('message', (m) => resolve({ startS: (m.atMs - performance.timeOrigin - start) / 1000, cpuS: m.cpuS }));
     w.on('error', reject);
   });

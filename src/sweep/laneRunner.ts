@@ -6,8 +6,10 @@
  * loads the modules, a fraction of a second), and a thread that finds nothing left simply ends.
  * A sweep of a few short points thus costs what one worker costs; a long one uses every lane.
  * The lanes take the points in the order a Dispatch gives (src/sweep/dispatchOrder.ts), which
- * this thread works out while the threads boot. Results depend only on the task, never on which
- * lane ran it or when.
+ * this thread works out while the threads boot; the workloads it loaded for that go to every lane,
+ * so a thread does not parse them again (its first parse, cold, costs ~0.14 CPU s). Results depend
+ * only on the task, never on which lane ran it or when (a workload is plain data: a thread's copy
+ * simulates the same as the original).
  */
 import { Worker } from 'node:worker_threads';
 import type { Dispatch } from './dispatchOrder.js';
@@ -22,7 +24,10 @@ export interface LaneData {
 
 /** In LaneData.shared: the next position in the order to take. */
 export const NEXT = 0;
-/** In LaneData.shared: 0 until the order is written, then 1. */
+/**
+ * In LaneData.shared: 0 until the order is written, then 1; the lane threads have then been posted
+ * the workloads the Dispatch loaded (a Map from task index, read with receiveMessageOnPort).
+ */
 export const READY = 1;
 /** In LaneData.shared: from here on, the task indices in the order the lanes take them. */
 export const ORDER = 2;
@@ -45,8 +50,8 @@ function laneWorkerUrl(): URL {
 /**
  * Runs every task once, on `workers` lanes (1: this thread only), calling `onOutcome` as each
  * ends (in completion order). `dispatch` (default: grid order) is called once the lane threads
- * are started, so its work (loading workloads to estimate them) overlaps their start-up; this
- * thread's lane runs a task from the workloads it loaded instead of loading it again. Resolves
+ * are started, so its work (loading workloads to estimate them) overlaps their start-up; every
+ * lane runs a task from the workloads it loaded instead of loading it again. Resolves
  * when all have ended; rejects, stopping every lane, if a lane thread dies, `dispatch` throws, or
  * `onOutcome` throws or returns a promise that rejects (a row write failed).
  */
@@ -104,6 +109,7 @@ export function runLanes(
     }
     const order = plan.order;
     const loaded = new Map(plan.loaded);
+    for (const thread of threads) thread.postMessage(loaded);
     for (let k = 0; k < tasks.length; k++) Atomics.store(control, ORDER + k, order[k]);
     Atomics.store(control, READY, 1);
     Atomics.notify(control, READY);

@@ -109,6 +109,23 @@ describe('runLanes in a dispatch order', () => {
     expect((await run(2, dispatchOrder(tasks, 2).order as number[])).outcomes).toEqual(reference.outcomes);
   });
 
+  it('every lane, threads included, runs a task from the workload the dispatch loaded', async () => {
+    // A workload unlike the task's (3 GPUs for tasks of 1 and 2) shows which one ran. The dispatch
+    // waits 2 s, so that the thread has booted and takes a task as soon as the order is out (this
+    // thread's lane takes one task per turn of its event loop): both lanes run one.
+    const two = [1, 2].map((g) => task(g, ['duration=2m']));
+    const three = () => loadWorkload(SMALL, { set: ['duration=2m', 'fleet.gpus=3'] });
+    const got = new Map<number, PointOutcome>();
+    await runLanes(two, 2, (i, o) => void got.set(i, o), () => {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000);
+      return { order: [0, 1], loaded: new Map([[0, three()], [1, three()]]) };
+    });
+    const reference = new Map<number, PointOutcome>();
+    await runLanes([task(3, ['duration=2m'])], 1, (i, o) => void reference.set(i, o));
+    expect(got.get(0)).toEqual(reference.get(0));
+    expect(got.get(1)).toEqual(reference.get(0));
+  });
+
   it('a dispatch that throws rejects and stops the lane threads', async () => {
     await expect(runLanes(tasks, 2, () => {}, () => {
       throw new Error('no order');
