@@ -1,36 +1,57 @@
 import type { Request } from './request.js';
 
-/** One FIFO level: O(1) push and shift, compacted as it drains. */
+/**
+ * One FIFO level: a ring buffer (O(1) push, shift and unshift). Its array is the capacity, a power
+ * of two, and only grows (doubling): a replica's queue sees every request routed to it, and a
+ * queue that compacted or re-grew its array as it drained would reallocate every few requests.
+ * Empty until the first push (a pool of 100,000 replicas builds no arrays for idle ones).
+ */
 class Fifo {
   private items: (Request | undefined)[] = [];
+  /** Slot of the oldest request. */
   private head = 0;
+  private count = 0;
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.count;
   }
 
   push(request: Request): void {
-    this.items.push(request);
+    if (this.count === this.items.length) this.grow();
+    this.items[(this.head + this.count) & (this.items.length - 1)] = request;
+    this.count++;
   }
 
   unshift(request: Request): void {
-    if (this.head > 0) this.items[--this.head] = request;
-    else this.items.unshift(request);
+    if (this.count === this.items.length) this.grow();
+    this.head = (this.head - 1) & (this.items.length - 1);
+    this.items[this.head] = request;
+    this.count++;
   }
 
   peek(): Request | undefined {
-    return this.items[this.head];
+    return this.count > 0 ? this.items[this.head] : undefined;
   }
 
   shift(): Request | undefined {
-    if (this.head >= this.items.length) return undefined;
+    if (this.count === 0) return undefined;
     const request = this.items[this.head];
-    this.items[this.head++] = undefined;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
+    this.items[this.head] = undefined;
+    this.head = (this.head + 1) & (this.items.length - 1);
+    this.count--;
     return request;
+  }
+
+  /** Twice the capacity (at least 8), the requests moved to slots 0..count-1 in order. */
+  private grow(): void {
+    const old = this.items;
+    const mask = old.length - 1;
+    const next: (Request | undefined)[] = [];
+    for (let i = 0; i < this.count; i++) next.push(old[(this.head + i) & mask]);
+    const capacity = Math.max(8, 2 * old.length);
+    while (next.length < capacity) next.push(undefined);
+    this.items = next;
+    this.head = 0;
   }
 }
 
