@@ -285,13 +285,27 @@ export class ContinuousReplica implements Replica, Looker {
       }
     }
     this.chunks = 0;
-    if (prefillDone) this.prefilling = this.prefilling.filter((r) => r.onReplica && r.phase !== Phase.decode);
+    if (prefillDone) this.prunePrefilling();
     // Handed-over requests run on a decode replica next: they leave `running` now, not lazily
     // (their `onReplica` flag will be the decode replica's).
     if (prefillDone && this.host.role === 'prefill') this.running = this.running.filter((r) => r.onReplica);
 
     while (this.completions.peekKey() <= this.step) this.complete(this.completions.pop(), now + lag);
     if (this.running.length > 2 * this.runningCount + 64) this.running = this.running.filter((r) => r.onReplica);
+  }
+
+  /**
+   * Removes from `prefilling`, in place and keeping their order, the requests whose prefill is
+   * done or that left the replica (once per run that completed a prefill: no new array).
+   */
+  private prunePrefilling(): void {
+    const list = this.prefilling;
+    let kept = 0;
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i];
+      if (r.onReplica && r.phase !== Phase.decode) list[kept++] = r;
+    }
+    list.length = kept;
   }
 
   /**
@@ -335,10 +349,12 @@ export class ContinuousReplica implements Replica, Looker {
     const n = this.runSeqs;
     let kvS = 0;
     let prev = this.runStart;
+    let heldJ = held; // held + n j, as a running sum (exact: integers)
     for (let j = 0; j < k; j++) {
       const t = ends[j];
-      kvS += (held + n * j) * (t - prev);
+      kvS += heldJ * (t - prev);
       prev = t;
+      heldJ += n;
     }
     return kvS;
   }
@@ -572,9 +588,12 @@ export class ContinuousReplica implements Replica, Looker {
           const perSeqs = step[0];
           const perKvToken = step[1];
           const base = step[2];
+          // Iteration j reads decodeKv0 + n j KV tokens, kept as a running sum (exact: integers).
+          let kvTokens = decodeKv0;
           for (let j = 0; j < k; j++) {
-            t += perSeqs + perKvToken * (decodeKv0 + n * j) + base;
+            t += perSeqs + perKvToken * kvTokens + base;
             ends[j] = t;
+            kvTokens += n;
           }
         } else {
           for (let j = 0; j < k; j++) {

@@ -34,6 +34,13 @@ export class PrefixCache {
   private tail: Entry | null = null;
   /** Tokens held by entries no running request references. */
   evictable = 0;
+  /**
+   * The key looked up last and its entry (undefined: absent), kept in step with `entries`: a
+   * request's admission looks its class's prefix up several times (plan at the wake and at the
+   * batch formation, pinnable, acquire, and release at its end), almost always the same key.
+   */
+  private lastKey = NaN;
+  private lastEntry: Entry | undefined = undefined;
 
   /** @param blockTokens tokens per trace KV block: what one `hash_ids` entry covers */
   constructor(private readonly blockTokens: number = HASH_BLOCK_TOKENS) {}
@@ -54,7 +61,7 @@ export class PrefixCache {
       for (let i = 0; i < ids.length; i++) {
         const tokens = Math.min(this.blockTokens, r.promptTokens - i * this.blockTokens);
         if (tokens <= 0) break;
-        const e = this.entries.get(ids[i]);
+        const e = this.find(ids[i]);
         // An entry made by another request may be a longer last block: this request holds (and
         // reuses) only its own tokens of it.
         const held = e === undefined ? tokens : Math.min(e.tokens, tokens);
@@ -68,7 +75,7 @@ export class PrefixCache {
         }
       }
     } else if (r.prefixTokens > 0) {
-      const e = this.entries.get(classKey(r));
+      const e = this.find(classKey(r));
       shared = Math.min(e?.tokens ?? r.prefixTokens, r.prefixTokens);
       if (e === undefined) created = shared;
       else hit = shared;
@@ -88,12 +95,12 @@ export class PrefixCache {
       for (let i = 0; i < ids.length; i++) {
         const tokens = Math.min(this.blockTokens, r.promptTokens - i * this.blockTokens);
         if (tokens <= 0) break;
-        const e = this.entries.get(ids[i]);
+        const e = this.find(ids[i]);
         if (e === undefined) break;
         hit += Math.min(e.tokens, tokens);
       }
     } else if (r.prefixTokens > 0) {
-      const e = this.entries.get(classKey(r));
+      const e = this.find(classKey(r));
       if (e !== undefined) hit = Math.min(e.tokens, r.prefixTokens);
     }
     return Math.min(hit, r.prefillTarget - 1);
@@ -141,6 +148,13 @@ export class PrefixCache {
 
   /** Tokens of the request's resident entries that are now evictable (what pinning would protect). */
   pinnable(r: Request): number {
+    if (r.hashIds === null) {
+      // One entry at most (its class's or session's prefix), pinned only if no one references it:
+      // what pin and unpin below would find, without their walk (asked at every wake of a replica).
+      if (r.prefixTokens <= 0) return 0;
+      const e = this.find(classKey(r));
+      return e !== undefined && e.refs === 0 ? e.tokens : 0;
+    }
     const before = this.evictable;
     this.pin(r);
     const after = this.evictable;
@@ -163,11 +177,11 @@ export class PrefixCache {
     const ids = r.hashIds;
     if (ids !== null) {
       for (let i = 0; i < ids.length && i * this.blockTokens < r.promptTokens; i++) {
-        const e = this.entries.get(ids[i]);
+        const e = this.find(ids[i]);
         if (e !== undefined) f(e);
       }
     } else if (r.prefixTokens > 0) {
-      const e = this.entries.get(classKey(r));
+      const e = this.find(classKey(r));
       if (e !== undefined) f(e);
     }
   }
@@ -176,8 +190,7 @@ export class PrefixCache {
   evictOne(): number {
     for (let e = this.head; e !== null; e = e.next) {
       if (e.refs === 0) {
-        this.entries.delete(e.key);
-        this.unlink(e);
+        this.remove(e);
         this.evictable -= e.tokens;
         return e.tokens;
       }
@@ -190,10 +203,9 @@ export class PrefixCache {
    * (0 when absent or referenced).
    */
   drop(key: number): number {
-    const e = this.entries.get(key);
+    const e = this.find(key);
     if (e === undefined || e.refs > 0) return 0;
-    this.entries.delete(key);
-    this.unlink(e);
+    this.remove(e);
     this.evictable -= e.tokens;
     return e.tokens;
   }
@@ -201,17 +213,17 @@ export class PrefixCache {
   /** Makes `tokens` resident under `key` (absent before), unreferenced and most recently used. */
   put(key: number, tokens: number): void {
     const e = new Entry(key, tokens);
-    this.entries.set(key, e);
+    this.add(e);
     this.append(e);
     this.evictable += tokens;
   }
 
   /** References the entry under `key` (created with `tokens` when absent) and makes it most recently used. */
   private acquire(key: number, tokens: number): void {
-    let e = this.entries.get(key);
+    let e = this.find(key);
     if (e === undefined) {
       e = new Entry(key, tokens);
-      this.entries.set(key, e);
+      this.add(e);
     } else {
       if (e.refs === 0) this.evictable -= e.tokens;
       if (e === this.tail) {
@@ -222,6 +234,28 @@ export class PrefixCache {
     }
     e.refs++;
     this.append(e);
+  }
+
+  /** The entry under `key`, or undefined. */
+  private find(key: number): Entry | undefined {
+    if (key !== this.lastKey) {
+      this.lastKey = key;
+      this.lastEntry = this.entries.get(key);
+    }
+    return this.lastEntry;
+  }
+
+  /** Makes a new entry findable (not yet in the recency list). */
+  private add(e: Entry): void {
+    this.entries.set(e.key, e);
+    if (e.key === this.lastKey) this.lastEntry = e;
+  }
+
+  /** Removes an entry from the map and the recency list. */
+  private remove(e: Entry): void {
+    this.entries.delete(e.key);
+    if (e.key === this.lastKey) this.lastEntry = undefined;
+    this.unlink(e);
   }
 
   /** Puts an unlinked entry at the most recently used end. */
@@ -243,7 +277,7 @@ export class PrefixCache {
   }
 
   private unref(key: number): void {
-    const e = this.entries.get(key);
+    const e = this.find(key);
     if (e === undefined) return;
     e.refs--;
     if (e.refs === 0) this.evictable += e.tokens;
