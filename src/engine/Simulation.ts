@@ -1,4 +1,5 @@
 import { before, EventQueue, type SimEvent } from './EventQueue.js';
+import { DelayLane } from './DelayLane.js';
 
 /**
  * The discrete-event core: a clock and a queue of timed callbacks.
@@ -26,6 +27,8 @@ export class Simulation {
   private held: QueuedEvent | null = null;
   /** The object `hold` reuses once its event has run. */
   private spare: QueuedEvent | null = null;
+  /** Fixed-delay event streams kept beside the heap (`lane`). */
+  private readonly lanes: DelayLane<never>[] = [];
 
   /**
    * @throws RangeError on a negative or non-finite delay
@@ -97,6 +100,18 @@ export class Simulation {
     this.queue.update(e);
   }
 
+  /**
+   * A stream of events that each run `action(item)` `delayS` seconds after they are scheduled
+   * (`lane.schedule(item)`), at `priority`: in the order `schedule(delayS, () => action(item),
+   * priority)` would run them, without an event object and a heap push per event (DelayLane).
+   * @throws RangeError on a negative or non-finite delay
+   */
+  lane<T>(delayS: number, action: (item: T) => void, priority = 0): DelayLane<T> {
+    const lane = new DelayLane<T>(delayS, priority, action, () => this.now, () => this.seq++);
+    this.lanes.push(lane as unknown as DelayLane<never>);
+    return lane;
+  }
+
   /** The event will not run. O(1); it is dropped when it reaches the top of the queue. */
   cancel(event: SimEvent): void {
     event.cancelled = true;
@@ -107,16 +122,30 @@ export class Simulation {
     for (;;) {
       const top = this.queue.peek();
       const held = this.held;
-      if (held !== null && (top === undefined || before(held, top))) return held.time;
-      if (top === undefined) return Infinity;
-      if (!top.cancelled) return top.time;
-      this.queue.pop();
+      let time = Infinity;
+      if (held !== null && (top === undefined || before(held, top))) time = held.time;
+      else if (top !== undefined) {
+        if (top.cancelled) {
+          this.queue.pop();
+          continue;
+        }
+        time = top.time;
+      }
+      for (const lane of this.lanes) if (lane.size > 0 && lane.headTime() < time) time = lane.headTime();
+      return time;
     }
   }
 
   /** Runs the next live event; false when there is none. */
   step(): boolean {
     for (;;) {
+      const lane = this.lanes.length > 0 ? this.laneDue() : null;
+      if (lane !== null) {
+        this.now = lane.headTime();
+        this.eventsRun++;
+        lane.runHead();
+        return true;
+      }
       const held = this.held;
       if (held !== null) {
         const top = this.queue.peek();
@@ -158,6 +187,23 @@ export class Simulation {
     this.paused = true;
   }
 
+  /**
+   * The lane whose head event comes first, if it also comes before the held event and the heap's
+   * top (a cancelled top included: `step` then drops it and asks again); else null.
+   */
+  private laneDue(): DelayLane<never> | null {
+    let first: DelayLane<never> | null = null;
+    for (const lane of this.lanes) {
+      if (lane.size > 0 && (first === null || laneBefore(lane, first.headTime(), first.priority, first.headSeq()))) first = lane;
+    }
+    if (first === null) return null;
+    const held = this.held;
+    if (held !== null && !laneBefore(first, held.time, held.priority, held.seq)) return null;
+    const top = this.queue.peek();
+    if (top !== undefined && !laneBefore(first, top.time, top.priority, top.seq)) return null;
+    return first;
+  }
+
   private push(time: number, action: () => void, priority: number): SimEvent {
     const event = new QueuedEvent(time, priority, this.seq++, action);
     this.queue.push(event);
@@ -182,3 +228,11 @@ class QueuedEvent implements SimEvent {
 }
 
 function noAction(): void {}
+
+/** Whether a lane's head event runs before the event keyed (time, priority, seq): `before`'s order. */
+function laneBefore(lane: DelayLane<never>, time: number, priority: number, seq: number): boolean {
+  const t = lane.headTime();
+  if (t !== time) return t < time;
+  if (lane.priority !== priority) return lane.priority < priority;
+  return lane.headSeq() < seq;
+}

@@ -1,5 +1,6 @@
 import type { ClassSpec, ResponseCacheSpec, Scenario } from '../workload/scenario.js';
 import type { Simulation } from '../engine/Simulation.js';
+import type { DelayLane } from '../engine/DelayLane.js';
 import { stream } from '../random/streams.js';
 import type { Arrival } from '../traffic/requestSource.js';
 import { ResponseCache } from '../levers/responseCache.js';
@@ -40,6 +41,12 @@ export class RequestPath {
   private readonly overflowOf: (OverflowRule | null)[];
   private readonly apiBackend: ApiBackend | null;
   private readonly cache: ResponseCache | null;
+  /**
+   * Per class: its front-end time (retrieval, compression, the host's per-request time), the
+   * same for each of its requests, as a lane of the simulation (DelayLane: one event per request
+   * without a heap push); null when it is 0 (dispatched at once).
+   */
+  private readonly frontDoor: (DelayLane<Request> | null)[];
 
   constructor(
     private readonly scenario: Scenario,
@@ -69,6 +76,13 @@ export class RequestPath {
     });
     const response = scenario.cache.response;
     this.cache = response !== null ? new ResponseCache(response, stream(seed, 'cache')) : null;
+    const dispatch = (r: Request) => this.dispatch(r);
+    this.frontDoor = classes.map((c, i) => {
+      // Front-end time (HTTP, tokenisation) before a GPU-served request reaches the engine.
+      const frontEndS = this.toApi[i] ? 0 : scenario.serving.overhead.perRequestS;
+      const delayS = (c.retrieval?.latencyS ?? 0) + c.compressionLatencyS + frontEndS;
+      return delayS > 0 ? sim.lane(delayS, dispatch, PRIORITY.arrival) : null;
+    });
   }
 
   /** A request enters the service now; returns its id (closed-loop users wait for its end). */
@@ -104,10 +118,8 @@ export class RequestPath {
       this.end(r, 'cache');
       return r.id;
     }
-    // Front-end time (HTTP, tokenisation) before a GPU-served request reaches the engine.
-    const frontEndS = this.toApi[a.classIndex] ? 0 : scenario.serving.overhead.perRequestS;
-    const delayS = (retrieval?.latencyS ?? 0) + c.compressionLatencyS + frontEndS;
-    if (delayS > 0) sim.schedule(delayS, () => this.dispatch(r), PRIORITY.arrival);
+    const frontDoor = this.frontDoor[a.classIndex];
+    if (frontDoor !== null) frontDoor.schedule(r);
     else this.dispatch(r);
     return r.id;
   }

@@ -151,6 +151,59 @@ describe('Simulation.hold (an event kept beside the heap)', () => {
   });
 });
 
+describe('Simulation.lane (fixed-delay events kept beside the heap)', () => {
+  /**
+   * Two fixed-delay streams (delays 0.5 and 0.75: equal times across them and with other events)
+   * fed from heap events, a held stream and cancellations, with `until` stops: with lanes the log
+   * must be the one `schedule` gives, event by event (ties by priority, then scheduling order).
+   */
+  function log(useLane: boolean, until: number[]): string[] {
+    const sim = new Simulation();
+    const rng = stream(13, 'lane-test');
+    const out: string[] = [];
+    const grid = () => Math.floor(rng() * 8) / 4;
+    const delays = [0.5, 0.75];
+    const priorities = [0, 1];
+    const run = (name: string) => out.push(`${name}@${sim.now}`);
+    const lanes = delays.map((d, i) => sim.lane<string>(d, run, priorities[i]));
+    const delayed = (i: number, name: string) => {
+      if (useLane) lanes[i].schedule(name);
+      else sim.schedule(delays[i], () => run(name), priorities[i]);
+    };
+    let n = 0;
+    const next = () => {
+      const k = n++;
+      sim.hold(sim.now + grid(), () => {
+        out.push(`a${k}@${sim.now}`);
+        delayed(k % 2, `d${k}`);
+        if (rng() < 0.5) delayed((k + 1) % 2, `e${k}`);
+        const e = sim.at(sim.now + grid(), () => {
+          out.push(`h${k}@${sim.now}`);
+          if (rng() < 0.5) delayed(0, `f${k}`);
+        }, rng() < 0.5 ? 0 : 1);
+        if (rng() < 0.2) sim.cancel(e);
+        if (k < 2000) next();
+      }, 0);
+    };
+    next();
+    for (const u of until) sim.run(u);
+    sim.run();
+    out.push(`events ${sim.eventsRun} at ${sim.now}`);
+    return out;
+  }
+
+  it('runs in the same order as `schedule`, with `until` stops', () => {
+    const reference = log(false, [3, 3, 50.5, 200]);
+    expect(reference.length).toBeGreaterThan(6000);
+    expect(log(true, [3, 3, 50.5, 200])).toEqual(reference);
+    expect(log(true, [])).toEqual(log(false, []));
+  });
+
+  it('rejects a negative delay', () => {
+    expect(() => new Simulation().lane(-1, () => {})).toThrow(RangeError);
+  });
+});
+
 describe('Simulation.again and retime (one pending event per owner, in place)', () => {
   /**
    * Owners that each keep one event pending (like replica run boundaries), sometimes cutting it
