@@ -8,7 +8,10 @@
  *     C = 2 x n x activeLayerParams / tp / (peak x computeEff)  +  LM head FLOPs (sampled tokens only)
  *     M = weight bytes touched / tp / (bandwidth x weightBandwidthEff)
  *   act     = n x elementwise activation bytes per token / (bandwidth x weightBandwidthEff)
- *   prefill attention = 4 x prefillAttention x heads x headDim x layers / tp / (peak x attentionComputeEff)
+ *   prefill attention = 4 x heads x headDim x layers / tp / (peak x attentionComputeEff)
+ *                       x (pairs + (ownPairWeight - 1) x own pairs + tokenPairs x tokens) x occupancy
+ *     (PREFILL_ATTENTION_SHAPE: a chunk's own causal pairs cost more than pairs with cached context,
+ *     each chunk token costs tokenPairs pairs, and few (head, token) tiles under-fill the GPU)
  *   decode attention  = decodeKvTokens x max(KV read s/token, attention FLOPs s/token)
  *   all-reduce        = 2 per layer of n x hidden x 2 bytes (tp > 1; see allReduce.ts)
  *   step = iterationOverhead + layers x layerOverhead + linear + act + attention + all-reduce
@@ -41,7 +44,12 @@ export interface RooflineFactors {
   readonly kvBandwidthEff: number;
   /** Fraction of peak dense tensor FLOPS reached by the linear layers (GEMMs). */
   readonly computeEff: number;
-  /** Fraction of peak dense BF16 FLOPS reached by attention (FlashAttention prefill, decode). */
+  /**
+   * Fraction of peak dense BF16 FLOPS reached by attention on pairs of a chunk token and a cached
+   * context token, with the GPU full (the long-context level of FlashAttention prefill; also the
+   * compute floor of decode attention). Shorter prompts, a chunk's own causal pairs and small
+   * chunks cost more per pair: PREFILL_ATTENTION_SHAPE.
+   */
   readonly attentionComputeEff: number;
   /** Fixed time per layer per iteration (kernel launches, norms, small ops), seconds. */
   readonly layerOverheadS: number;
@@ -56,6 +64,48 @@ export interface RooflineFactors {
 }
 
 /**
+ * How prefill attention's cost per token pair depends on length and parallelism (all relative to
+ * `attentionComputeEff`, the efficiency on context pairs with the GPU full). Per iteration, per
+ * GPU of a replica holding g = heads / tp heads, with T prompt tokens in the iteration's chunks,
+ * P = sum of chunk x (cached context + chunk / 2) their attended pairs and O = sum of chunk^2 / 2
+ * the pairs inside each chunk (part of P):
+ *
+ *   work      = P + (ownPairWeight - 1) x O + tokenPairs x T          (in context pairs)
+ *   occupancy = min(occupancyCap, 1 + occupancyHeadTokens / (g x T))
+ *   attn_p    = 4 x head_dim x g x layers x work x occupancy / (bf16 peak x attentionComputeEff)
+ *
+ * Fitted (`node scripts/fit-prefill-attention.mjs`, src/gpu/fitPrefillAttention.ts) on 44 of the
+ * 66 TP-1 prefill rows of Vidur's A100 Llama-2-7B attention profile (batch 1, chunks of 80-2,624
+ * tokens after 0-3,968 cached tokens; data/reference/vidur/extracts): a chunk's own causal pair
+ * costs 2.03 context pairs, each chunk token 872 context pairs (query tile load, softmax epilogue,
+ * output write), and a launch of fewer than ~2,250 (head, token) units runs up to 1.9x slower per
+ * unit of work (under-filled GPU). The cap is the largest multiplier the fit rows reach (80 tokens
+ * at TP 1): smaller launches (speculative verification, tiny chunks) are not extrapolated beyond
+ * it. Errors: fit rows median 3.7%, held-out TP-1 rows 3.4%; TP 2 / 4 / 8 rows (not fitted)
+ * -12% / -12% / -24% (the model is fast there: few heads per GPU leave a single causal wave).
+ */
+export interface PrefillAttentionShape {
+  readonly ownPairWeight: number;
+  readonly tokenPairs: number;
+  readonly occupancyHeadTokens: number;
+  readonly occupancyCap: number;
+}
+
+export const PREFILL_ATTENTION_SHAPE: PrefillAttentionShape = Object.freeze({
+  ownPairWeight: 2.03,
+  tokenPairs: 872,
+  occupancyHeadTokens: 2250,
+  occupancyCap: 1.9,
+});
+
+/**
+ * attentionComputeEff of the same fit: 4 x 128 FLOPs per context pair per head at 3.814e-9 ms
+ * on a 312 TFLOPS A100 (was 0.123: one efficiency for every pair, fitted with the whole-iteration
+ * prefill cases of 512 and 2,048 tokens, which made 8-32k-token prompts 2-3x too slow).
+ */
+const ATTENTION_EFF_FIT = 0.43;
+
+/**
  * Built-in factors, fitted (rounded to 3 significant digits) by, from the repository root:
  *
  *   capsim calibrate test/fixtures/gpu/a100-llama2-7b-steps.csv \
@@ -67,13 +117,14 @@ export interface RooflineFactors {
  * TP 1/2/4/8 (52 rows): rms error 4.2%, max 11.9% (docs/gpu-model.md has the table).
  * Vidur times GPU kernels only, so the fixed per-iteration overhead (scheduling, sampling, host
  * launch gaps) is not in that data: it is 0 here, and `--fit-iteration-overhead` fits it from
- * end-to-end step times.
+ * end-to-end step times. attentionComputeEff is the exception: it comes from the attention kernel
+ * rows with PREFILL_ATTENTION_SHAPE (that command, given only two fresh prompts, gives 0.409).
  */
 export const BUILTIN_FACTORS: RooflineFactors = Object.freeze({
   weightBandwidthEff: 0.801,
   kvBandwidthEff: 0.891,
   computeEff: 0.693,
-  attentionComputeEff: 0.123,
+  attentionComputeEff: ATTENTION_EFF_FIT,
   layerOverheadS: 36.7e-6,
   iterationOverheadS: 0,
   blendExponent: 2,
@@ -95,8 +146,15 @@ export interface RooflineCoefficients {
   readonly expertsPerToken: number;
   /** Elementwise activation traffic per token. */
   readonly activationPerToken: number;
-  /** Prefill attention per attended token pair. */
+  /** Prefill attention per attended context pair at full occupancy (PREFILL_ATTENTION_SHAPE). */
   readonly prefillAttentionPerPair: number;
+  /** Extra context pairs per own (in-chunk) pair: ownPairWeight - 1. */
+  readonly prefillOwnPairExtra: number;
+  /** Context pairs per prompt token. */
+  readonly prefillTokenPairs: number;
+  /** occupancyHeadTokens / heads per GPU: occupancy = min(cap, 1 + this / prompt tokens). */
+  readonly prefillOccupancyTokens: number;
+  readonly prefillOccupancyCap: number;
   /** Decode attention per KV token read. */
   readonly decodeAttentionPerKvToken: number;
   /** iteration overhead + layers x layer overhead. */
@@ -134,6 +192,7 @@ export function rooflineCoefficients(
   gpu: GpuSpec,
   tp: number,
   factors: RooflineFactors = BUILTIN_FACTORS,
+  shape: PrefillAttentionShape = PREFILL_ATTENTION_SHAPE,
 ): RooflineCoefficients {
   // Precision (precision.ts): quantized layer weights, the LM head at bytes_per_param, the KV
   // element size, and the GEMM roof (FP8 tensor cores, or weight-only dequantization).
@@ -183,6 +242,10 @@ export function rooflineCoefficients(
     expertsPerToken: model.expertsPerToken,
     activationPerToken: (L * actElements * 2) / streamRate,
     prefillAttentionPerPair: attnFlopsPerPair / attnRate,
+    prefillOwnPairExtra: shape.ownPairWeight - 1,
+    prefillTokenPairs: shape.tokenPairs,
+    prefillOccupancyTokens: shape.occupancyHeadTokens / (model.attentionHeads / tp),
+    prefillOccupancyCap: shape.occupancyCap,
     decodeAttentionPerKvToken: Math.max(kvBytesPerTokenPerGpu / kvRate, attnFlopsPerPair / attnRate),
     fixed: factors.iterationOverheadS + L * factors.layerOverheadS,
     blend: factors.blendExponent,
@@ -215,6 +278,26 @@ export function architectureScale(model: ModelSpec): number {
   return Math.abs(ratio - 1) <= 0.05 ? 1 : ratio;
 }
 
+/**
+ * Prefill attention seconds of `tokens` prompt tokens attending `pairs` pairs, `ownPairs` of them
+ * inside their own chunk (PREFILL_ATTENTION_SHAPE). 0 without prompt tokens.
+ */
+export function prefillAttentionS(c: RooflineCoefficients, tokens: number, pairs: number, ownPairs: number): number {
+  if (tokens <= 0) return 0;
+  const m = 1 + c.prefillOccupancyTokens / tokens;
+  const occupancy = m < c.prefillOccupancyCap ? m : c.prefillOccupancyCap;
+  return c.prefillAttentionPerPair * (pairs + c.prefillOwnPairExtra * ownPairs + c.prefillTokenPairs * tokens) * occupancy;
+}
+
+/**
+ * The pairs inside the chunks when a caller gives only the total: one chunk of `prefillTokens`
+ * (p^2 / 2), never more than all the pairs.
+ */
+export function oneChunkOwnPairs(prefillTokens: number, prefillAttention: number): number {
+  const own = (prefillTokens * prefillTokens) / 2;
+  return own < prefillAttention ? own : prefillAttention;
+}
+
 /** Every term of one iteration (see the file doc). */
 export function rooflineTerms(
   c: RooflineCoefficients,
@@ -222,6 +305,7 @@ export function rooflineTerms(
   prefillAttention: number,
   decodeSeqs: number,
   decodeKvTokens: number,
+  prefillOwnPairs: number = oneChunkOwnPairs(prefillTokens, prefillAttention),
 ): RooflineTerms {
   const n = prefillTokens + decodeSeqs;
   if (n <= 0) {
@@ -233,7 +317,7 @@ export function rooflineTerms(
   const linearMemory = c.weightReadFixed + c.lmHeadRead + c.weightReadPerExpert * touched;
   const linear = blendS(linearCompute, linearMemory, c.blend);
   const activations = c.activationPerToken * n;
-  const prefill = c.prefillAttentionPerPair * prefillAttention;
+  const prefill = prefillAttentionS(c, prefillTokens, prefillAttention, prefillOwnPairs);
   const decode = c.decodeAttentionPerKvToken * decodeKvTokens;
   const allReduce = c.allReduces * oneAllReduceS(c, n);
   const total = c.fixed + linear + activations + prefill + decode + allReduce;
@@ -277,20 +361,36 @@ export function rooflineStepModel(
   gpu: GpuSpec,
   gpusPerReplica: number,
   factors: RooflineFactors = BUILTIN_FACTORS,
+  shape: PrefillAttentionShape = PREFILL_ATTENTION_SHAPE,
 ): StepModel {
-  const c = rooflineCoefficients(model, gpu, gpusPerReplica, factors);
+  const c = rooflineCoefficients(model, gpu, gpusPerReplica, factors, shape);
   const {
     computePerToken, lmHeadPerSample, weightReadPerExpert, experts, activationPerToken,
-    prefillAttentionPerPair, decodeAttentionPerKvToken, fixed, allReduces, allReduceLatency, allReduceFloor,
+    prefillAttentionPerPair, prefillOwnPairExtra, prefillTokenPairs, prefillOccupancyTokens, prefillOccupancyCap,
+    decodeAttentionPerKvToken, fixed, allReduces, allReduceLatency, allReduceFloor,
     allReducePerToken, customAllReduceLatency, customAllReduceFloor, customAllReducePerToken, blend,
   } = c;
   const weightRead = c.weightReadFixed + c.lmHeadRead;
   const moe = experts > 1;
   const missRate = 1 - c.expertsPerToken / experts;
   return {
-    iterationS(prefillTokens: number, prefillAttention: number, decodeSeqs: number, decodeKvTokens: number): number {
+    iterationS(
+      prefillTokens: number,
+      prefillAttention: number,
+      decodeSeqs: number,
+      decodeKvTokens: number,
+      prefillOwnPairs: number = oneChunkOwnPairs(prefillTokens, prefillAttention),
+    ): number {
       const n = prefillTokens + decodeSeqs;
       if (n <= 0) return 0;
+      let attnP = 0;
+      if (prefillTokens > 0) {
+        const m = 1 + prefillOccupancyTokens / prefillTokens;
+        attnP =
+          prefillAttentionPerPair *
+          (prefillAttention + prefillOwnPairExtra * prefillOwnPairs + prefillTokenPairs * prefillTokens) *
+          (m < prefillOccupancyCap ? m : prefillOccupancyCap);
+      }
       const compute = computePerToken * n + lmHeadPerSample * (decodeSeqs + (prefillTokens > 0 ? 1 : 0));
       const memory = moe ? weightRead + weightReadPerExpert * experts * (1 - Math.pow(missRate, n)) : weightRead;
       const nccl = allReduceLatency + allReducePerToken * n;
@@ -301,7 +401,7 @@ export function rooflineStepModel(
         fixed +
         (blend === 2 ? Math.sqrt(compute * compute + memory * memory) : blendS(compute, memory, blend)) +
         activationPerToken * n +
-        prefillAttentionPerPair * prefillAttention +
+        attnP +
         decodeAttentionPerKvToken * decodeKvTokens +
         allReduces * (ncclS < customS ? ncclS : customS)
       );
@@ -320,7 +420,7 @@ export function rooflineStepModel(
         fixed +
         (blend === 2 ? Math.sqrt(compute * compute + memory * memory) : blendS(compute, memory, blend)) +
         activationPerToken * n +
-        prefillAttentionPerPair * 0;
+        0;
       out[1] = decodeAttentionPerKvToken;
       out[2] = allReduces * (ncclS < customS ? ncclS : customS);
     },

@@ -39,7 +39,8 @@ export class OverflowRule {
     const threshold = scenario.api?.overflowThreshold ?? 0.5;
     this.limitS = scenario.classes.map((c) => (c.priority === 'batch' ? Infinity : threshold * latencyLimitS(c, scenario)));
     const b = scenario.serving.maxBatchTokens;
-    this.prefillTokensPerS = b / stepModel.iterationS(b, (b * TYPICAL_PROMPT_TOKENS) / 2, 0, 0);
+    // b tokens of TYPICAL_PROMPT_TOKENS-token prompts: every pair is inside its own prompt's chunk.
+    this.prefillTokensPerS = b / stepModel.iterationS(b, (b * TYPICAL_PROMPT_TOKENS) / 2, 0, 0, (b * TYPICAL_PROMPT_TOKENS) / 2);
   }
 
   /** Estimated wait before a request joining `queue` (served by `servers` replicas) is admitted. */

@@ -462,6 +462,7 @@ export class ContinuousReplica implements Replica, Looker {
     let budget = serving.maxBatchTokens - (prefillFirst ? 0 : this.decodeSeqs * lookahead);
     let prefillTokens = 0;
     let prefillAttention = 0;
+    let prefillOwnPairs = 0;
     for (const r of this.prefilling) {
       if (budget <= 0) break;
       const chunk = Math.min(r.prefillTarget - r.prefilled, budget, r.batch ? this.batchChunk : Infinity);
@@ -469,6 +470,7 @@ export class ContinuousReplica implements Replica, Looker {
       this.chunkSize[this.chunks++] = chunk;
       prefillTokens += chunk;
       prefillAttention += chunk * (r.prefilled + chunk / 2);
+      prefillOwnPairs += (chunk * chunk) / 2;
       budget -= chunk;
     }
 
@@ -528,6 +530,7 @@ export class ContinuousReplica implements Replica, Looker {
       this.chunkSize[this.chunks++] = chunk;
       prefillTokens += chunk;
       prefillAttention += chunk * (head.prefilled + chunk / 2);
+      prefillOwnPairs += (chunk * chunk) / 2;
       budget -= chunk;
     }
 
@@ -561,7 +564,7 @@ export class ContinuousReplica implements Replica, Looker {
       let used = kv.used;
       k = 0;
       do {
-        t += spec.iterationS(prefillTokens, prefillAttention, n, runKv);
+        t += spec.iterationS(prefillTokens, prefillAttention, n, runKv, prefillOwnPairs);
         if (k >= this.runEnds.length) this.runEnds = growEnds(this.runEnds);
         this.runEnds[k++] = t;
         const grown = n > 0 ? spec.peek(this.step + k) : 0;
@@ -573,7 +576,7 @@ export class ContinuousReplica implements Replica, Looker {
         const remaining = this.completions.peekKey() - this.step;
         k = Math.max(1, Math.min(remaining, Math.floor((capacity - kv.used) / n)));
       }
-      if (k === 1) t += model.iterationS(prefillTokens, prefillAttention, n, n > 0 ? this.decodeKv : 0);
+      if (k === 1) t += model.iterationS(prefillTokens, prefillAttention, n, n > 0 ? this.decodeKv : 0, prefillOwnPairs);
       else {
         if (this.runEnds.length < k) this.runEnds = new Float64Array(Math.max(k, 2 * this.runEnds.length));
         const ends = this.runEnds;

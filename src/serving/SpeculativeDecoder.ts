@@ -87,13 +87,14 @@ export class SpeculativeDecoder {
   }
 
   /** One iteration's seconds: the drafts, then the target pass verifying k + 1 positions per sequence. */
-  iterationS(prefillTokens: number, prefillAttention: number, n: number, decodeKv: number): number {
-    if (n === 0) return this.setup.target.iterationS(prefillTokens, prefillAttention, 0, 0);
+  iterationS(prefillTokens: number, prefillAttention: number, n: number, decodeKv: number, prefillOwnPairs: number): number {
+    if (n === 0) return this.setup.target.iterationS(prefillTokens, prefillAttention, 0, 0, prefillOwnPairs);
     const k = this.setup.tokens;
     let draftS = 0;
     if (this.setup.draft === null) draftS = k * NGRAM_DRAFT_S;
     else for (let i = 0; i < k; i++) draftS += this.setup.draft.iterationS(0, 0, n, decodeKv + i * n);
-    return draftS + this.setup.target.iterationS(prefillTokens + n * k, prefillAttention + k * decodeKv + (n * k * k) / 2, n, decodeKv);
+    // Each sequence's k draft tokens are a chunk of k after its context: k x context + k^2 / 2 pairs.
+    return draftS + this.setup.target.iterationS(prefillTokens + n * k, prefillAttention + k * decodeKv + (n * k * k) / 2, n, decodeKv, prefillOwnPairs + (n * k * k) / 2);
   }
 
   /**

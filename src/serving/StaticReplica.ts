@@ -97,6 +97,7 @@ export class StaticReplica implements Replica {
     let t = sim.now;
     let iterationTokens = 0;
     let iterationAttention = 0;
+    let iterationOwnPairs = 0;
     let contextTokens = 0;
     for (const r of batch) {
       let done = 0;
@@ -104,19 +105,21 @@ export class StaticReplica implements Replica {
         const chunk = Math.min(r.promptTokens - done, maxBatchTokens - iterationTokens);
         iterationTokens += chunk;
         iterationAttention += chunk * (done + chunk / 2);
+        iterationOwnPairs += (chunk * chunk) / 2;
         done += chunk;
         if (iterationTokens === maxBatchTokens) {
-          t += model.iterationS(iterationTokens, iterationAttention, 0, 0);
+          t += model.iterationS(iterationTokens, iterationAttention, 0, 0, iterationOwnPairs);
           flops += work.flops(1, iterationTokens, 1, iterationAttention, 0);
           bytes += work.bytes(1, iterationTokens, 0);
           iterationTokens = 0;
           iterationAttention = 0;
+          iterationOwnPairs = 0;
         }
       }
       contextTokens += r.promptTokens + 1;
     }
     if (iterationTokens > 0) {
-      t += model.iterationS(iterationTokens, iterationAttention, 0, 0);
+      t += model.iterationS(iterationTokens, iterationAttention, 0, 0, iterationOwnPairs);
       flops += work.flops(1, iterationTokens, 1, iterationAttention, 0);
       bytes += work.bytes(1, iterationTokens, 0);
     }

@@ -10,6 +10,10 @@ export interface StepModel {
    *                        the token pairs the chunks' causal attention touches
    * @param decodeSeqs      sequences decoding one token each
    * @param decodeKvTokens  sum of the decoding sequences' context lengths (KV tokens read)
+   * @param prefillOwnPairs sum over prefill chunks of chunk^2 / 2: the part of prefillAttention
+   *                        whose two tokens are both in the chunk (the roofline prices them
+   *                        higher than pairs with cached context); omitted = one chunk,
+   *                        min(prefillTokens^2 / 2, prefillAttention)
    * @returns seconds
    */
   iterationS(
@@ -17,6 +21,7 @@ export interface StepModel {
     prefillAttention: number,
     decodeSeqs: number,
     decodeKvTokens: number,
+    prefillOwnPairs?: number,
   ): number;
 
   /**

@@ -78,9 +78,13 @@ describe('calibration', () => {
       ...parseVidurMlpCsv(readFileSync(mlpCsv, 'utf8'), mlpCsv, 32),
     ]);
     const r = calibrate(steps);
-    for (const key of ['weightBandwidthEff', 'kvBandwidthEff', 'computeEff', 'attentionComputeEff', 'layerOverheadS'] as const) {
+    for (const key of ['weightBandwidthEff', 'kvBandwidthEff', 'computeEff', 'layerOverheadS'] as const) {
       expect(r.factors[key] / BUILTIN_FACTORS[key]).toBeCloseTo(1, 2);
     }
+    // The built-in attention level comes from the kernel rows (test/gpu/prefillAttention.test.ts);
+    // the two whole-iteration prefill cases here, whose linear layers carry their own residuals,
+    // give it within 6% (0.409 vs 0.430).
+    expect(Math.abs(r.factors.attentionComputeEff / BUILTIN_FACTORS.attentionComputeEff - 1)).toBeLessThan(0.06);
     expect(r.fitted).not.toContain('iterationOverheadS');
     expect(r.maxErrorPct).toBeLessThan(15);
     expect(r.rows).toHaveLength(62);
