@@ -5,12 +5,16 @@ import type { Request } from './request.js';
  * run's length (iterations to the first completion) and the completions at its end cost
  * O(log n) instead of a pass over every running sequence. Entries of a sequence that left the
  * replica early (preempted, evacuated) are skipped lazily: each entry carries the sequence's
- * `decodeEpoch` at push time.
+ * `decodeEpoch` at push time. The owner reports each entry it makes stale (`invalidate`), so that
+ * the top is checked against its request only while a stale entry may be left: the check reads
+ * the request object, a likely cache miss at every run boundary otherwise.
  */
 export class CompletionHeap {
   private readonly keys: number[] = [];
   private readonly items: Request[] = [];
   private readonly epochs: number[] = [];
+  /** Entries made stale (`invalidate`) and not dropped yet; at least the true count. */
+  private stale = 0;
 
   get size(): number {
     return this.keys.length;
@@ -64,14 +68,23 @@ export class CompletionHeap {
     return top;
   }
 
+  /** A request with a live entry stopped decoding before its finish step (its `decodeEpoch` moved on). */
+  invalidate(): void {
+    this.stale++;
+  }
+
   clear(): void {
+    this.stale = 0;
     this.keys.length = 0;
     this.items.length = 0;
     this.epochs.length = 0;
   }
 
   private dropStale(): void {
-    while (this.keys.length > 0 && this.epochs[0] !== this.items[0].decodeEpoch) this.pop();
+    while (this.stale > 0 && this.keys.length > 0 && this.epochs[0] !== this.items[0].decodeEpoch) {
+      this.pop();
+      this.stale--;
+    }
   }
 
   private move(from: number, to: number): void {

@@ -303,9 +303,11 @@ export class ContinuousReplica implements Replica, Looker {
     let kept = 0;
     for (let i = 0; i < list.length; i++) {
       const r = list[i];
-      if (r.onReplica && r.phase !== Phase.decode) list[kept++] = r;
+      if (!r.onReplica || r.phase === Phase.decode) continue;
+      if (kept !== i) list[kept] = r; // no store (and write barrier) for a request that stays put
+      kept++;
     }
-    list.length = kept;
+    while (list.length > kept) list.pop(); // (a store to length is a runtime call; pop is inlined)
   }
 
   /**
@@ -435,6 +437,9 @@ export class ContinuousReplica implements Replica, Looker {
       this.decodeSeqs--;
       this.decodeKv -= r.kvTokens;
       r.decodeEpoch++;
+      // A decoding request has a completion entry until it completes (popped before complete):
+      // released otherwise (preempted), that entry is now stale.
+      if (!completed) this.completions.invalidate();
       this.spec?.cancel(r, this.step);
     }
     if (completed) this.kv.finish(r);

@@ -30,12 +30,28 @@ describe('CompletionHeap', () => {
     heap.push(a, 2);
     heap.push(b, 4);
     a.decodeEpoch++; // a was preempted: its entry at step 2 is stale
+    heap.invalidate(); // as the replica reports it
     expect(heap.peekKey()).toBe(4);
     expect(heap.pop()).toBe(b);
     // re-pushed after it decodes again, with its new epoch: live
     heap.push(a, 9);
     expect(heap.peekKey()).toBe(9);
     expect(heap.pop()).toBe(a);
+    expect(heap.peekKey()).toBe(Infinity);
+  });
+
+  it('a stale entry below the top is dropped when it reaches the top, after live ones', () => {
+    const heap = new CompletionHeap();
+    const [a, b, c] = [req(0), req(1), req(2)];
+    heap.push(a, 1);
+    heap.push(b, 3);
+    heap.push(c, 5);
+    b.decodeEpoch++;
+    heap.invalidate();
+    expect(heap.peekKey()).toBe(1);
+    expect(heap.pop()).toBe(a);
+    expect(heap.peekKey()).toBe(5); // b's entry at 3 skipped
+    expect(heap.pop()).toBe(c);
     expect(heap.peekKey()).toBe(Infinity);
   });
 
