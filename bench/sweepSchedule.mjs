@@ -4,11 +4,10 @@
  * 8-point sweep of bench/sweepSpeedup.mjs (fleet.gpus=3..10, 6 h at 40 requests/s), each point
  * simulated in this thread one after another (warm, after a warm-up point), CPU seconds per point,
  * the lowest of --repeat rounds (default 3); then a lane thread's start-up (from `new Worker` to
- * its modules loaded, and its first point's extra CPU seconds, cold). From those it computes the
- * end of the sweep on --workers lanes (default 2) when the lanes take the points in grid order and
- * in the order capsim uses (src/sweep/dispatchOrder.ts): list scheduling, this thread's lane from
- * 0, each thread's lane from its start-up, every lane's first point at its cold cost (one lane
- * too). Wall time equals CPU time only on idle cores: the figures are what the schedule implies.
+ * its first point, and that first point's CPU seconds, cold). From those it computes the end of
+ * the sweep on --workers lanes (default 2) when the lanes take the points in grid order and in
+ * the order capsim uses (src/sweep/dispatchOrder.ts): list scheduling, this thread's lane from 0,
+ * each thread's lane from its start-up, every lane's first point at its cold cost (one lane too).
  *
  * Usage: npx tsc -p tsconfig.build.json && node bench/sweepSchedule.mjs [--repeat R] [--workers N]
  */
@@ -49,58 +48,49 @@ for (let r = 0; r < repeat; r++) {
   for (const i of indices) best[i] = Math.min(best[i], cpuS(() => runPoint(tasks[i])));
 }
 
-// A thread's start-up and its first (cold) point, the lightest and the heaviest, each in a fresh
-// thread: given its workload already loaded (as the lane threads are since 413e5b6,
-// src/sweep/laneRunner.ts), or loading it (cold) as they did before.
-const thread = (task, given) =>
+// A thread's start-up and its first (cold) point: the lightest and the heaviest, each in a fresh
+// thread given its workload already loaded, as the sweep's lane threads are (src/sweep/laneRunner.ts).
+const thread = (task) =>
   new Promise((resolve, reject) => {
     const start = performance.now();
     const code = `
       const { parentPort, workerData } = require('node:worker_threads');
+      const ready = performance.now();
       import(${JSON.stringify(new URL('../dist/sweep/runPoint.js', import.meta.url).href)}).then(({ runPoint }) => {
         const loaded = performance.now();
         const c = process.cpuUsage();
-        runPoint(workerData.task, workerData.scenario ?? undefined);
+        runPoint(workerData.task, workerData.scenario);
         const u = process.cpuUsage(c);
         parentPort.postMessage({ cpuS: (u.user + u.system) / 1e6, atMs: performance.timeOrigin + loaded });
       });`;
-    const scenario = given ? loadWorkload(task.file, { set: task.set }) : null;
-    const w = new Worker(code, { eval: true, workerData: { task, scenario } });
+    const w = new Worker(code, { eval: true, workerData: { task, scenario: loadWorkload(task.file, { set: task.set }) } });
     w.on('message', (m) => resolve({ startS: (m.atMs - performance.timeOrigin - start) / 1000, cpuS: m.cpuS }));
     w.on('error', reject);
   });
-const cold = { given: [], loading: [] };
-for (const given of [true, false]) {
-  for (const i of [0, tasks.length - 1]) cold[given ? 'given' : 'loading'].push({ i, ...(await thread(tasks[i], given)) });
-}
-const startS = Math.min(...[...cold.given, ...cold.loading].map((c) => c.startS));
-const extra = (runs) => Math.max(0, Math.min(...runs.map((c) => c.cpuS - best[c.i])));
-const coldGiven = extra(cold.given);
-const coldLoading = extra(cold.loading);
+const cold = [];
+for (const i of [0, tasks.length - 1]) cold.push({ i, ...(await thread(tasks[i])) });
+const startS = Math.min(...cold.map((c) => c.startS));
+const coldExtra = Math.max(0, Math.min(...cold.map((c) => c.cpuS - best[c.i])));
 
-/**
- * The end of the sweep when lanes take `order` (task indices) as they come free: this thread's
- * lane from 0, its first point cold (JIT; its workload parse is warm: the command parsed the
- * workload already), each thread's lane from startS, its first point `threadCold` extra.
- */
-function makespan(order, threadCold) {
-  const free = Array.from({ length: lanes }, (_, k) => ({ at: k === 0 ? 0 : startS, cold: k === 0 ? coldGiven : threadCold }));
+/** The end of the sweep when lanes take `order` (task indices) as they come free. */
+function makespan(order) {
+  const free = Array.from({ length: lanes }, (_, k) => ({ at: k === 0 ? 0 : startS, first: true }));
   for (const i of order) {
     const lane = free.reduce((a, b) => (b.at < a.at ? b : a));
-    lane.at += best[i] + lane.cold;
-    lane.cold = 0;
+    lane.at += best[i] + (lane.first ? coldExtra : 0);
+    lane.first = false;
   }
   return Math.max(...free.map((l) => l.at));
 }
 
 const total = best.reduce((a, b) => a + b, 0);
 console.log(`per-point CPU s (fleet.gpus ${gpus.join(', ')}; lowest of ${repeat}): ${best.map((x) => x.toFixed(3)).join(', ')}; sum ${total.toFixed(2)}`);
-console.log(`lane thread: modules loaded ${startS.toFixed(2)} s after new Worker; its first point costs +${coldGiven.toFixed(2)} CPU s cold with its workload given, +${coldLoading.toFixed(2)} loading it`);
-const one = total + coldGiven;
+console.log(`lane thread: first point starts ${startS.toFixed(2)} s after new Worker; a first point costs +${coldExtra.toFixed(2)} s cold`);
+const grid = makespan(tasks.map((_, i) => i));
 const order = dispatchOrder(tasks, lanes).order;
-const show = (label, end) => console.log(`${label}: ${end.toFixed(2)} s (${(one / end).toFixed(2)}x)`);
+const ordered = makespan(order);
+const one = total + coldExtra;
 console.log(`one lane: ${one.toFixed(2)} s`);
-show(`${lanes} lanes, grid order, threads load their workloads (before ff2e4a0)`, makespan(tasks.map((_, i) => i), coldLoading));
-show(`${lanes} lanes, dispatch order, threads load their workloads (ff2e4a0)`, makespan(order, coldLoading));
-show(`${lanes} lanes, dispatch order [${order.map((i) => gpus[i]).join(', ')} GPUs], workloads given (413e5b6)`, makespan(order, coldGiven));
+console.log(`${lanes} lanes, grid order: ${grid.toFixed(2)} s (${(one / grid).toFixed(2)}x)`);
+console.log(`${lanes} lanes, dispatch order [${order.map((i) => gpus[i]).join(', ')} GPUs]: ${ordered.toFixed(2)} s (${(one / ordered).toFixed(2)}x)`);
 console.log(`load average after: ${load()}`);

@@ -2,7 +2,8 @@
  * Held-out fidelity case on another GPU: vLLM v0.15.1 serving Mixtral-8x7B TP 2 on A100-80GB,
  * from the BLIS sim-to-real ground truth (data/reference/blis-a100/README.md has provenance and
  * caveats). Same engine, load generator and workload as the fitted H100 runs, so the case uses
- * the same host overheads; the GPU keeps capsim's built-in (A100 kernel-fit) factors.
+ * the same host overheads (capsim's defaults); the GPU has the A100 factor of
+ * catalog/efficiency.yaml, fitted on other runs (dennisleeA100Runs.ts), as every a100-80gb does.
  */
 import { readFileSync } from 'node:fs';
 import type { FidelityCase } from './cases.js';

@@ -87,22 +87,6 @@ export interface FidelityCase {
   readonly role: CaseRole;
 }
 
-/**
- * Host overheads of the vLLM v0.15.1 runs, fitted with the H100 factors by
- * scripts/fit-efficiency.mjs (docs/gpu-model.md "Host overheads"); every vllm-runs case uses them.
- */
-export const VLLM_V0151_OVERHEAD = Object.freeze({ per_request: 0.0104, per_iteration: 0.00048, output_iterations: 1 });
-
-/** H100 SXM efficiency factors fitted on the same runs (docs/gpu-model.md), as an inline `gpu.efficiency`. */
-export const VLLM_V0151_H100_EFFICIENCY = Object.freeze({ memory: 0.843, kv: 0.906 });
-
-/**
- * A100 family bandwidth factor fitted on the dennislee-a100 `fit` cases (vLLM 0.10.1.1, Qwen2-7B
- * TP 1, TPOT only) by `node scripts/fit-efficiency.mjs --gpu=a100-80gb-pcie --free=memory`
- * (docs/gpu-model.md); applied to every A100 case of the table, as an inline `gpu.efficiency`.
- */
-export const VLLM_A100_EFFICIENCY = Object.freeze({ memory: 0.683 });
-
 /** Models of the vLLM runs that are not in the catalog (config.json of the named repository). */
 const INLINE_MODELS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   'codellama/CodeLlama-34b-Instruct-hf': {

@@ -2,7 +2,7 @@
  * Fit cases on A100: vLLM 0.10.1.1 serving Qwen2-7B-Instruct on one A100 80GB, bursts of N
  * requests of 1,024 prompt and ~1,024 output tokens sent at once (data/reference/dennislee-a100/
  * README.md has provenance and caveats). They fit the A100 family's end-to-end bandwidth factor
- * (VLLM_A100_EFFICIENCY in cases.ts), which the held-out A100 Mixtral case then uses.
+ * (the a100-80gb entry of catalog/efficiency.yaml), which the held-out A100 Mixtral case then uses.
  *
  * Only TPOT is compared: the runs were repeated with the same seeded random prompts and prefix
  * caching on, so an unknown share of each burst's prompts was already cached (mean TTFT of a

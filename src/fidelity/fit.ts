@@ -5,12 +5,13 @@
  * simulator (runCase). Nelder-Mead in log space (every parameter is positive); fractions are
  * capped at 1.
  *
- * Used by scripts/fit-efficiency.mjs (the H100 factors of catalog/efficiency.yaml and the
- * default overheads) and by `capsim calibrate --bench`.
+ * Used by scripts/fit-efficiency.mjs (the factors of catalog/efficiency.yaml and the default
+ * overheads) and by `capsim calibrate --bench`.
  */
 import { findGpu } from '../catalog/catalog.js';
 import type { GpuSpec } from '../workload/scenario.js';
 import { factorsFor } from '../gpu/efficiency.js';
+import type { RooflineFactors } from '../gpu/roofline.js';
 import type { FidelityCase } from './cases.js';
 import { nelderMead } from './nelderMead.js';
 import { runCase, type CaseOverrides, type CasePrediction } from './runCase.js';
@@ -21,9 +22,13 @@ export type FitValues = Record<FitParameter, number>;
 
 const FRACTIONS: ReadonlySet<FitParameter> = new Set(['compute', 'memory', 'kv']);
 
-/** The starting point: the GPU's current factors and the given overheads. */
+/** The starting point: the GPU's current factors (catalog/efficiency.yaml over the built-in ones) and the given overheads. */
 export function currentValues(gpu: GpuSpec, perRequestS: number, perIterationS: number): FitValues {
-  const f = factorsFor(gpu);
+  return valuesOf(factorsFor(gpu), perRequestS, perIterationS);
+}
+
+/** A starting point of `factors` (e.g. BUILTIN_FACTORS, where the fits of catalog/efficiency.yaml started) and the given overheads. */
+export function valuesOf(f: RooflineFactors, perRequestS: number, perIterationS: number): FitValues {
   return {
     perRequestS,
     perIterationS,

@@ -7,8 +7,8 @@ import { resolveWorkload } from '../workload/load.js';
 import type { Scenario } from '../workload/scenario.js';
 import { stream } from '../random/streams.js';
 import { exponential } from '../random/sample.js';
-import { findGpu } from '../catalog/catalog.js';
-import { VLLM_A100_EFFICIENCY, VLLM_V0151_H100_EFFICIENCY, VLLM_V0151_OVERHEAD, type CaseMeasured, type FidelityCase } from './cases.js';
+import { catalogEfficiencies, type GpuEfficiency } from '../gpu/efficiency.js';
+import type { CaseMeasured, FidelityCase } from './cases.js';
 import { replayClosed, replayOpen, type ReplayRequest, type ReplayedRequest } from './replay.js';
 
 export interface CasePrediction extends CaseMeasured {
@@ -19,24 +19,27 @@ export interface CasePrediction extends CaseMeasured {
 /** Extra workload keys applied to every case (e.g. `serving.overhead` under test). */
 export type CaseOverrides = Readonly<Record<string, unknown>>;
 
-/** End-to-end efficiency factors fitted per GPU family (docs/gpu-model.md), by the case's GPU name. */
-const FITTED_EFFICIENCY: Readonly<Record<string, Readonly<Record<string, number>>>> = {
-  'h100-sxm': VLLM_V0151_H100_EFFICIENCY,
-  'a100-80gb': VLLM_A100_EFFICIENCY,
-  'a100-80gb-pcie': VLLM_A100_EFFICIENCY,
-};
+/**
+ * Inline GPUs of the table that are a variant of a catalog GPU with fitted factors take that
+ * GPU's entry of catalog/efficiency.yaml: the A100 factor was fitted on the 80GB PCIe card and is
+ * the entry of the catalog's a100-80gb. A catalog GPU gets its entry by name, as in any workload.
+ */
+const FAMILY_OF: Readonly<Record<string, string>> = { 'a100-80gb-pcie': 'a100-80gb' };
 
-/** The case's GPU (catalog name or inline spec) with its family's fitted factors, if any, as an inline GPU. */
-function gpuWithFittedEfficiency(c: FidelityCase): string | Record<string, unknown> {
-  const efficiency = FITTED_EFFICIENCY[c.gpu];
-  if (c.gpuSpec) return efficiency ? { ...c.gpuSpec, efficiency } : { ...c.gpuSpec };
-  if (!efficiency) return c.gpu;
-  const g = findGpu(c.gpu)!;
-  return {
-    name: g.name, memory_gb: g.memoryGb, bf16_tflops: g.bf16Tflops, fp8_tflops: g.fp8Tflops ?? undefined,
-    bandwidth_tbps: g.bandwidthTbps, tdp_w: g.tdpW, idle_w: g.idleW, price_per_hour: g.pricePerHour,
-    interconnect_gbps: g.interconnectGbps ?? undefined, efficiency,
+/** `e` as a workload's inline `gpu.efficiency` block (keys it does not set left out). */
+function efficiencyBlock(e: GpuEfficiency): Record<string, number> {
+  const block: Record<string, number | undefined> = {
+    compute: e.compute, memory: e.memory, kv: e.kv, attention: e.attention, layer_overhead: e.layerOverheadS, blend: e.blend,
   };
+  return Object.fromEntries(Object.entries(block).filter((kv): kv is [string, number] => kv[1] !== undefined));
+}
+
+/** The case's GPU: its catalog name, or its inline spec with its family's fitted factors, if any. */
+function caseGpu(c: FidelityCase): string | Record<string, unknown> {
+  if (!c.gpuSpec) return c.gpu;
+  const family = FAMILY_OF[c.gpu];
+  const fitted = family === undefined ? undefined : catalogEfficiencies().get(family);
+  return fitted ? { ...c.gpuSpec, efficiency: efficiencyBlock(fitted) } : { ...c.gpuSpec };
 }
 
 /** The in-memory workload of a case: one pool of `tp` GPUs, the measured engine limits. */
@@ -49,7 +52,7 @@ export function caseScenario(c: FidelityCase, overrides: CaseOverrides = {}): Sc
     traffic: { rate: c.load.kind === 'poisson' ? c.load.rate : 1, arrival: 'poisson' },
     classes: [{ name: 'bench', prompt_tokens: c.promptTokens, output_tokens: c.outputTokens, shared_prefix_tokens: c.sharedPrefixTokens }],
     model: c.model,
-    gpu: overrides.gpu ?? gpuWithFittedEfficiency(c),
+    gpu: overrides.gpu ?? caseGpu(c),
     fleet: { gpus: c.tp, gpus_per_replica: c.tp },
     serving: {
       batching: 'continuous',
@@ -57,7 +60,9 @@ export function caseScenario(c: FidelityCase, overrides: CaseOverrides = {}): Sc
       max_batch_tokens: c.maxBatchedTokens,
       gpu_memory_utilization: c.gpuMemoryUtilization,
       max_queue_time: '24h',
-      overhead: { ...VLLM_V0151_OVERHEAD, ...(c.perRequestOverheadS === undefined ? {} : { per_request: c.perRequestOverheadS }) },
+      // capsim's default host overheads are the ones fitted on the vLLM v0.15.1 cases; a case
+      // without the fitted HTTP front end sets its own per-request time.
+      ...(c.perRequestOverheadS === undefined ? {} : { overhead: { per_request: c.perRequestOverheadS } }),
       ...serving,
     },
     // Every run of the table had prefix caching on (vLLM V1's default; logged or stated by each source).

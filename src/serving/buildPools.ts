@@ -139,7 +139,8 @@ export function buildPools(
 
 /**
  * Speculative decoding's setup for a pool: the target's step model, the draft model's (the
- * roofline on the pool's GPUs and tensor-parallel degree), and one named stream per replica.
+ * roofline on the pool's GPUs and tensor-parallel degree, with the GPU's efficiency factors; the
+ * per-iteration host time is the target step's), and one named stream per replica.
  */
 function speculativeSetup(scenario: Scenario, pool: PoolSpec, seed: number): SpeculativeSetup | null {
   const s = scenario.serving.speculative;
@@ -148,7 +149,7 @@ function speculativeSetup(scenario: Scenario, pool: PoolSpec, seed: number): Spe
     tokens: s.tokens,
     acceptance: s.acceptance,
     target: stepModelFor(scenario, pool),
-    draft: s.draftModel ? rooflineStepModel(s.draftModel, pool.gpu, pool.gpusPerReplica) : null,
+    draft: s.draftModel ? rooflineStepModel(s.draftModel, pool.gpu, pool.gpusPerReplica, factorsFor(pool.gpu)) : null,
     streamFor: (replica) => stream(seed, `speculative:${pool.name}:${replica}`),
   };
 }

@@ -126,14 +126,18 @@ export const HALF_EVENTS_PER_REPLICA_RATE = 22;
  * at once; an idle replica wakes for each): EVENTS_PER_REQUEST / (1 + (x / HALF_EVENTS_PER_REPLICA_RATE)^2),
  * x the mean requests per second per replica (the fleet's replicas as the workload starts them).
  * So of two points with the same traffic, the one with more replicas costs more (bench: 10 GPUs
- * +30% over 3). null when the request count is unknown (estimateRun.requests).
+ * +30% over 3). A request with front-end time (serving.overhead.per_request, on by default) takes
+ * one event more, its step through the class's DelayLane (src/engine/DelayLane.ts): exactly one
+ * per request on the small sweep fixture. null when the request count is unknown
+ * (estimateRun.requests).
  */
 export function expectedEvents(s: Scenario): number | null {
   const { requests } = estimateRun(s);
   if (requests === null || s.durationS === null || s.durationS <= 0) return null;
   const replicas = Math.max(1, s.pools.reduce((n, p) => n + p.replicas, 0));
   const perReplicaRate = requests / s.durationS / replicas;
-  return (requests * EVENTS_PER_REQUEST) / (1 + (perReplicaRate / HALF_EVENTS_PER_REPLICA_RATE) ** 2);
+  const frontEnd = s.serving.overhead.perRequestS > 0 ? 1 : 0;
+  return requests * (EVENTS_PER_REQUEST / (1 + (perReplicaRate / HALF_EVENTS_PER_REPLICA_RATE) ** 2) + frontEnd);
 }
 
 /** A refusal message with the estimate, or null when the run fits in MEMORY_BUDGET_BYTES. */

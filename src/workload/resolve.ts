@@ -25,9 +25,11 @@ export const SERVING_DEFAULTS: ServingSpec = {
   maxQueueTimeS: 60,
   gpuMemoryUtilization: 0.9,
   scheduler: 'chunked_prefill',
-  // Off by default; VLLM_V0151_OVERHEAD (src/fidelity/cases.ts) holds the values fitted on 16
-  // vLLM v0.15.1 H100 runs (docs/gpu-model.md "Host overheads").
-  overhead: { perRequestS: 0, perIterationS: 0, outputIterations: 0 },
+  // Host time outside the GPU, fitted on the 16 `fit` runs of the fidelity table (vLLM v0.15.1,
+  // H100 SXM, OpenAI-compatible HTTP server; docs/gpu-model.md "Host overheads") with the H100
+  // factors of catalog/efficiency.yaml. The fidelity table replays its cases with these values.
+  // A workload turns them off with serving.overhead: {per_request: 0, per_iteration: 0, output_iterations: 0}.
+  overhead: { perRequestS: 0.0104, perIterationS: 0.00048, outputIterations: 1 },
   speculative: null,
 };
 

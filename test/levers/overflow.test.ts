@@ -8,7 +8,12 @@ import { newRequest } from '../../src/serving/request.js';
 
 /**
  * One replica through a day whose peak (1.5x the mean) is more than it can serve within the 1 s
- * TTFT limit, while the night (0.3x) is easy: 3.5 req/s mean of 2k-token prompts.
+ * TTFT limit, while the night (0.3x) is easy: 3.5 req/s mean of 2k-token prompts. Prefill budget
+ * 2,048 tokens per iteration: with the default host overheads a token reaches the client one
+ * iteration after the one that computed it, and a full 8,192-token iteration of this perf block
+ * takes 0.415 s, so the long prompts' TTFT floor (own prefill + that lag) left no room under 1 s
+ * whatever the API took (threshold 0.25: peak-hour p99 1,000.6 ms); 2,048-token iterations take
+ * at most 0.107 s.
  */
 const day = workload({
   duration: '24h',
@@ -22,6 +27,7 @@ const day = workload({
     },
   ],
   fleet: { gpus: 1 },
+  serving: { max_batch_tokens: 2048 },
 });
 
 describe('api.use_for: overflow', () => {
@@ -60,7 +66,8 @@ describe('OverflowRule: the estimate', () => {
   const scenario = resolveWorkload({ ...day, api: { name: 'gpt-4o-mini', use_for: 'overflow', overflow_threshold: 0.5 } });
   const model = linearStepModel(scenario.perf!);
   const rule = new OverflowRule(scenario, model);
-  const tokensPerS = 8192 / model.iterationS(8192, (8192 * 1024) / 2, 0, 0);
+  const b = scenario.serving.maxBatchTokens;
+  const tokensPerS = b / model.iterationS(b, (b * 1024) / 2, 0, 0);
   const req = (id: number, prompt: number, at = 0) => newRequest(id, 0, at, prompt, 10, 0, null);
 
   it('wait = max(oldest interactive wait, interactive prompt tokens ahead / (servers x prefill rate)); batch requests are ignored', () => {

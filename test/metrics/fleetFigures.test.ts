@@ -36,7 +36,8 @@ describe('iterationWork: FLOPs and bytes of an iteration', () => {
 
 describe('fleet figures of a run, by hand', () => {
   // Three requests alone on one replica (arrivals 1200 s apart, each done in 1000 s), every
-  // iteration exactly 1 s (a perf block with equal bases and no per-token terms).
+  // iteration exactly 1 s (a perf block with equal bases and no per-token terms); host overheads
+  // off, so that E2E is the iterations alone.
   const P = 2000;
   const O = 1000;
   const dir = mkdtempSync(join(tmpdir(), 'capsim-fleet-'));
@@ -51,7 +52,7 @@ describe('fleet figures of a run, by hand', () => {
     gpu: { memory_gb: 1.194, bf16_tflops: 2.4e-7, bandwidth_tbps: 6.8e-8, tdp_w: 700, idle_w: 100, price_per_hour: 1 },
     fleet: { gpus: 1 },
     perf: { prefill: { base: '1s', per_token: 0 }, decode: { base: '1s', per_seq: 0, per_kv_token: 0 } },
-    serving: { max_queue_time: '1h' },
+    serving: { max_queue_time: '1h', overhead: { per_request: 0, per_iteration: 0, output_iterations: 0 } },
   });
   const run = simulate(scenario);
   const row = run.hourly[0];
@@ -99,13 +100,16 @@ describe('fleet figures of a run, by hand', () => {
 describe('batch_size_mean is Little\'s law on the replicas', () => {
   it('equals the sum of the requests\' time on a replica over ready replica-seconds', () => {
     // L = sum of residence times / T: a sequence runs from admission (startedAt) to its last token.
+    // Host overheads off: with an output lag, finishedAt (the client's time) comes one iteration
+    // after the replica has retired the sequence.
     let residence = 0;
     const H = 1800;
     const run = simulate(
       resolveWorkload({
         name: 'little', seed: 3, duration: '30m', traffic: { rate: 4 },
         classes: [{ name: 'c', prompt_tokens: { dist: 'uniform', min: 100, max: 900 }, output_tokens: { dist: 'uniform', min: 20, max: 300 } }],
-        model: 'llama-3.1-8b', gpu: 'l4', fleet: { gpus: 3 }, serving: { max_queue_time: '1h' },
+        model: 'llama-3.1-8b', gpu: 'l4', fleet: { gpus: 3 },
+        serving: { max_queue_time: '1h', overhead: { per_request: 0, per_iteration: 0, output_iterations: 0 } },
       }),
       { onRequestEnd: (r, outcome) => { if (outcome === 'gpu') residence += Math.max(0, Math.min(r.finishedAt, H) - r.startedAt); } },
     );

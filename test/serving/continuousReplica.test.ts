@@ -16,14 +16,16 @@ import { SERVING_DEFAULTS } from '../../src/workload/resolve.js';
  *
  * so a prefill iteration of p tokens takes 1 + p/128 s and a decode-only iteration 1 s. A request
  * emits its first token at the end of the iteration that finishes its prompt, then one token per
- * decode iteration: with output n it finishes n - 1 decode iterations later.
+ * decode iteration: with output n it finishes n - 1 decode iterations later. Host overheads are
+ * off (serving.overhead all 0; capsim's defaults are the fitted ones): the logs are the batcher's
+ * own arithmetic; the output lag (`output_iterations`) has its own case.
  */
 type Log = [string, number][];
 
 function setup(opts: { capacity?: number; fastForward?: boolean; serving?: Partial<ServingSpec> } = {}) {
   const sim = new Simulation();
   const log: Log = [];
-  const serving: ServingSpec = { ...SERVING_DEFAULTS, ...opts.serving };
+  const serving: ServingSpec = { ...SERVING_DEFAULTS, overhead: { perRequestS: 0, perIterationS: 0, outputIterations: 0 }, ...opts.serving };
   const host: ReplicaHost = {
     sim,
     serving,
@@ -77,6 +79,20 @@ describe('ContinuousReplica: exact event logs', () => {
       // fast path: the two decode iterations are one run (one busy span); reference: one each
       const decodeSpans = fastForward ? [['busy 3-5', 5]] : [['busy 3-4', 4], ['busy 4-5', 5]];
       expect(log).toEqual([['admit 0', 0], ['busy 0-3', 3], ...decodeSpans, ['done 0', 5]]);
+    }
+  });
+
+  it('serving.overhead.output_iterations 1: each token reaches the client one iteration after the one that computed it', () => {
+    // As above, but a token is received the length of the iteration that computed it later (the
+    // output path runs behind the next step): first token 3 + 3 = 6 (the 3 s prefill iteration),
+    // last token 5 + 1 = 6 (a 1 s decode iteration). The GPU is free at 5 all the same.
+    for (const fastForward of [true, false]) {
+      const { sim, log, arrive } = setup({ fastForward, serving: { overhead: { perRequestS: 0, perIterationS: 0, outputIterations: 1 } } });
+      const a = req(0, 256, 3);
+      arrive(a, 0);
+      sim.run();
+      expect([a.startedAt, a.firstTokenAt, a.finishedAt, a.generated, a.phase]).toEqual([0, 6, 6, 3, Phase.done]);
+      expect(log.at(-1)).toEqual(['done 0', 5]);
     }
   });
 

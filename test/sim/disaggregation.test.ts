@@ -8,8 +8,9 @@ import type { Request } from '../../src/serving/request.js';
 /**
  * Disaggregated prefill/decode (issue 17 item 2), checked against the composition it claims:
  *
- *   TTFT = the prefill step                                   (serving.overhead is 0 here: with
- *                                                              per_request it would add to TTFT)
+ *   TTFT = the prefill step                                   (serving.overhead is set to 0 here:
+ *                                                              its per_request and output lag
+ *                                                              would add to TTFT and E2E)
  *   E2E  = TTFT + transfer + the decode steps                 transfer = latency + size / bandwidth
  *   size = prompt tokens x KV bytes per token                 llama-3.1-8b, BF16 KV: 2 (K, V) x 32
  *                                                              layers x 8 KV heads x 128 head dim
@@ -47,6 +48,7 @@ function disaggregatedDoc(extra: { bandwidth?: string; latency?: string; rate?: 
       },
     },
     perf: extra.perf ?? PERF,
+    serving: { overhead: { per_request: 0, per_iteration: 0, output_iterations: 0 } },
   };
 }
 

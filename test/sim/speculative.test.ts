@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findGpu, findModel } from '../../src/catalog/catalog.js';
+import { factorsFor } from '../../src/gpu/efficiency.js';
 import { kvCapacityTokens } from '../../src/gpu/memory.js';
 import { rooflineStepModel } from '../../src/gpu/roofline.js';
 import { InputError } from '../../src/errors.js';
@@ -9,7 +10,11 @@ import { resolveWorkload } from '../../src/workload/load.js';
 
 type Doc = Record<string, unknown>;
 
-/** One class with fixed lengths; `patch` overrides top-level keys, `serving` adds to serving. */
+/**
+ * One class with fixed lengths; `patch` overrides top-level keys, `serving` adds to serving. Host
+ * overheads are off (the by-hand step sums below are GPU time; an output lag would shift the first
+ * and last tokens by different iteration lengths).
+ */
 function workload(speculative: Doc | null, patch: Doc = {}, serving: Doc = {}): Doc {
   return {
     name: 'spec',
@@ -20,7 +25,7 @@ function workload(speculative: Doc | null, patch: Doc = {}, serving: Doc = {}): 
     model: 'llama-3.1-8b',
     gpu: 'h100-sxm',
     fleet: { gpus: 1 },
-    serving: { max_queue_time: '1h', ...serving, ...(speculative ? { speculative } : {}) },
+    serving: { max_queue_time: '1h', overhead: { per_request: 0, per_iteration: 0, output_iterations: 0 }, ...serving, ...(speculative ? { speculative } : {}) },
     ...patch,
   };
 }
@@ -41,7 +46,8 @@ describe('speculative decoding', () => {
     const [r] = ends(doc);
     expect(r.generated).toBe(201);
     const spec = resolveWorkload(doc);
-    const step = rooflineStepModel(spec.pools[0].model, spec.pools[0].gpu, 1);
+    // The GPU's own factors: h100-sxm has fitted ones (catalog/efficiency.yaml).
+    const step = rooflineStepModel(spec.pools[0].model, spec.pools[0].gpu, 1, factorsFor(spec.pools[0].gpu));
     // Each step: 4 n-gram drafts (0.1 ms each) + one target pass over 5 positions at context c.
     let t = 0;
     for (let j = 0; j < 40; j++) {
@@ -55,8 +61,8 @@ describe('speculative decoding', () => {
     const draftDoc = workload({ method: 'draft', draft_model: 'llama-3.2-1b', tokens: 4, acceptance: 0 }, { traffic: { rate: 1 / 3600 }, duration: '1h' });
     const [r] = ends(draftDoc);
     const s = resolveWorkload(draftDoc);
-    const target = rooflineStepModel(s.pools[0].model, s.pools[0].gpu, 1);
-    const draft = rooflineStepModel(findModel('llama-3.2-1b')!, s.pools[0].gpu, 1);
+    const target = rooflineStepModel(s.pools[0].model, s.pools[0].gpu, 1, factorsFor(s.pools[0].gpu));
+    const draft = rooflineStepModel(findModel('llama-3.2-1b')!, s.pools[0].gpu, 1, factorsFor(s.pools[0].gpu));
     let t = 0;
     for (let j = 0; j < 200; j++) {
       const c = 500 + j; // one token a step, as without speculation

@@ -18,6 +18,15 @@
  * checked on both readings. Memory: vLLM fit 70B BF16 on 2 x 80 GiB at gpu_memory_utilization
  * 0.9 (4 GiB of KV per GPU); capsim counts memory_gb as decimal GB (7% less), so the replay gives
  * it the same budget in its units: 0.9 x 85.9 GB / 80 GB = 0.966 -> 0.96.
+ *
+ * Host overheads off (serving.overhead all 0), as when the anchor was set: it checks the
+ * speculative step arithmetic, not the host time. With capsim's default overheads the c = 1..16
+ * errors stay within 25% (+7%, +5%, -18%) but c = 64 is -34%: there the 64 users' prompts are
+ * prefilled in long iterations of up to 8,192 tokens of a 70B model, and the output lag (one
+ * iteration, priced at the length of the iteration that computed the token) delays each first
+ * token by such a prefill iteration (baseline TTFT p50 2.68 -> 5.25 s) but the last token by a
+ * decode step, which shortens the (last - first token) span: baseline TPOT 69 -> 55 ms against
+ * the measured 68 ms, at the same throughput. Recorded in docs/gpu-model.md "Host overheads".
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -73,6 +82,7 @@ function replayTpotMs(gpu: string, run: Run, speculative: { tokens: number; acce
     serving: {
       gpu_memory_utilization: 0.96,
       max_queue_time: '1h',
+      overhead: { per_request: 0, per_iteration: 0, output_iterations: 0 },
       ...(speculative ? { speculative: { method: 'draft', draft_model: 'llama-3.2-1b', ...speculative } } : {}),
     },
   };

@@ -18,18 +18,23 @@ import { SMALL } from './helpers.js';
 const task = (gpus: number, extra: string[] = []): PointTask => ({ file: SMALL, set: [...extra, `fleet.gpus=${gpus}`], replications: 0, runDir: null });
 
 describe('expectedEvents', () => {
-  it('is requests x 4 / (1 + (requests per second per replica / 22)^2)', () => {
+  it('is requests x (4 / (1 + (requests per second per replica / 22)^2) + 1 with a front-end time)', () => {
     expect([EVENTS_PER_REQUEST, HALF_EVENTS_PER_REPLICA_RATE]).toEqual([4, 22]);
     const s = loadWorkload(SMALL, { set: ['fleet.gpus=4'] });
     const requests = estimateRun(s).requests!; // 40/s x 900 s
     expect(requests).toBeCloseTo(36_000, 6);
-    expect(expectedEvents(s)).toBeCloseTo((36_000 * 4) / (1 + (10 / 22) ** 2), 6);
+    // serving.overhead.per_request is on by default: one DelayLane event per request
+    expect(expectedEvents(s)).toBeCloseTo(36_000 * (4 / (1 + (10 / 22) ** 2) + 1), 6);
+    const off = loadWorkload(SMALL, { set: ['fleet.gpus=4', 'serving.overhead.per_request=0'] });
+    expect(expectedEvents(off)).toBeCloseTo((36_000 * 4) / (1 + (10 / 22) ** 2), 6);
   });
 
-  it.each([3, 5, 10])('on %i GPUs of the small fixture: within 2 percent of the events simulated', (gpus) => {
-    const s = loadWorkload(SMALL, { set: [`fleet.gpus=${gpus}`] });
-    const events = simulate(s).stats.events;
-    expect(Math.abs(expectedEvents(s)! / events - 1)).toBeLessThan(0.02);
+  it.each([3, 5, 10])('on %i GPUs of the small fixture: within 2 percent of the events simulated, with and without front-end time', (gpus) => {
+    for (const extra of [[], ['serving.overhead.per_request=0']]) {
+      const s = loadWorkload(SMALL, { set: [...extra, `fleet.gpus=${gpus}`] });
+      const events = simulate(s).stats.events;
+      expect(Math.abs(expectedEvents(s)! / events - 1)).toBeLessThan(0.02);
+    }
   });
 
   it('grows with the replicas for the same traffic, and counts replicas, not GPUs', () => {

@@ -17,7 +17,7 @@ function closedWorkload(opts: { users: number; gpus: number; think: unknown; out
     model: 'llama-3.1-8b',
     gpu: 'h100-sxm',
     fleet: { gpus: opts.gpus },
-    serving: { max_batch_size: opts.batch ?? 1, max_batch_tokens: 8192, router: 'shared_queue', max_queue_time: '10000h', overhead: { per_request: 0, per_iteration: 0 } },
+    serving: { max_batch_size: opts.batch ?? 1, max_batch_tokens: 8192, router: 'shared_queue', max_queue_time: '10000h', overhead: { per_request: 0, per_iteration: 0, output_iterations: 0 } },
     perf: { prefill: { base: 0.001, per_token: 0 }, decode: { base: 0.001, per_seq: 0, per_kv_token: 0 } },
   });
 }

@@ -22,7 +22,7 @@ function twoPopulations(durationS: number, extra: Record<string, unknown> = {}) 
     model: 'llama-3.1-8b',
     gpu: 'h100-sxm',
     fleet: { gpus: 2 },
-    serving: { max_batch_size: 4, max_batch_tokens: 8192, router: 'shared_queue', max_queue_time: '10000h', overhead: { per_request: 0, per_iteration: 0 } },
+    serving: { max_batch_size: 4, max_batch_tokens: 8192, router: 'shared_queue', max_queue_time: '10000h', overhead: { per_request: 0, per_iteration: 0, output_iterations: 0 } },
     perf: PERF,
   });
 }

@@ -81,13 +81,21 @@ describe('defaults', () => {
       maxQueueTimeS: 60,
       gpuMemoryUtilization: 0.9,
       scheduler: 'chunked_prefill',
-      overhead: { perRequestS: 0, perIterationS: 0, outputIterations: 0 },
+      // The host overheads fitted on the vLLM v0.15.1 H100 runs (docs/gpu-model.md "Host overheads").
+      overhead: { perRequestS: 0.0104, perIterationS: 0.00048, outputIterations: 1 },
       speculative: null,
     });
     expect(s.perf).toBeNull();
     expect(s.cache).toEqual({ response: null, prefix: false });
     expect(s.api).toBeNull();
     expect(s.costs).toEqual({ electricityPerKwh: 0.12, pue: 1.3, hourly: {}, perRequest: {}, amortizedPerHour: {}, storage: null });
+  });
+
+  it('turns the host overheads off when a workload sets them to 0, and keeps the defaults of keys it leaves out', () => {
+    const off = resolveWorkload({ ...minimal(), serving: { overhead: { per_request: 0, per_iteration: 0, output_iterations: 0 } } });
+    expect(off.serving.overhead).toEqual({ perRequestS: 0, perIterationS: 0, outputIterations: 0 });
+    const some = resolveWorkload({ ...minimal(), serving: { overhead: { per_request: '5ms' } } });
+    expect(some.serving.overhead).toEqual({ perRequestS: 0.005, perIterationS: 0.00048, outputIterations: 1 });
   });
 
   it('is deeply frozen', () => {
