@@ -17,6 +17,10 @@ export interface Looker {
   canAdmit(): boolean;
 }
 
+/** Replicas per block of LookIndex's leaves (a power of two): scanned flat, in index order. */
+const BLOCK_BITS = 5;
+const BLOCK = 1 << BLOCK_BITS;
+
 /**
  * A shared queue's ready replicas, ordered by when each would next look at the queue's head, so
  * that the pool finds the one that looks first (Pool.offerHead) without asking every replica.
@@ -26,32 +30,43 @@ export interface Looker {
  * the end of its run in flight. The earliest wins, ties to the lowest index (the order a scan of
  * the replicas in index order finds).
  *
- * Idle replicas are a SlotSet (the lowest index in O(log n)). Busy ones are the leaves of a
- * tournament tree over slot indexes (each inner node holds the winner of its two children by
- * (key, index); the root, the overall winner), where a replica's key is a lower bound of when it
- * looks: the end of its run when that cannot be cut (exact); for a steady run, an iteration
- * boundary that was the first at or after some earlier time. That one goes stale as time passes
- * its boundaries but stays a lower bound: `best` first refreshes every stale key, walking only
- * the paths down to them (a subtree whose winner is not stale holds none), then takes the root
- * until its key cannot beat the best found, usually once: O(stale log n) at worst, stale being the
- * replicas that passed a boundary since the last query (about n x the time between queries / the
- * iteration time: the same at any fleet size for a given load per replica). Replicas report every
- * change of their run (`changed`): O(log n).
+ * Idle replicas are a SlotSet (the lowest index in O(log n)). Busy ones have a key, a lower bound
+ * of when they look: the end of the run when that cannot be cut (exact); for a steady run, an
+ * iteration boundary that was the first at or after some earlier time, with a forward-only cursor
+ * into the run's boundaries. That one goes stale as time passes its boundaries but stays a lower
+ * bound. Keys sit in blocks of BLOCK consecutive indexes, each with a lower bound of its keys
+ * (`low`), and a tournament tree over the blocks (each inner node holds the winner of its two
+ * children by (low, block); the root, the overall winner). `best` scans the root block flat while
+ * it has not been scanned in this query (bringing its stale keys up to the first boundary at or
+ * after now and its bound to its exact minimum), then takes the root block's minimum until it
+ * cannot be beaten, usually once. A block holding a stale key has a bound before now, below every
+ * candidate, so every stale key is refreshed by the query that finds it stale: O(blocks with stale
+ * keys x (BLOCK + log blocks)) per query; stale keys are the replicas that passed a boundary since
+ * the last query (about n x the time between queries / the iteration time: the same at any fleet
+ * size for a given load per replica). The flat scan is what makes it cheap: a tree over single
+ * replicas walks a mispredicted path per stale key. Replicas report every change of their run
+ * (`changed`): O(1), plus O(log blocks) when the key lowers its block's bound.
  */
 export class LookIndex<R extends Looker> {
   private readonly idle = new SlotSet();
-  /** Leaves: the key of each replica in the tree by index, Infinity when not in it. */
-  private key = new Float64Array(16).fill(Infinity);
-  /** Tournament tree, 1-based: node p's children are 2p and 2p + 1; leaf i is node capacity + i. */
-  private win = LookIndex.tree(16);
-  private ready = new Uint8Array(16);
+  /** The key of each replica by index, Infinity when it has none (idle, not ready, not accepting). */
+  private key = new Float64Array(BLOCK).fill(Infinity);
+  private ready = new Uint8Array(BLOCK);
   /**
    * By index: the boundaries of a cuttable run (null: the key is the run's end, exact), and the
    * first of them at or after the time the key was last brought up to date (the key).
    */
   private readonly ends: (Float64Array | null)[] = [];
-  private cursor = new Int32Array(16);
+  private cursor = new Int32Array(BLOCK);
   private readonly byIndex: R[] = [];
+  /** By block: a lower bound of its keys (their minimum once scanned), and, scanned, where it is. */
+  private low = new Float64Array(1).fill(Infinity);
+  private lowAt = new Int32Array(1);
+  /** By block: the query that last scanned it (`queries`); its `low` and `lowAt` are exact in it. */
+  private scanned = new Float64Array(1).fill(-1);
+  private queries = 0;
+  /** Tournament tree over blocks, 1-based: node p's children are 2p and 2p + 1; block b is node blocks + b. */
+  private win = LookIndex.tree(1);
   /** Entries hidden during a query (not winning), with their keys, restored at its end. */
   private readonly aside: number[] = [];
   private readonly asideKey: number[] = [];
@@ -73,7 +88,7 @@ export class LookIndex<R extends Looker> {
     if (i >= this.ready.length || this.ready[i] === 0) return;
     this.ready[i] = 0;
     this.idle.remove(i);
-    this.set(i, Infinity);
+    this.key[i] = Infinity;
   }
 
   /** A replica's run changed (planned, cut, ended idle) or it stopped or resumed accepting. */
@@ -83,7 +98,7 @@ export class LookIndex<R extends Looker> {
     const end = replica.accepting ? replica.runEnd() : Infinity;
     if (Number.isNaN(end)) {
       this.ends[i] = null;
-      this.set(i, Infinity);
+      this.key[i] = Infinity;
       this.idle.add(i);
       return;
     }
@@ -91,7 +106,7 @@ export class LookIndex<R extends Looker> {
     const ends = end === Infinity ? null : replica.cuttableEnds();
     this.ends[i] = ends;
     if (ends === null) {
-      this.set(i, end);
+      this.setKey(i, end);
       return;
     }
     // A run planned now starts at its first boundary; one cut by a wake ends at the first one
@@ -100,25 +115,36 @@ export class LookIndex<R extends Looker> {
     let c = 0;
     while (ends[c] < now) c++;
     this.cursor[i] = c;
-    this.set(i, ends[c]);
+    this.setKey(i, ends[c]);
   }
 
   /**
    * The ready replica that looks first at `now`, `except` left out (a replica forming its batch),
-   * or undefined when none accepts. A replica in the tree with no run in flight (forming its batch
+   * or undefined when none accepts. A replica with a key but no run in flight (forming its batch
    * while this is asked) looks now, as an idle one does.
    */
   best(now: number, except?: R): R | undefined {
+    const query = ++this.queries;
     let best = this.idle.first();
     let bestAt = best >= 0 ? now : Infinity;
     const key = this.key;
+    const low = this.low;
     const win = this.win;
     const aside = this.aside;
-    if (key[win[1]] < now) this.refresh(1, now);
     for (;;) {
-      const i = win[1];
-      const k = key[i];
-      if (k > bestAt || (k === bestAt && i > best) || k === Infinity) break;
+      const b = win[1];
+      const k = low[b];
+      if (k > bestAt || k === Infinity) break;
+      if (this.scanned[b] !== query) {
+        // every index in the block is above best: none of them wins a tie
+        if (k === bestAt && b << BLOCK_BITS > best) break;
+        this.scan(b, now);
+        this.scanned[b] = query;
+        continue;
+      }
+      // The root block is exact: (k, i) is its minimum, and every other block's bound ranks after it.
+      const i = this.lowAt[b];
+      if (k === bestAt && i > best) break;
       const r = this.byIndex[i];
       let at: number;
       if (r === except) at = Infinity;
@@ -135,62 +161,75 @@ export class LookIndex<R extends Looker> {
       }
       aside.push(i);
       this.asideKey.push(k);
-      this.set(i, Infinity);
+      key[i] = Infinity;
+      this.scan(b, now);
     }
-    for (let i = aside.pop(); i !== undefined; i = aside.pop()) this.set(i, this.asideKey.pop() as number);
+    for (let i = aside.pop(); i !== undefined; i = aside.pop()) this.setKey(i, this.asideKey.pop() as number);
     return best >= 0 ? this.byIndex[best] : undefined;
   }
 
   /**
-   * Brings the stale keys under node p (those before now: time passed the boundary they were keyed
-   * by) up to the replica's first boundary at or after now, and replays the matches above them:
-   * a subtree whose winner is not stale holds no stale key, so only paths to stale leaves are
-   * walked, each node once.
+   * Brings block b's stale keys (before now: time passed the boundary they were keyed by) up to
+   * their replica's first boundary at or after now, and its bound to its minimum (lowest index on
+   * ties), then replays its matches up the tree.
    */
-  private refresh(p: number, now: number): void {
+  private scan(b: number, now: number): void {
     const key = this.key;
-    const capacity = key.length;
-    if (p >= capacity) {
-      // A stale key is a cuttable run's: a run's end is never before now (it is now for a
-      // replica forming its batch, whose boundaries all end by now: the walk stops at the last).
-      const i = p - capacity;
-      const ends = this.ends[i] as Float64Array;
-      let c = this.cursor[i];
-      while (ends[c] < now) c++;
-      this.cursor[i] = c;
-      key[i] = ends[c];
-      return;
+    const first = b << BLOCK_BITS;
+    let m = Infinity;
+    let at = first;
+    for (let i = first; i < first + BLOCK; i++) {
+      let k = key[i];
+      if (k < now) {
+        // A stale key is a cuttable run's: a run's end is never before now (it is now for a
+        // replica forming its batch, whose boundaries all end by now: the walk stops at the last).
+        const ends = this.ends[i] as Float64Array;
+        let c = this.cursor[i];
+        while (ends[c] < now) c++;
+        this.cursor[i] = c;
+        k = ends[c];
+        key[i] = k;
+      }
+      if (k < m) {
+        m = k;
+        at = i;
+      }
     }
-    const win = this.win;
-    const a = 2 * p;
-    if (key[win[a]] < now) this.refresh(a, now);
-    if (key[win[a + 1]] < now) this.refresh(a + 1, now);
-    const wa = win[a];
-    const wb = win[a + 1];
-    win[p] = key[wb] < key[wa] ? wb : wa;
+    this.low[b] = m;
+    this.lowAt[b] = at;
+    this.replay(b);
   }
 
-  /** Sets leaf i's key and replays its matches up to the root. */
-  private set(i: number, k: number): void {
-    const key = this.key;
+  /** Sets replica i's key, lowering its block's bound (a raised key leaves the bound below it). */
+  private setKey(i: number, k: number): void {
+    this.key[i] = k;
+    const b = i >> BLOCK_BITS;
+    if (k < this.low[b]) {
+      this.low[b] = k;
+      this.replay(b);
+    }
+  }
+
+  /** Replays block b's matches up to the root, after its bound changed. */
+  private replay(b: number): void {
+    const low = this.low;
     const win = this.win;
-    key[i] = k;
-    for (let p = (key.length + i) >> 1; p >= 1; p >>= 1) {
-      const a = win[2 * p];
-      const b = win[2 * p + 1];
-      // a's subtree holds the lower indexes: it wins ties
-      const w = key[b] < key[a] ? b : a;
-      // the same winner with the same key: nothing above changes
-      if (w === win[p] && w !== i) break;
+    for (let p = (low.length + b) >> 1; p >= 1; p >>= 1) {
+      const x = win[2 * p];
+      const y = win[2 * p + 1];
+      // x's subtree holds the lower blocks: it wins ties
+      const w = low[y] < low[x] ? y : x;
+      // the same winner with the same bound: nothing above changes
+      if (w === win[p] && w !== b) break;
       win[p] = w;
     }
   }
 
-  /** An empty tree over `capacity` leaves: every leaf is its own winner, inner nodes the leftmost. */
-  private static tree(capacity: number): Int32Array {
-    const win = new Int32Array(2 * capacity);
-    for (let i = 0; i < capacity; i++) win[capacity + i] = i;
-    for (let p = capacity - 1; p >= 1; p--) win[p] = win[2 * p];
+  /** An empty tree over `blocks` leaves: every leaf is its own winner, inner nodes the leftmost. */
+  private static tree(blocks: number): Int32Array {
+    const win = new Int32Array(2 * blocks);
+    for (let b = 0; b < blocks; b++) win[blocks + b] = b;
+    for (let p = blocks - 1; p >= 1; p--) win[p] = win[2 * p];
     return win;
   }
 
@@ -206,11 +245,20 @@ export class LookIndex<R extends Looker> {
     this.cursor = cursor;
     this.key = key;
     this.ready = ready;
-    const win = LookIndex.tree(capacity);
-    for (let p = capacity - 1; p >= 1; p--) {
-      const a = win[2 * p];
-      const b = win[2 * p + 1];
-      win[p] = key[b] < key[a] ? b : a;
+    const blocks = capacity >> BLOCK_BITS;
+    const low = new Float64Array(blocks).fill(Infinity);
+    low.set(this.low);
+    const lowAt = new Int32Array(blocks);
+    lowAt.set(this.lowAt);
+    const scanned = new Float64Array(blocks).fill(-1);
+    this.low = low;
+    this.lowAt = lowAt;
+    this.scanned = scanned;
+    const win = LookIndex.tree(blocks);
+    for (let p = blocks - 1; p >= 1; p--) {
+      const x = win[2 * p];
+      const y = win[2 * p + 1];
+      win[p] = low[y] < low[x] ? y : x;
     }
     this.win = win;
   }
