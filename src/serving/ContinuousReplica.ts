@@ -121,7 +121,12 @@ export class ContinuousReplica implements Replica, Looker {
     return this.kv.residentPrefix(r);
   }
 
-  wake(): void {
+  /**
+   * New work may be in the queue: an idle replica starts; a steady run that can take the head is
+   * cut at its first iteration boundary at or after now. `admits`: the caller has just found
+   * `canAdmit()` true (LookIndex.best, for a shared queue), so it is not asked again.
+   */
+  wake(admits = false): void {
     const sim = this.host.sim;
     if (!this.accepting) return;
     if (this.event === null) {
@@ -131,7 +136,7 @@ export class ContinuousReplica implements Replica, Looker {
       this.looks?.changed(this);
       return;
     }
-    if (!this.runSteady || this.iterations <= 1 || !this.canAdmit()) return;
+    if (!this.runSteady || this.iterations <= 1 || !(admits || this.canAdmit())) return;
     // Cut the steady run at the first iteration boundary at or after now.
     const lo = this.firstEndFrom(sim.now);
     if (lo + 1 < this.iterations) {

@@ -70,6 +70,8 @@ export class LookIndex<R extends Looker> {
   /** Entries hidden during a query (not winning), with their keys, restored at its end. */
   private readonly aside: number[] = [];
   private readonly asideKey: number[] = [];
+  /** Whether the last `best` found its replica's `canAdmit()` true (it asks only a cuttable run's). */
+  admits = false;
 
   constructor(private readonly sim: Simulation) {}
 
@@ -125,6 +127,7 @@ export class LookIndex<R extends Looker> {
    */
   best(now: number, except?: R): R | undefined {
     const query = ++this.queries;
+    this.admits = false;
     let best = this.idle.first();
     let bestAt = best >= 0 ? now : Infinity;
     const key = this.key;
@@ -147,12 +150,18 @@ export class LookIndex<R extends Looker> {
       if (k === bestAt && i > best) break;
       const r = this.byIndex[i];
       let at: number;
+      let admits = false;
       if (r === except) at = Infinity;
       else if (Number.isNaN(r.runEnd())) at = now;
-      else at = this.ends[i] !== null && !r.canAdmit() ? r.runEnd() : k;
+      else if (this.ends[i] === null) at = k;
+      else {
+        admits = r.canAdmit();
+        at = admits ? k : r.runEnd();
+      }
       if (at === k) {
         // nothing left can beat (k, i): every other key is a lower bound and ranks after it
         best = i;
+        this.admits = admits;
         break;
       }
       if (at < bestAt || (at === bestAt && i < best)) {

@@ -394,7 +394,8 @@ export class Pool {
   private offerHead(except?: Replica): void {
     const shared = this.shared;
     if (shared === null || this.looks === null || shared.peek() === undefined) return;
-    this.looks.best(this.sim.now, except as ContinuousReplica | undefined)?.wake();
+    const looks = this.looks;
+    looks.best(this.sim.now, except as ContinuousReplica | undefined)?.wake(looks.admits);
   }
 
   /**

@@ -129,6 +129,8 @@ function check(n: number, queries: number, seed: number, grid: boolean, meanGapS
     const expected = scan(replicas, ready, sim.now, except);
     const got = index.best(sim.now, except);
     expect(got?.index, `query ${q} at ${sim.now}`).toBe(expected?.index);
+    // admits: it asked the winner's canAdmit (a cuttable run's only) and found it true
+    expect(index.admits).toBe(got !== undefined && got.accepting && got.cuttableEnds() !== null && got.admits);
     // The winner looks: idle, it starts a run; cuttable and admitting, it is cut there.
     if (got !== undefined && got.accepting) {
       if (got.ends === null) plan(got);
