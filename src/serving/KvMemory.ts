@@ -100,6 +100,10 @@ export class KvMemory {
    * own prefix were evicted.
    */
   couldFit(r: Request, plan: KvPlan, limit: number): boolean {
+    // Fits without evicting: then also with (limit + evictable - own >= limit, own <= evictable,
+    // in floating point too: the integer used + need + evictable <= limit + evictable rounds
+    // to at most fl(limit + evictable)), and pinnable's pin and unpin are skipped.
+    if (this.used + plan.need <= limit) return true;
     const own = plan.cached ? this.prefixes.pinnable(r) : 0;
     return this.used + plan.need <= limit + this.prefixes.evictable - own;
   }
