@@ -6,15 +6,9 @@
  * catalog/efficiency.yaml, fitted on other runs (dennisleeA100Runs.ts), as every a100-80gb does.
  */
 import { readFileSync } from 'node:fs';
+import { blisStageParts, type BlisStage } from './blisStage.js';
 import type { FidelityCase } from './cases.js';
 
-interface Stage {
-  stage: number;
-  rate: number;
-  duration_s: number;
-  ttft_ms_mean: number;
-  e2e_ms_mean: number;
-}
 interface Run {
   exp: string;
   tp: number;
@@ -23,7 +17,7 @@ interface Run {
   gpu_memory_utilization: number;
   engine: string;
   shared_prefix: { output_len: number };
-  stages: Stage[];
+  stages: BlisStage[];
 }
 
 /** Mean prompt of the "general" workload with Mixtral's tokenizer, measured on H100 (vllm-runs). */
@@ -51,15 +45,7 @@ export function a100Cases(referenceDir: string): FidelityCase[] {
         promptTokens: MIXTRAL_GENERAL_PROMPT_TOKENS,
         outputTokens: n,
         sharedPrefixTokens: MIXTRAL_GENERAL_PROMPT_TOKENS,
-        load: { kind: 'poisson', rate: s.rate, concurrency: 0, requests: Math.round(s.rate * Math.min(s.duration_s, STAGE_SIM_S)) },
-        measured: {
-          ttftMs: s.ttft_ms_mean,
-          tpotMs: (s.e2e_ms_mean - s.ttft_ms_mean) / (n - 1),
-          e2eMs: s.e2e_ms_mean,
-          // Not in the records: not compared.
-          throughputRps: NaN,
-        },
-        saturated: s.ttft_ms_mean > 10_000,
+        ...blisStageParts(s, n, STAGE_SIM_S),
         role: 'held-out',
       };
     }),

@@ -11,6 +11,7 @@
  * cases do (runCase.ts).
  */
 import { readFileSync } from 'node:fs';
+import { blisStageParts, type BlisStage } from './blisStage.js';
 import type { FidelityCase } from './cases.js';
 
 /**
@@ -73,13 +74,6 @@ const PROMPT_TOKENS: Readonly<Record<string, number>> = { general: 574, codegen:
  */
 const STAGE_SIM_S: Readonly<Record<string, number>> = { general: 120, codegen: 120, roleplay: 120, reasoning: 300 };
 
-interface Stage {
-  stage: number;
-  rate: number;
-  duration_s: number;
-  ttft_ms_mean: number;
-  e2e_ms_mean: number;
-}
 interface Run {
   exp: string;
   records: string;
@@ -90,7 +84,7 @@ interface Run {
   gpu_memory_utilization: number;
   workload: string;
   shared_prefix: { output_len: number };
-  stages: Stage[];
+  stages: BlisStage[];
 }
 
 export function blisH100Cases(referenceDir: string): FidelityCase[] {
@@ -117,15 +111,7 @@ export function blisH100Cases(referenceDir: string): FidelityCase[] {
         promptTokens: prompt,
         outputTokens: n,
         sharedPrefixTokens: prompt,
-        load: { kind: 'poisson', rate: s.rate, concurrency: 0, requests: Math.round(s.rate * Math.min(s.duration_s, STAGE_SIM_S[run.workload]!)) },
-        measured: {
-          ttftMs: s.ttft_ms_mean,
-          tpotMs: (s.e2e_ms_mean - s.ttft_ms_mean) / (n - 1),
-          e2eMs: s.e2e_ms_mean,
-          // Not in the records: not compared.
-          throughputRps: NaN,
-        },
-        saturated: s.ttft_ms_mean > 10_000,
+        ...blisStageParts(s, n, STAGE_SIM_S[run.workload]!),
         role: 'check',
       };
     }),
