@@ -3,9 +3,12 @@
  * numerators of `mfu`, `mbu`, `batch_size_mean` and `kv_utilization` (results.ts divides them by
  * the provisioned GPU time and the ready replica time of each hour).
  *
- * A run of iterations that crosses an hour boundary is split between the hours in proportion to
- * its time in each (runs last milliseconds to seconds); time past the horizon is not counted,
- * like busy time and billing.
+ * Work reported over an interval that crosses an hour boundary is split between the hours in
+ * proportion to its time in each; time past the horizon is not counted, like busy time and
+ * billing. That is exact for one iteration (its KV held, sequences and work rate are constant over
+ * it) but not for a run of several, whose KV and KV reads grow by a token per sequence per
+ * iteration: a replica reports a run that crosses a cut (`cutAfter`) in pieces, the iteration
+ * that crosses it alone (ContinuousReplica.reportWork).
  */
 const HOUR_S = 3600;
 
@@ -30,6 +33,15 @@ export class FleetWork {
     this.peakByteS = new Float64Array(hours);
     this.seqS = new Float64Array(hours);
     this.kvShareS = new Float64Array(hours);
+  }
+
+  /**
+   * The first time after `t` at which `add` splits what it is given: the next hour boundary or
+   * the horizon, whichever comes first; Infinity from the horizon on (nothing is counted there).
+   */
+  cutAfter(t: number): number {
+    if (t >= this.horizonS) return Infinity;
+    return Math.min((Math.floor(t / HOUR_S) + 1) * HOUR_S, this.horizonS);
   }
 
   /** Adds one replica's run of iterations over [startS, endS). */

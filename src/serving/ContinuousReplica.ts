@@ -92,6 +92,11 @@ export class ContinuousReplica implements Replica, Looker {
    */
   private runHeld = 0;
   private runSeqs = 0;
+  /**
+   * The first accounting cut (ReplicaHost.workCutAfter: an hour boundary or the horizon) after
+   * the start of the run last reported, asked again only once a run ends past it (reportWork).
+   */
+  private cutS = -Infinity;
   private readonly chunkOf: Request[] = [];
   private readonly chunkSize: number[] = [];
   private chunks = 0;
@@ -320,44 +325,92 @@ export class ContinuousReplica implements Replica, Looker {
    * the running sequences grows by one token per decoding sequence per iteration; resident
    * prefixes no sequence uses (evictable) are not counted as held. The KV-seconds of a run of
    * several iterations are summed iteration by iteration over its recorded ends (runKvSeconds).
+   *
+   * The accounting spreads what one report gives evenly over its interval when it splits it at an
+   * hour boundary or the horizon (FleetWork.add): right for one iteration, not for a run whose KV
+   * held and KV reads grow every iteration. A run of several iterations that crosses such a cut is
+   * therefore reported in pieces (reportPieces): the iterations before the iteration that crosses
+   * it, that iteration alone, the iterations after; so it is counted as the one-event-per-iteration
+   * path counts it.
    */
   private reportWork(k: number, now: number): void {
     const n = this.runDecodes ? this.decodeSeqs : 0; // prefill_first: decodes waited
+    if (k > 1 && now > this.cutS) {
+      if (this.runStart >= this.cutS) this.cutS = this.host.workCutAfter(this.runStart);
+      if (now > this.cutS) {
+        this.reportPieces(k, n);
+        return;
+      }
+    }
+    this.reportIterations(0, k, n, now);
+  }
+
+  /**
+   * Reports the k iterations of the current run (k > 1, so its ends are recorded; the last ends
+   * now) in pieces, each accounting cut after `cutS` that an iteration crosses taking that
+   * iteration alone, and keeps the first cut after the run's end in `cutS`.
+   */
+  private reportPieces(k: number, n: number): void {
+    const ends = this.runEnds;
+    let cut = this.cutS;
+    let a = 0;
+    while (a < k) {
+      if (ends[k - 1] <= cut) {
+        this.reportIterations(a, k, n, ends[k - 1]);
+        break;
+      }
+      let j = a;
+      while (ends[j] <= cut) j++;
+      if (j > a) this.reportIterations(a, j, n, ends[j - 1]);
+      this.reportIterations(j, j + 1, n, ends[j]);
+      a = j + 1;
+      cut = this.host.workCutAfter(ends[j]);
+    }
+    this.cutS = cut;
+  }
+
+  /**
+   * Reports iterations a..b-1 of the current run, which end at `end`: their FLOPs, HBM bytes,
+   * sequence-seconds and KV-seconds (a > 0 or b < the run's iterations only for a run of several,
+   * which is a steady decode run: no prompt tokens).
+   */
+  private reportIterations(a: number, b: number, n: number, end: number): void {
+    const start = a === 0 ? this.runStart : this.runEnds[a - 1];
     if (this.spec !== null && n > 0) {
-      this.reportSpeculativeWork(k, now, n);
+      this.reportSpeculativeWork(a, b, n, start, end);
       return;
     }
-
+    const k = b - a;
     const p = this.runPrefillTokens;
     const kv0 = this.kv.used - this.kv.evictable;
-    const decodeKvSum = k * this.decodeKv + (n * k * (k - 1)) / 2;
-    // A run of k > 1 iterations ends at the end of its k-th iteration (now = runEnds[k - 1]).
-    const kvS = k === 1 ? kv0 * (now - this.runStart) : this.runKvSeconds(k);
+    // Iteration j reads decodeKv + n j KV tokens (exact: integers).
+    const decodeKv = this.decodeKv + n * a;
+    const decodeKvSum = k * decodeKv + (n * k * (k - 1)) / 2;
+    const kvS = b === 1 ? kv0 * (end - start) : this.runKvSeconds(a, b);
     const work = this.host.work;
     this.host.ran(
-      this.runStart,
-      now,
+      start,
+      end,
       work.flops(k, p + n, n + (p > 0 ? 1 : 0), this.runPrefillAttention, decodeKvSum),
       work.bytes(k, p + n, decodeKvSum),
-      this.runningCount * (now - this.runStart),
+      this.runningCount * (end - start),
       kvS,
     );
   }
 
   /**
-   * KV-seconds held over the first k iterations of the current steady run: iteration j holds the
-   * KV it was planned with plus a token per decoding sequence per earlier iteration. Summed here,
+   * KV-seconds held over iterations a..b-1 of the current steady run: iteration j holds the KV
+   * it was planned with plus a token per decoding sequence per earlier iteration. Summed here,
    * at the run's end, rather than while planning: a run cut short (wake) plans iterations that
    * never run, and the sum over those that did is the same, operation for operation.
    */
-  private runKvSeconds(k: number): number {
+  private runKvSeconds(a: number, b: number): number {
     const ends = this.runEnds;
-    const held = this.runHeld;
     const n = this.runSeqs;
     let kvS = 0;
-    let prev = this.runStart;
-    let heldJ = held; // held + n j, as a running sum (exact: integers)
-    for (let j = 0; j < k; j++) {
+    let prev = a === 0 ? this.runStart : ends[a - 1];
+    let heldJ = this.runHeld + n * a; // held + n j, as a running sum (exact: integers)
+    for (let j = a; j < b; j++) {
       const t = ends[j];
       kvS += heldJ * (t - prev);
       prev = t;
@@ -367,30 +420,32 @@ export class ContinuousReplica implements Replica, Looker {
   }
 
   /**
-   * The work of a run of k speculative iterations, counted as SpeculativeDecoder.iterationS
-   * prices it. With n decoding sequences holding D_j context tokens at iteration j (D_0 the
-   * decode KV sum, D_(j+1) = D_j + the tokens the batch emitted at step j, read from the ring
-   * before finishRun consumes it) and t draft tokens:
+   * The work of iterations a..b-1 of a run of speculative iterations (over [start, end)), counted
+   * as SpeculativeDecoder.iterationS prices it. With n decoding sequences holding D_j context
+   * tokens at iteration j (D_0 the decode KV sum, D_(j+1) = D_j + the tokens the batch emitted at
+   * step j, read from the ring before finishRun consumes it) and t draft tokens:
    *   verify: the target over P + n (t + 1) positions, n (+1 with a prefill) sampled tokens,
    *           A_P + t D_j + n t^2 / 2 attention pairs, D_j KV tokens read;
    *   drafts: t passes i of the draft model over n tokens reading D_j + i n KV tokens
    *           (method ngram: host-side, no GPU work).
    * KV held during iteration j: kv0 + D_j - D_0 (the emitted tokens are in the KV cache).
    */
-  private reportSpeculativeWork(k: number, now: number, n: number): void {
+  private reportSpeculativeWork(a: number, b: number, n: number, start: number, end: number): void {
     const spec = this.spec as SpeculativeDecoder;
+    const k = b - a;
     const t = spec.lookahead - 1;
     const p = this.runPrefillTokens;
     const kv0 = this.kv.used - this.kv.evictable;
     let d = this.decodeKv;
+    for (let j = 0; j < a; j++) d += spec.peek(this.step + j + 1);
     let decodeKvSum = 0;
     let kvS = 0;
-    let prev = this.runStart;
-    for (let j = 0; j < k; j++) {
+    let prev = start;
+    for (let j = a; j < b; j++) {
       decodeKvSum += d;
-      const end = j === k - 1 ? now : this.runEnds[j];
-      kvS += (kv0 + d - this.decodeKv) * (end - prev);
-      prev = end;
+      const iterationEnd = j === b - 1 ? end : this.runEnds[j];
+      kvS += (kv0 + d - this.decodeKv) * (iterationEnd - prev);
+      prev = iterationEnd;
       d += spec.peek(this.step + j + 1);
     }
     const work = this.host.work;
@@ -403,7 +458,7 @@ export class ContinuousReplica implements Replica, Looker {
       flops += draft.flops(k * t, n, n, 0, draftKv);
       bytes += draft.bytes(k * t, n, draftKv);
     }
-    this.host.ran(this.runStart, now, flops, bytes, this.runningCount * (now - this.runStart), kvS);
+    this.host.ran(start, end, flops, bytes, this.runningCount * (end - start), kvS);
   }
 
   /** Puts a request that just started decoding on the completion heap, at the step it finishes. */

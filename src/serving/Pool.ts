@@ -44,6 +44,8 @@ export interface PoolListener {
   prefilled?(request: Request, replica: number): void;
   /** A replica's iterations over [startS, endS): see ReplicaHost.ran. */
   ran(startS: number, endS: number, flops: number, bytes: number, seqS: number, kvS: number): void;
+  /** See ReplicaHost.workCutAfter. */
+  workCutAfter(t: number): number;
 }
 
 /**
@@ -168,6 +170,7 @@ export class Pool {
       drained: (replica) => this.stop(this.slots[replica.index]), // a replica's index is its slot's
       busy: (_replica, startS, endS) => listener.busy(gpusPerReplica, startS, endS),
       ran: (startS, endS, flops, bytes, seqS, kvS) => listener.ran(startS, endS, flops, bytes, seqS, kvS),
+      workCutAfter: (t) => listener.workCutAfter(t),
     };
     this.batchSlots = serving.batchSlots ?? BATCH_SLOTS;
     this.pending = new RequestQueue(this.batchSlots);

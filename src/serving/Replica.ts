@@ -71,6 +71,12 @@ export interface ReplicaHost {
    * KV tokens held by them (for `mfu`, `mbu`, `batch_size_mean`, `kv_utilization`).
    */
   ran(startS: number, endS: number, flops: number, bytes: number, seqS: number, kvS: number): void;
+  /**
+   * The first time after `t` at which the accounting `ran` feeds splits an interval in
+   * proportion to time (the next hour boundary or the horizon; Infinity from the horizon on:
+   * FleetWork.cutAfter). A run of several iterations is reported in pieces at such a cut.
+   */
+  workCutAfter(t: number): number;
 }
 
 /** A model replica with its batcher: continuous or static. */

@@ -108,6 +108,7 @@ export function buildPools(
       dropped: (r) => end(r, 'dropped', Number.isNaN(r.startedAt) && sim.now - r.queuedAt > r.maxQueueS ? 'queue_time' : 'kv_memory'),
       busy: (gpus, s, e) => splitByHour(busy, gpus, s, Math.min(e, horizonS)),
       ran: (s, e, flops, bytes, seqS, kvS) => work.add(s, e, flops, bytes, seqS, kvS),
+      workCutAfter: (t) => work.cutAfter(t),
       prefilled,
     });
     units.push({ pool, poolIndex, role: role === 'both' ? null : role });

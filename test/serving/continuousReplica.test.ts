@@ -47,6 +47,7 @@ function setup(opts: { capacity?: number; fastForward?: boolean; serving?: Parti
     preempted: (r) => log.push([`preempt ${r.id}`, sim.now]),
     busy: (_replica, s, e) => log.push([`busy ${s}-${e}`, sim.now]),
     ran: () => {},
+    workCutAfter: () => Infinity,
   };
   const queue = new RequestQueue();
   const replica = new ContinuousReplica(0, queue, host, true);
