@@ -223,9 +223,12 @@ describe('a decode run that crosses an hour boundary or the horizon, by hand', (
   const J = 598;
   const Q = 10;
   const dir = mkdtempSync(join(tmpdir(), 'capsim-fleet-cut-'));
-  const trace = join(dir, 'one.csv');
-  writeFileSync(trace, `t,prompt,output\n0,${Q},1\n3000.5,${P},${O}\n`);
-  const scenarioFor = (duration: string) =>
+  const traceAt = (t: number) => {
+    const file = join(dir, `at-${t}.csv`);
+    writeFileSync(file, `t,prompt,output\n0,${Q},1\n${t},${P},${O}\n`);
+    return file;
+  };
+  const scenarioFor = (duration: string, speculative?: Record<string, unknown>, trace = traceAt(3000.5)) =>
     resolveWorkload({
       name: 'fleet-figures-cut',
       duration,
@@ -235,7 +238,7 @@ describe('a decode run that crosses an hour boundary or the horizon, by hand', (
       gpu: { memory_gb: 1.194, bf16_tflops: 2.4e-7, bandwidth_tbps: 6.8e-8, tdp_w: 700, idle_w: 100, price_per_hour: 1 },
       fleet: { gpus: 1 },
       perf: { prefill: { base: '1s', per_token: 0 }, decode: { base: '1s', per_seq: 0, per_kv_token: 0 } },
-      serving: { max_queue_time: '1h', overhead: { per_request: 0, per_iteration: 0, output_iterations: 0 } },
+      serving: { max_queue_time: '1h', overhead: { per_request: 0, per_iteration: 0, output_iterations: 0 }, ...(speculative ? { speculative } : {}) },
     });
   const decodeFlops = (j: number) => 576 + 80 + 32 * (P + j);
   const decodeBytes = (j: number) => 656 + 272 + 16 * (P + j);
@@ -278,5 +281,18 @@ describe('a decode run that crosses an hour boundary or the horizon, by hand', (
     const run = simulate(scenario, { fastForward });
     expectHour(run.hourly[0], capacity, hour0);
     expectHour(run.hourly[1], capacity, hour1);
+  });
+
+  it('speculative decoding (ngram, k = 3, acceptance 1): the fast path counts the crossing run as the reference does', () => {
+    // The same request with 4 tokens a step, arriving at 3500.5 s: its 250-step run [3501.5,
+    // 3751.5) crosses 3600 s in step 98. Reference: the one-event-per-iteration path; the hours'
+    // rows equal to their rounding (6 decimals).
+    const scenario = scenarioFor('2h', { tokens: 3, acceptance: 1, method: 'ngram' }, traceAt(3500.5));
+    const fast = simulate(scenario).hourly;
+    const reference = simulate(scenario, { fastForward: false }).hourly;
+    expect(fast[0].kv_utilization).toBeGreaterThan(0.001);
+    for (const h of [0, 1]) {
+      for (const key of ['kv_utilization', 'mfu', 'mbu'] as const) expect(fast[h][key]).toBeCloseTo(reference[h][key]!, 6);
+    }
   });
 });
