@@ -5,7 +5,10 @@
  * - static fleet: the chosen point, every hour;
  * - hourly schedule: per hour of day, the fewest GPUs that met the SLOs in that hour;
  * - reserved base + on top: the schedule, with its smallest hourly count (the "base") billed at
- *   the reserved price every hour and the GPUs above it at the fleet's on-top price;
+ *   the reserved price every hour and the GPUs above it at the fleet's on-top price; GPUs the
+ *   workload already reserves (`fleet.pricing.reserved.gpus`) are billed so in every simulated
+ *   hour already, and the plan never goes below them (gpuBounds.ts): the base adds only the GPUs
+ *   above them;
  * - API: the tokens of every request the response cache did not answer, at the API's list prices.
  *
  * Costs that exist whether the model is self-hosted or called through an API: `costs.hourly`,
@@ -107,8 +110,16 @@ function splitItems(d: PointDetail, selfHostedOnly: readonly string[]): { own: n
  * @param byHour for each hour of day, the detail of the fewest-GPU point that met it
  * @param apis the APIs to compare with (at least one)
  * @param selfHostedOnly names of `costs.hourly` / `costs.amortized` items that exist only when self-hosting
+ * @param reservedGpus GPUs the workload already reserves (a fixed commitment, already billed at
+ *   the reserved price in every simulated hour), 0 when none
  */
-export function planEconomics(chosen: PointDetail, byHour: ReadonlyMap<number, PointDetail>, apis: readonly ApiPrices[], selfHostedOnly: readonly string[] = []): Economics {
+export function planEconomics(
+  chosen: PointDetail,
+  byHour: ReadonlyMap<number, PointDetail>,
+  apis: readonly ApiPrices[],
+  selfHostedOnly: readonly string[] = [],
+  reservedGpus = 0,
+): Economics {
   const perDay = chosen.horizonHours > 0 ? 24 / chosen.horizonHours : 0;
   const hours = chosen.hourlyCost.length;
   const b = chosen.costBreakdown;
@@ -124,7 +135,8 @@ export function planEconomics(chosen: PointDetail, byHour: ReadonlyMap<number, P
   const hoursOfDay = [...new Set(chosen.hourlyCost.map((_, t) => t % 24))].sort((a, b) => a - b);
   const gpusAt = (h: number) => totalGpus(byHour.get(h) ?? chosen);
   const base = single === null ? 0 : Math.min(...hoursOfDay.map(gpusAt));
-  const saving = single === null ? 0 : base * Math.max(0, single.price.onTop - single.price.reserved);
+  // Only the base's GPUs beyond the workload's own reservation are billed on top in the simulation.
+  const saving = single === null ? 0 : Math.max(0, base - reservedGpus) * Math.max(0, single.price.onTop - single.price.reserved);
 
   const schedule: ScheduleRow[] = [];
   let scheduleTotal = 0;
@@ -189,7 +201,7 @@ export function planEconomics(chosen: PointDetail, byHour: ReadonlyMap<number, P
       "schedule: each hour's cost is the one simulated with that hour's fleet for the whole run (no start-up time, no queues carried across hours)",
       single === null
         ? 'reserved mix: not priced with several pools'
-        : `reserved mix: the schedule's smallest hourly count (${base} GPUs) billed every hour at $${money(single.price.reserved)}/GPU-hour (reserved), the rest at $${money(single.price.onTop)}/GPU-hour`,
+        : `reserved mix: the schedule's smallest hourly count (${base} GPUs${reservedGpus > 0 ? `, of which the workload already reserves ${reservedGpus}` : ''}) billed every hour at $${money(single.price.reserved)}/GPU-hour (reserved), the rest at $${money(single.price.onTop)}/GPU-hour`,
       `costs per day scale the ${chosen.horizonHours} h simulated horizon to 24 h; a month is ${HOURS_PER_MONTH} h`,
       `API cost is linear in tokens: the tokens of every request the response cache did not answer, at list prices (${apis.map((a) => `${a.name} $${a.inputPerMillion}/M input, $${a.outputPerMillion}/M output`).join('; ')})`,
       `both sides include the costs that exist either way ($${money(sharedTotal * perDay)}/day: ${[...(b.cache_cost > 0 ? ['response_cache'] : []), ...sharedItems].join(', ') || 'none'})${ownItems.length > 0 ? `; self-hosted only: ${ownItems.join(', ')} ($${money(own * perDay)}/day)` : ''}`,
