@@ -11,6 +11,7 @@
  *   counts), then the combination of the per-pool answers is simulated to verify it.
  */
 import type { PointDetail } from './figures.js';
+import type { GpuBounds } from './gpuBounds.js';
 import { gridSize, indexOf, pointAt, type AxisValue, type GridPoint, type VaryAxis } from './grid.js';
 import { searchBreakEven, type BreakEvenSearch, type RatePoint } from './breakEven.js';
 import { searchHeadroom, type Headroom } from './planHeadroom.js';
@@ -36,6 +37,10 @@ export interface PlanOption {
   readonly counts: readonly number[];
   /** Why this option cannot be simulated at all (e.g. the model does not fit), or null. */
   readonly error: string | null;
+  /** The GPU counts the workload accepts for it (a reserved base, an autoscaler; gpuBounds.ts), when known. */
+  readonly bounds?: GpuBounds;
+  /** GPUs the workload already reserves (fixed commitment, see gpuBounds.committedGpus), or 0/absent. */
+  readonly reservedGpus?: number;
 }
 
 /** What the search found for one option. */
@@ -204,7 +209,7 @@ async function searchOptions(options: PlanOptions, { evaluate, hint, outcomes }:
         if (o?.ok) byHour.set(hour, o.detail);
       }
       const o = outcomes.get(group[hit].index)!;
-      return { option, point: group[hit], searchedTo, economics: o.ok ? planEconomics(o.detail, byHour, options.apis, options.selfHostedOnly) : null };
+      return { option, point: group[hit], searchedTo, economics: o.ok ? planEconomics(o.detail, byHour, options.apis, options.selfHostedOnly, option.reservedGpus ?? 0) : null };
     }),
   );
   let chosen: GridPoint | null = null;

@@ -13,6 +13,7 @@ import { toJson } from '../../output/runFiles.js';
 import type { PointDetail } from '../../sweep/figures.js';
 import { buildGrid, formatValue, pointAt, type AxisValue, type VaryAxis } from '../../sweep/grid.js';
 import { gpuAxis, isStopped } from '../../sweep/planSearch.js';
+import { committedGpus, gpuBounds, type GpuBounds } from '../../sweep/gpuBounds.js';
 import type { BreakEvenSearch } from '../../sweep/breakEven.js';
 import type { Headroom } from '../../sweep/planHeadroom.js';
 import { SCHEDULE_COLUMNS, SELF_HOSTED, type ApiPrices, type Economics, type SelfHosted } from '../../sweep/planEconomics.js';
@@ -79,8 +80,9 @@ Examples:
 };
 
 /**
- * The default search space: the fleet's GPU count (or each pool's) in whole replicas, up to
- * `maxGpus` (or the file's count when larger).
+ * The default search space: the fleet's GPU count (or each pool's) in whole replicas, from the
+ * fewest the pool allows (one replica, its reserved base, its autoscaler's min: gpuBounds.ts) up
+ * to `maxGpus` (or the file's count when larger; an autoscaler's max when smaller).
  */
 function defaultAxes(base: Scenario, maxGpus: number): VaryAxis[] {
   return base.pools.map((pool, i) => {
@@ -88,8 +90,22 @@ function defaultAxes(base: Scenario, maxGpus: number): VaryAxis[] {
     const step = pool.gpusPerReplica;
     const top = Math.max(maxGpus, pool.gpus);
     if (top < step) throw inputError(`--max-gpus ${maxGpus}: below one replica of pool ${pool.name} (${step} GPUs)`);
-    return { key, values: Array.from({ length: Math.floor(top / step) }, (_, k) => (k + 1) * step) };
+    return { key, values: wholeReplicas(gpuBounds(pool, fleetKeyOf(key)), step, top) };
   });
+}
+
+/** The fleet's key path of a GPU-count key: `fleet` for `fleet.gpus`, `pools[i]` for `pools[i].gpus`. */
+function fleetKeyOf(gpuKey: string): string {
+  const m = /^pools(?:\[(\d+)\]|\.(\d+))\.gpus$/.exec(gpuKey);
+  return m === null ? 'fleet' : `pools[${m[1] ?? m[2]}]`;
+}
+
+/** Whole replicas of `step` GPUs within the pool's bounds, up to `top` (or the bounds' max). */
+function wholeReplicas(bounds: GpuBounds, step: number, top: number): number[] {
+  const last = bounds.max === null ? top : Math.min(top, bounds.max);
+  const counts: number[] = [];
+  for (let n = bounds.min; n <= last; n += step) counts.push(n);
+  return counts;
 }
 
 function apiPrices(base: Scenario, names: string | undefined): ApiPrices[] {
@@ -165,6 +181,8 @@ function searchSpace(file: string, flags: PlanFlags, base: Scenario, userAxes: r
   const g = gpuAxis(userAxes);
   const gpuKey = g !== null ? userAxes[g].key : base.pools.length === 1 ? 'fleet.gpus' : null;
   const poolIndex = gpuKey === null || gpuKey === 'fleet.gpus' ? 0 : Number(/\d+/.exec(gpuKey)![0]);
+  const fleetKey = gpuKey === null ? 'fleet' : fleetKeyOf(gpuKey);
+  const baseBounds = base.pools[poolIndex] === undefined ? null : gpuBounds(base.pools[poolIndex], fleetKey);
   let optionKeys: string[];
   let combos: AxisValue[][];
   if (flags.gpus !== undefined) {
@@ -185,27 +203,40 @@ function searchSpace(file: string, flags: PlanFlags, base: Scenario, userAxes: r
   }
   const options = combos.map((values): PlanOption => {
     const set = optionKeys.map((k, i) => `${k}=${formatValue(values[i])}`);
-    let gpr: number;
+    let pool: Scenario['pools'][number] | undefined;
     try {
-      const at = loadWorkload(file, { set: [...flags.set, ...set], seed: flags.seed });
-      gpr = at.pools[poolIndex]?.gpusPerReplica ?? 1;
+      pool = loadWorkload(file, { set: [...flags.set, ...set], seed: flags.seed }).pools[poolIndex];
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
-      // The file's GPU count may not be whole replicas of this option: try one replica.
-      const tp = values[optionKeys.indexOf('fleet.gpus_per_replica')] ?? base.pools[poolIndex]?.gpusPerReplica ?? 1;
+      // The file's GPU count may not be whole replicas of this option: try the fewest whole
+      // replicas the workload allows (one replica, or enough to hold its reserved base).
+      const tp = Number(values[optionKeys.indexOf('fleet.gpus_per_replica')] ?? base.pools[poolIndex]?.gpusPerReplica ?? 1);
+      const fewest = Math.max(1, Math.ceil((baseBounds?.floor?.gpus ?? 0) / tp)) * tp;
       try {
-        const at = loadWorkload(file, { set: [...flags.set, ...set, ...(gpuKey === null ? [] : [`${gpuKey}=${tp}`])], seed: flags.seed });
-        gpr = at.pools[poolIndex]?.gpusPerReplica ?? 1;
+        pool = loadWorkload(file, { set: [...flags.set, ...set, ...(gpuKey === null ? [] : [`${gpuKey}=${fewest}`])], seed: flags.seed }).pools[poolIndex];
       } catch (again) {
         if (!(again instanceof InputError)) throw again;
         return { values, set, counts: [], error: again.message.split('\n').slice(-1)[0].trim() };
       }
     }
+    const gpr = pool?.gpusPerReplica ?? 1;
     if (gpuKey === null) return { values, set, counts: [0], error: null };
+    const bounds = pool === undefined ? { min: gpr, max: null, floor: null } : gpuBounds(pool, fleetKey);
+    const reservedGpus = pool === undefined ? 0 : committedGpus(pool);
+    const whole = (v: number) => v >= gpr && v % gpr === 0;
+    const inBounds = (v: number) => v >= bounds.min && (bounds.max === null || v <= bounds.max);
     const counts = g !== null
-      ? userAxes[g].values.filter((v): v is number => typeof v === 'number' && Number.isInteger(v) && v >= gpr && v % gpr === 0).sort((a, b) => a - b)
-      : Array.from({ length: Math.floor(Math.max(flags.maxGpus, base.pools[poolIndex].gpus) / gpr) }, (_, k) => (k + 1) * gpr);
-    return { values, set, counts, error: counts.length === 0 ? `no ${gpuKey} value is a whole number of ${gpr}-GPU replicas` : null };
+      ? userAxes[g].values.filter((v): v is number => typeof v === 'number' && Number.isInteger(v) && whole(v) && inBounds(v)).sort((a, b) => a - b)
+      : wholeReplicas(bounds, gpr, Math.max(flags.maxGpus, base.pools[poolIndex].gpus));
+    let error: string | null = null;
+    if (counts.length === 0) {
+      const anyWhole = g !== null && userAxes[g].values.some((v) => typeof v === 'number' && Number.isInteger(v) && whole(v));
+      const why = bounds.floor === null ? '' : ` (${bounds.floor.from}: ${bounds.floor.gpus})`;
+      error = anyWhole
+        ? `no ${gpuKey} value is ${bounds.max === null ? `at least ${bounds.min}` : `within ${bounds.min}..${bounds.max}`}${why}`
+        : `no ${gpuKey} value is a whole number of ${gpr}-GPU replicas`;
+    }
+    return { values, set, counts, error, bounds, reservedGpus };
   });
   return { options, optionKeys, gpuKey, openEnded: g === null && gpuKey !== null };
 }
@@ -268,6 +299,7 @@ async function planInto(
     bar.end();
   }
   const { evaluated, outcomes, chosen, economics } = found;
+  const floors = floorsOf(base, axes, poolsMode, space);
 
   const failed = (kind: 'input' | 'internal') =>
     evaluated.filter((p) => {
@@ -290,6 +322,8 @@ async function planInto(
     evaluated: evaluated.length,
     space: found.space,
     search: found.searched,
+    // Only when some GPU count cannot go down to one replica: plan.json is unchanged otherwise.
+    ...(floors.length > 0 ? { floors } : {}),
     ...(poolsMode ? {} : { options }),
     errors: { input: failed('input'), internal: failed('internal') },
     ...(economics === null
@@ -313,11 +347,15 @@ async function planInto(
       const d = chosenOutcome.detail;
       const keys = userAxes.length > 0 || flags.gpus !== undefined ? ` (${axes.map((a, i) => `${a.key}=${chosen!.values[i]}`).join(' ')})` : '';
       io.out(`cheapest: ${describeFleet(d)}${keys}, $${(chosenOutcome.figures.cost_per_hour ?? 0).toFixed(2)}/h, ${describeLatency(d)}\n`);
+    } else if (!poolsMode && space!.options.length > 0 && space!.options.every((o) => o.error !== null)) {
+      // Nothing could be simulated: say why (e.g. every --vary fleet.gpus value below a reservation).
+      io.out(`chosen: null: nothing in the search space can be simulated: ${[...new Set(space!.options.map((o) => o.error))].join('; ')}\n`);
     } else {
       io.out(`chosen: null: nothing in the search space (${spaceText}) meets every SLO in every hour\n`);
     }
     const stopped = evaluated.filter((p) => isStopped(outcomes.get(p.index))).length;
     io.out(`simulated ${evaluated.length} of ${found.space} points (${spaceText})${stopped > 0 ? `, ${stopped} stopped early at a missed hour` : ''}\n`);
+    for (const f of floors) io.out(floorText(f));
     if (options.length > 1) io.out(optionsTable(options));
     if (economics !== null) io.out(economicsText(economics, found.breakEven));
     if (found.headroom !== null && chosenOutcome?.ok) io.out(headroomText(found.headroom, describeFleet(chosenOutcome.detail)));
@@ -329,6 +367,36 @@ async function planInto(
   if (result.errors.internal > 0) return EXIT.internal;
   if (result.errors.input > 0) return EXIT.badInput;
   return flags.failOnSlo && chosen === null ? EXIT.sloMissed : EXIT.ok;
+}
+
+/** A GPU-count key whose search starts above one replica, and why (plan.json `floors`). */
+interface FloorEntry {
+  key: string;
+  /** The key that sets the floor and its value. */
+  from: string;
+  gpus: number;
+  /** The fewest GPUs searched: the floor in whole replicas. */
+  searched_from: number;
+  /** The most GPUs the workload accepts (an autoscaler's max), or null. */
+  searched_to_at_most: number | null;
+}
+
+/** The floors of the search (gpuBounds.ts): per pool in pools mode, per distinct floor of the options otherwise. */
+function floorsOf(base: Scenario, axes: readonly VaryAxis[], poolsMode: boolean, space: SearchSpace | null): FloorEntry[] {
+  const entries: FloorEntry[] = poolsMode
+    ? base.pools.flatMap((pool, i) => {
+        const b = gpuBounds(pool, fleetKeyOf(axes[i].key));
+        return b.floor === null ? [] : [{ key: axes[i].key, from: b.floor.from, gpus: b.floor.gpus, searched_from: b.min, searched_to_at_most: b.max }];
+      })
+    : space!.options.flatMap((o) => (o.bounds?.floor && space!.gpuKey !== null && o.counts.length > 0 ? [{ key: space!.gpuKey, from: o.bounds.floor.from, gpus: o.bounds.floor.gpus, searched_from: o.counts[0], searched_to_at_most: o.bounds.max }] : []));
+  return [...new Map(entries.map((e) => [JSON.stringify(e), e])).values()];
+}
+
+function floorText(f: FloorEntry): string {
+  if (f.from.endsWith('.reserved.gpus')) {
+    return `reserved: ${f.from} = ${f.gpus} GPUs are already committed (billed every hour, used or not): ${f.key} is searched from ${f.searched_from} and the hourly schedule never goes below it\n`;
+  }
+  return `autoscaled: ${f.key} is the fleet's starting size, searched within the autoscaler's bounds ${f.searched_from}..${f.searched_to_at_most} (${f.from.replace(/\.(min|schedule\[0\])$/, '')})\n`;
 }
 
 /** One entry of plan.json `options` and of the ranked table. */
