@@ -4,7 +4,7 @@
  * on-demand price and the catalog's default spot / reserved multipliers.
  */
 import { pricingMultipliers } from '../catalog/catalog.js';
-import type { KeyPath } from './path.js';
+import { formatPath, type KeyPath } from './path.js';
 import type { Problems } from './problems.js';
 import type { ResolvedGpu } from './resolveHardware.js';
 import type { PricingDoc } from './schema.js';
@@ -68,7 +68,11 @@ export function resolvePricing(doc: PricingDoc | undefined, ctx: PricingContext,
     const price = pricing.reserved.price_per_hour ?? onDemand('the reserved price') * pricingMultipliers.reserved;
     reserved = { gpus: pricing.reserved.gpus, pricePerHour: price };
     if (!ctx.autoscaled && pricing.reserved.gpus > ctx.gpus) {
-      problems.add([...path, 'reserved', 'gpus'], `must be <= the fleet's gpus (${ctx.gpus}), got ${pricing.reserved.gpus}`);
+      // The reservation is GPUs of this fleet: say both ways out (a sweep may ask for fewer on purpose).
+      problems.add(
+        [...path, 'reserved', 'gpus'],
+        `must be <= the fleet's gpus (${ctx.gpus}), got ${pricing.reserved.gpus}: give the fleet at least ${pricing.reserved.gpus} GPUs, or lower the reservation (--set ${formatPath([...path, 'reserved', 'gpus'])}=${ctx.gpus})`,
+      );
     }
   }
   if (pricing.spot) {

@@ -47,7 +47,7 @@ export async function planDisaggregatedCommand(io: Io, file: string, flags: Disa
     throw inputError('plan on a disaggregated fleet (and --compare-disaggregated) searches static fleets: remove the autoscale block');
   }
   if (pool.spares > 0) throw inputError('--compare-disaggregated: fleet.spares is not modelled for disaggregated fleets; remove it');
-  if (pool.pricing.reserved !== null) throw inputError('--compare-disaggregated: a reserved base cannot be split between prefill and decode; use on_demand, spot or a price');
+  if (pool.pricing.reserved !== null) throw inputError('--compare-disaggregated: a reserved base cannot be split between prefill and decode; compare with on_demand, spot or a price (e.g. --set fleet.pricing=on_demand), or plan without --compare-disaggregated');
   // Each side from the other: an aggregated fleet serves with the decode role's tensor-parallel
   // degree (and the top-level GPU); a disaggregated one gives both roles the fleet's degree.
   const tp = pool.gpusPerReplica;
