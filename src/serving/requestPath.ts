@@ -44,7 +44,8 @@ export class RequestPath {
   /**
    * Per class: its front-end time (retrieval, compression, the host's per-request time), the
    * same for each of its requests, as a lane of the simulation (DelayLane: one event per request
-   * without a heap push); null when it is 0 (dispatched at once).
+   * without a heap push), shared by the classes with the same time; null when it is 0
+   * (dispatched at once).
    */
   private readonly frontDoor: (DelayLane<Request> | null)[];
 
@@ -77,11 +78,18 @@ export class RequestPath {
     const response = scenario.cache.response;
     this.cache = response !== null ? new ResponseCache(response, stream(seed, 'cache')) : null;
     const dispatch = (r: Request) => this.dispatch(r);
+    // Classes with the same front-end time share one lane: its events, scheduled in time order
+    // with the same delay, stay in (time, seq) order together, and Simulation.step looks at one
+    // lane fewer per event.
+    const laneOf = new Map<number, DelayLane<Request>>();
     this.frontDoor = classes.map((c, i) => {
       // Front-end time (HTTP, tokenisation) before a GPU-served request reaches the engine.
       const frontEndS = this.toApi[i] ? 0 : scenario.serving.overhead.perRequestS;
       const delayS = (c.retrieval?.latencyS ?? 0) + c.compressionLatencyS + frontEndS;
-      return delayS > 0 ? sim.lane(delayS, dispatch, PRIORITY.arrival) : null;
+      if (!(delayS > 0)) return null;
+      let lane = laneOf.get(delayS);
+      if (lane === undefined) laneOf.set(delayS, (lane = sim.lane(delayS, dispatch, PRIORITY.arrival)));
+      return lane;
     });
   }
 
