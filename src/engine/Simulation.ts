@@ -139,26 +139,31 @@ export class Simulation {
   /** Runs the next live event; false when there is none. */
   step(): boolean {
     for (;;) {
-      const lane = this.lanes.length > 0 ? this.laneDue() : null;
-      if (lane !== null) {
-        this.now = lane.headTime();
-        this.eventsRun++;
-        lane.runHead();
-        return true;
-      }
+      // The held event or the heap's top, whichever comes first (a cancelled top included: it is
+      // dropped below, then the choice is made again); then a lane's head, if it comes before that.
+      const top = this.queue.peek();
       const held = this.held;
-      if (held !== null) {
-        const top = this.queue.peek();
-        if (top === undefined || before(held, top)) {
-          this.held = null;
-          this.now = held.time;
+      const heldFirst = held !== null && (top === undefined || before(held, top));
+      const lanes = this.lanes;
+      if (lanes.length > 0) {
+        const lane = lanes.length === 1 ? lanes[0] : this.firstLane();
+        const next = heldFirst ? held : top;
+        if (lane.size > 0 && (next === undefined || laneBefore(lane, next.time, next.priority, next.seq))) {
+          this.now = lane.headTime();
           this.eventsRun++;
-          const action = held.action;
-          held.action = noAction;
-          this.spare = held;
-          action();
+          lane.runHead();
           return true;
         }
+      }
+      if (heldFirst) {
+        this.held = null;
+        this.now = held.time;
+        this.eventsRun++;
+        const action = held.action;
+        held.action = noAction;
+        this.spare = held;
+        action();
+        return true;
       }
       const event = this.queue.pop();
       if (event === undefined) return false;
@@ -187,20 +192,14 @@ export class Simulation {
     this.paused = true;
   }
 
-  /**
-   * The lane whose head event comes first, if it also comes before the held event and the heap's
-   * top (a cancelled top included: `step` then drops it and asks again); else null.
-   */
-  private laneDue(): DelayLane<never> | null {
-    let first: DelayLane<never> | null = null;
-    for (const lane of this.lanes) {
-      if (lane.size > 0 && (first === null || laneBefore(lane, first.headTime(), first.priority, first.headSeq()))) first = lane;
+  /** Of several lanes, the one whose head event comes first (an empty one when all are). */
+  private firstLane(): DelayLane<never> {
+    const lanes = this.lanes;
+    let first = lanes[0];
+    for (let i = 1; i < lanes.length; i++) {
+      const lane = lanes[i];
+      if (lane.size > 0 && (first.size === 0 || laneBefore(lane, first.headTime(), first.priority, first.headSeq()))) first = lane;
     }
-    if (first === null) return null;
-    const held = this.held;
-    if (held !== null && !laneBefore(first, held.time, held.priority, held.seq)) return null;
-    const top = this.queue.peek();
-    if (top !== undefined && !laneBefore(first, top.time, top.priority, top.seq)) return null;
     return first;
   }
 
