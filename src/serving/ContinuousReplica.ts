@@ -97,7 +97,12 @@ export class ContinuousReplica implements Replica, Looker {
    * the start of the run last reported, asked again only once a run ends past it (reportWork).
    */
   private cutS = -Infinity;
-  private readonly chunkOf: Request[] = [];
+  /**
+   * The current run's prompt chunks: `chunks` of them, the i-th of `chunkSize[i]` tokens for
+   * `prefilling[i]` (batch formation takes the prefilling requests in order, then appends the ones
+   * it admits to both), so no second list of requests is written (a store, and a write barrier,
+   * per chunk).
+   */
   private readonly chunkSize: number[] = [];
   private chunks = 0;
   /** StepModel.decodeStep's output for the run being planned. */
@@ -270,8 +275,9 @@ export class ContinuousReplica implements Replica, Looker {
       this.decodeKv += grown;
     }
     let prefillDone = false;
+    const prefilling = this.prefilling;
     for (let i = 0; i < this.chunks; i++) {
-      const r = this.chunkOf[i];
+      const r = prefilling[i];
       r.prefilled += this.chunkSize[i];
       if (r.prefilled === r.prefillTarget) {
         prefillDone = true;
@@ -531,8 +537,7 @@ export class ContinuousReplica implements Replica, Looker {
     for (const r of this.prefilling) {
       if (budget <= 0) break;
       const chunk = Math.min(r.prefillTarget - r.prefilled, budget, r.batch ? this.batchChunk : Infinity);
-      this.chunkOf[this.chunks] = r;
-      this.chunkSize[this.chunks++] = chunk;
+      this.chunkSize[this.chunks++] = chunk; // for prefilling[chunks]
       prefillTokens += chunk;
       prefillAttention += chunk * (r.prefilled + chunk / 2);
       prefillOwnPairs += (chunk * chunk) / 2;
@@ -591,8 +596,7 @@ export class ContinuousReplica implements Replica, Looker {
       head.phase = Phase.prefill;
       this.prefilling.push(head);
       const chunk = Math.min(head.prefillTarget - head.prefilled, budget, head.batch ? this.batchChunk : Infinity);
-      this.chunkOf[this.chunks] = head;
-      this.chunkSize[this.chunks++] = chunk;
+      this.chunkSize[this.chunks++] = chunk; // for prefilling[chunks], just pushed
       prefillTokens += chunk;
       prefillAttention += chunk * (head.prefilled + chunk / 2);
       prefillOwnPairs += (chunk * chunk) / 2;
