@@ -10,9 +10,16 @@ import type { Request } from './request.js';
  * the request object, a likely cache miss at every run boundary otherwise.
  */
 export class CompletionHeap {
+  // The heap, in heap order: each entry's key, its request's slot in `items`, its epoch. Only
+  // small integers move when the heap is reordered: a request object is stored once per push
+  // (a store of a young object into an old array is a write barrier's slow path).
   private readonly keys: number[] = [];
-  private readonly items: Request[] = [];
+  private readonly slots: number[] = [];
   private readonly epochs: number[] = [];
+  /** The entries' requests by slot (undefined in a free slot). */
+  private readonly items: (Request | undefined)[] = [];
+  /** Free slots of `items`. */
+  private readonly free: number[] = [];
   /** Entries made stale (`invalidate`) and not dropped yet; at least the true count. */
   private stale = 0;
 
@@ -22,10 +29,13 @@ export class CompletionHeap {
 
   push(r: Request, finishStep: number): void {
     const keys = this.keys;
+    const slot = this.free.length > 0 ? (this.free.pop() as number) : this.items.length;
+    this.items[slot] = r;
+    const epoch = r.decodeEpoch;
     let i = keys.length;
     keys.push(finishStep);
-    this.items.push(r);
-    this.epochs.push(r.decodeEpoch);
+    this.slots.push(slot);
+    this.epochs.push(epoch);
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (keys[parent] <= finishStep) break;
@@ -33,8 +43,8 @@ export class CompletionHeap {
       i = parent;
     }
     this.keys[i] = finishStep;
-    this.items[i] = r;
-    this.epochs[i] = r.decodeEpoch;
+    this.slots[i] = slot;
+    this.epochs[i] = epoch;
   }
 
   /** The earliest finish step of a live entry, or Infinity. */
@@ -45,9 +55,12 @@ export class CompletionHeap {
 
   /** Removes and returns the earliest live entry's request (call after `peekKey`). */
   pop(): Request {
-    const top = this.items[0];
+    const topSlot = this.slots[0];
+    const top = this.items[topSlot] as Request;
+    this.items[topSlot] = undefined;
+    this.free.push(topSlot);
     const lastKey = this.keys.pop() as number;
-    const lastItem = this.items.pop() as Request;
+    const lastSlot = this.slots.pop() as number;
     const lastEpoch = this.epochs.pop() as number;
     const n = this.keys.length;
     if (n > 0) {
@@ -62,7 +75,7 @@ export class CompletionHeap {
         i = child;
       }
       this.keys[i] = lastKey;
-      this.items[i] = lastItem;
+      this.slots[i] = lastSlot;
       this.epochs[i] = lastEpoch;
     }
     return top;
@@ -76,12 +89,14 @@ export class CompletionHeap {
   clear(): void {
     this.stale = 0;
     this.keys.length = 0;
-    this.items.length = 0;
+    this.slots.length = 0;
     this.epochs.length = 0;
+    this.items.length = 0;
+    this.free.length = 0;
   }
 
   private dropStale(): void {
-    while (this.stale > 0 && this.keys.length > 0 && this.epochs[0] !== this.items[0].decodeEpoch) {
+    while (this.stale > 0 && this.keys.length > 0 && this.epochs[0] !== (this.items[this.slots[0]] as Request).decodeEpoch) {
       this.pop();
       this.stale--;
     }
@@ -89,7 +104,7 @@ export class CompletionHeap {
 
   private move(from: number, to: number): void {
     this.keys[to] = this.keys[from];
-    this.items[to] = this.items[from];
+    this.slots[to] = this.slots[from];
     this.epochs[to] = this.epochs[from];
   }
 }
