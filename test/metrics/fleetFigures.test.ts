@@ -20,6 +20,28 @@ import { iterationWork } from '../../src/gpu/iterationWork.js';
  */
 const model = { name: 'toy', params: 328, layers: 2, hidden_size: 4, attention_heads: 2, kv_heads: 1, head_dim: 2, mlp_size: 8, vocab_size: 10 };
 
+/** serving.overhead with no host time: E2E is the iterations alone. */
+const NO_HOST_TIME = { per_request: 0, per_iteration: 0, output_iterations: 0 };
+
+/**
+ * The toy model alone on one toy GPU (1.194 GB, peaks 2.4e-7 TFLOP/s and 6.8e-8 TB/s), replaying
+ * a trace with columns t (seconds), prompt and output; every iteration exactly 1 s (a perf block
+ * with equal bases and no per-token terms).
+ */
+function toyScenario(name: string, duration: string, trace: string, serving: Record<string, unknown>) {
+  return resolveWorkload({
+    name,
+    duration,
+    traffic: { arrival: 'trace', trace: { file: trace, format: 'csv', columns: { time: 't', time_unit: 's', prompt: 'prompt', output: 'output' } } },
+    classes: [{ name: 'c' }],
+    model,
+    gpu: { memory_gb: 1.194, bf16_tflops: 2.4e-7, bandwidth_tbps: 6.8e-8, tdp_w: 700, idle_w: 100, price_per_hour: 1 },
+    fleet: { gpus: 1 },
+    perf: { prefill: { base: '1s', per_token: 0 }, decode: { base: '1s', per_seq: 0, per_kv_token: 0 } },
+    serving,
+  });
+}
+
 describe('iterationWork: FLOPs and bytes of an iteration', () => {
   it('counts the toy model by hand', () => {
     const s = resolveWorkload({ name: 't', duration: '1h', traffic: { rate: 1 }, classes: [{ name: 'c', prompt_tokens: 10, output_tokens: 10 }], model, gpu: 'h100-sxm', fleet: { gpus: 1 } });
@@ -43,17 +65,7 @@ describe('fleet figures of a run, by hand', () => {
   const dir = mkdtempSync(join(tmpdir(), 'capsim-fleet-'));
   const trace = join(dir, 'three.csv');
   writeFileSync(trace, `t,prompt,output\n0,${P},${O}\n1200,${P},${O}\n2400,${P},${O}\n`);
-  const scenario = resolveWorkload({
-    name: 'fleet-figures',
-    duration: '1h',
-    traffic: { arrival: 'trace', trace: { file: trace, format: 'csv', columns: { time: 't', time_unit: 's', prompt: 'prompt', output: 'output' } } },
-    classes: [{ name: 'c' }],
-    model,
-    gpu: { memory_gb: 1.194, bf16_tflops: 2.4e-7, bandwidth_tbps: 6.8e-8, tdp_w: 700, idle_w: 100, price_per_hour: 1 },
-    fleet: { gpus: 1 },
-    perf: { prefill: { base: '1s', per_token: 0 }, decode: { base: '1s', per_seq: 0, per_kv_token: 0 } },
-    serving: { max_queue_time: '1h', overhead: { per_request: 0, per_iteration: 0, output_iterations: 0 } },
-  });
+  const scenario = toyScenario('fleet-figures', '1h', trace, { max_queue_time: '1h', overhead: NO_HOST_TIME });
   const run = simulate(scenario);
   const row = run.hourly[0];
   // the pool's capacity: the activation reserve at the workload's engine limits (gpu/memory.ts)
@@ -143,17 +155,7 @@ describe('fleet figures with speculative decoding, by hand', () => {
   const twoTrace = join(dir, 'two.csv');
   writeFileSync(twoTrace, `t,prompt,output\n0,${P},${1 + (k + 1) * S}\n1800,${P},${1 + (k + 1) * S}\n`);
   const scenarioWith = (speculative: Record<string, unknown>, file = trace) =>
-    resolveWorkload({
-      name: 'fleet-figures-spec',
-      duration: '1h',
-      traffic: { arrival: 'trace', trace: { file, format: 'csv', columns: { time: 't', time_unit: 's', prompt: 'prompt', output: 'output' } } },
-      classes: [{ name: 'c' }],
-      model,
-      gpu: { memory_gb: 1.194, bf16_tflops: 2.4e-7, bandwidth_tbps: 6.8e-8, tdp_w: 700, idle_w: 100, price_per_hour: 1 },
-      fleet: { gpus: 1 },
-      perf: { prefill: { base: '1s', per_token: 0 }, decode: { base: '1s', per_seq: 0, per_kv_token: 0 } },
-      serving: { max_queue_time: '1h', max_batch_size: 64, speculative: { tokens: k, acceptance: 1, ...speculative } },
-    });
+    toyScenario('fleet-figures-spec', '1h', file, { max_queue_time: '1h', max_batch_size: 64, speculative: { tokens: k, acceptance: 1, ...speculative } });
   const D = (j: number) => P + (k + 1) * j;
 
   it('ngram: mfu and mbu count the verify pass over k + 1 positions; kv_utilization the k + 1 tokens a step', () => {
@@ -229,17 +231,7 @@ describe('a decode run that crosses an hour boundary or the horizon, by hand', (
     return file;
   };
   const scenarioFor = (duration: string, speculative?: Record<string, unknown>, trace = traceAt(3000.5)) =>
-    resolveWorkload({
-      name: 'fleet-figures-cut',
-      duration,
-      traffic: { arrival: 'trace', trace: { file: trace, format: 'csv', columns: { time: 't', time_unit: 's', prompt: 'prompt', output: 'output' } } },
-      classes: [{ name: 'c' }],
-      model,
-      gpu: { memory_gb: 1.194, bf16_tflops: 2.4e-7, bandwidth_tbps: 6.8e-8, tdp_w: 700, idle_w: 100, price_per_hour: 1 },
-      fleet: { gpus: 1 },
-      perf: { prefill: { base: '1s', per_token: 0 }, decode: { base: '1s', per_seq: 0, per_kv_token: 0 } },
-      serving: { max_queue_time: '1h', overhead: { per_request: 0, per_iteration: 0, output_iterations: 0 }, ...(speculative ? { speculative } : {}) },
-    });
+    toyScenario('fleet-figures-cut', duration, trace, { max_queue_time: '1h', overhead: NO_HOST_TIME, ...(speculative ? { speculative } : {}) });
   const decodeFlops = (j: number) => 576 + 80 + 32 * (P + j);
   const decodeBytes = (j: number) => 656 + 272 + 16 * (P + j);
   const sum = (from: number, to: number, f: (j: number) => number) => {
