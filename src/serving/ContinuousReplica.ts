@@ -152,7 +152,7 @@ export class ContinuousReplica implements Replica, Looker {
     if (lo + 1 < this.iterations) {
       this.iterations = lo + 1;
       sim.retime(this.event, this.runEnds[lo]);
-      this.looks?.changed(this);
+      this.looks?.changed(this, lo);
     }
   }
 

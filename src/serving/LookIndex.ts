@@ -93,8 +93,12 @@ export class LookIndex<R extends Looker> {
     this.key[i] = Infinity;
   }
 
-  /** A replica's run changed (planned, cut, ended idle) or it stopped or resumed accepting. */
-  changed(replica: R): void {
+  /**
+   * A replica's run changed (planned, cut, ended idle) or it stopped or resumed accepting. `from`:
+   * an index of its cuttable run's boundaries at or before the first at or after now (0 when not
+   * known); a wake that cut the run passes the run's last, which is that first one.
+   */
+  changed(replica: R, from = 0): void {
     const i = replica.index;
     if (i >= this.ready.length || this.ready[i] === 0) return;
     const end = replica.accepting ? replica.runEnd() : Infinity;
@@ -111,10 +115,10 @@ export class LookIndex<R extends Looker> {
       this.setKey(i, end);
       return;
     }
-    // A run planned now starts at its first boundary; one cut by a wake ends at the first one
-    // at or after now: either way the walk is short.
+    // A run planned now starts at its first boundary; one cut by a wake ends at the first one at
+    // or after now, `from`: either way the walk stops at once.
     const now = this.sim.now;
-    let c = 0;
+    let c = from;
     while (ends[c] < now) c++;
     this.cursor[i] = c;
     this.setKey(i, ends[c]);

@@ -140,7 +140,8 @@ function check(n: number, queries: number, seed: number, grid: boolean, meanGapS
         let c = 0;
         while (ends[c] < at) c++;
         got.ends = ends.subarray(0, c + 1);
-        index.changed(got);
+        // as ContinuousReplica.wake: the cut run's last boundary is the first at or after now
+        index.changed(got, c);
       }
     }
   }
