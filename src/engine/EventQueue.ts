@@ -59,6 +59,30 @@ export class EventQueue {
     return i >= 0 && this.items[i] === event;
   }
 
+  /**
+   * Takes an event of the queue out, wherever it is (the top: as `pop`); its index becomes -1.
+   */
+  remove(event: SimEvent): void {
+    const e = event as Entry;
+    const items = this.items;
+    const i = e.index;
+    e.index = -1;
+    const last = items.pop() as Entry;
+    if (last === e) return;
+    items[i] = last;
+    last.index = i;
+    this.update(last);
+  }
+
+  /**
+   * Moves an event of the queue whose key became larger (later) down to its new place: its
+   * ancestors still come before it, so only its descendants are compared.
+   */
+  sink(event: SimEvent): void {
+    const e = event as Entry;
+    this.down(e, e.index);
+  }
+
   /** Moves an event of the queue whose key (time, priority, seq) changed to its new place. */
   update(event: SimEvent): void {
     const e = event as Entry;

@@ -219,20 +219,35 @@ describe('Simulation.again and retime (one pending event per owner, in place)', 
       let pending: ReturnType<Simulation['at']> | null = null;
       let spent: ReturnType<Simulation['at']> | null = null;
       let runs = 0;
+      const next = (time: number): ReturnType<Simulation['at']> => {
+        const event = useAgain && spent !== null ? sim.again(spent, time) : sim.at(time, fire, 1);
+        pending = event;
+        spent = null;
+        return event;
+      };
       const fire = () => {
         out.push(`o${owner}.${runs}@${sim.now}`);
         spent = pending;
         pending = null;
         if (++runs > 500) return;
-        const time = sim.now + grid();
-        pending = useAgain && spent !== null ? sim.again(spent, time) : sim.at(time, fire, 1);
+        // Other events first, some at this time with a lower priority: they go above the running
+        // event in the heap before `again` moves it.
         if (rng() < 0.3) sim.at(sim.now + grid(), () => out.push(`x${owner}@${sim.now}`), rng() < 0.5 ? 0 : 1);
-        if (rng() < 0.2 && pending.time > sim.now) {
+        if (rng() < 0.1) {
+          // idle until another event wakes it (`again` from an action not its own)
+          sim.at(sim.now + grid(), () => {
+            out.push(`w${owner}@${sim.now}`);
+            next(sim.now + grid());
+          }, rng() < 0.5 ? 0 : 2);
+          return;
+        }
+        const event = next(sim.now + grid());
+        if (rng() < 0.2 && event.time > sim.now) {
           // cut: the pending event is cancelled (it stays queued) and a new one is made
-          const cut = sim.now + (pending.time - sim.now) / 2;
-          if (useRetime) sim.retime(pending, cut);
+          const cut = sim.now + (event.time - sim.now) / 2;
+          if (useRetime) sim.retime(event, cut);
           else {
-            sim.cancel(pending);
+            sim.cancel(event);
             pending = sim.at(cut, fire, 1);
           }
         }
@@ -262,6 +277,34 @@ describe('Simulation.again and retime (one pending event per owner, in place)', 
     const f = sim.at(3, () => {});
     sim.cancel(f);
     expect(() => sim.retime(f, 2)).toThrow(/not pending/);
+    // from its own action: not pending (it has run), and `again` takes it once
+    const errors: string[] = [];
+    const g: ReturnType<Simulation['at']> = sim.at(4, () => {
+      if (sim.now > 4) return;
+      for (const act of [() => sim.retime(g, 5), () => sim.again(g, 5), () => sim.again(g, 6)]) {
+        try {
+          act();
+        } catch (err) {
+          errors.push((err as Error).message);
+        }
+      }
+    });
+    sim.run();
+    expect(errors).toEqual(['Simulation.retime: the event is not pending', 'Simulation.again: the event is still queued']);
+    expect(sim.now).toBe(5);
+  });
+
+  it('an action that throws leaves its event run, not pending', () => {
+    const sim = new Simulation();
+    const log: number[] = [];
+    sim.at(1, () => {
+      throw new Error('boom');
+    });
+    sim.at(2, () => log.push(sim.now));
+    expect(() => sim.run()).toThrow('boom');
+    sim.run();
+    expect(log).toEqual([2]);
+    expect(sim.eventsRun).toBe(2);
   });
 });
 
