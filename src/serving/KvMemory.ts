@@ -11,15 +11,15 @@ export const KV_WATERMARK = 0.01;
 /** What admitting a request means for KV memory (see `KvMemory.plan`). */
 export interface KvPlan {
   /** Tokens admission adds to `used`: its own context plus the prefix entries it creates. */
-  need: number;
+  readonly need: number;
   /** Prompt tokens found resident (its prefill skips them; at most prefillTarget - 1). */
-  hitTokens: number;
+  readonly hitTokens: number;
   /** Trace KV blocks (`hash_ids`) found resident, leading run. */
-  hitBlocks: number;
+  readonly hitBlocks: number;
   /** Tokens of its context held by prefix entries once admitted. */
-  sharedTokens: number;
+  readonly sharedTokens: number;
   /** Whether the request uses the prefix cache at all. */
-  cached: boolean;
+  readonly cached: boolean;
 }
 
 /**
@@ -48,6 +48,16 @@ export class KvMemory {
   /** Preempted requests whose KV may still be cached here (see `retain`), oldest first. */
   private retained: Request[] = [];
   private prefixes: PrefixCache;
+  /**
+   * The plan made last, for `planned` with `planTarget` context tokens while the prefix cache was
+   * at `planVersion`: a plan depends on nothing else (the request's prompt, prefix and hash ids
+   * are fixed before it is first queued), so it is returned again while all three are unchanged
+   * (a replica's wake plans the head of its queue, and the batch formation that admits it next).
+   */
+  private lastPlan: KvPlan | null = null;
+  private planned: Request | null = null;
+  private planTarget = 0;
+  private planVersion = 0;
 
   constructor(
     /** KV capacity of the replica, tokens. */
@@ -77,8 +87,23 @@ export class KvMemory {
     return this.prefixCache && r.prefillTarget > 1 && (r.prefixTokens > 0 || r.hashIds !== null);
   }
 
-  /** What admitting the request now would take and reuse. Changes nothing. */
+  /**
+   * What admitting the request now would take and reuse. Changes nothing. The same plan as the last
+   * one when it was for this request with the same context and no prefix entry was made or removed
+   * since (see `lastPlan`).
+   */
   plan(r: Request): KvPlan {
+    const version = this.prefixes.version;
+    if (r === this.planned && r.prefillTarget === this.planTarget && version === this.planVersion) return this.lastPlan as KvPlan;
+    const plan = this.makePlan(r);
+    this.lastPlan = plan;
+    this.planned = r;
+    this.planTarget = r.prefillTarget;
+    this.planVersion = version;
+    return plan;
+  }
+
+  private makePlan(r: Request): KvPlan {
     if (!this.cacheable(r)) return { need: r.prefillTarget, hitTokens: 0, hitBlocks: 0, sharedTokens: 0, cached: false };
     const p = this.prefixes.plan(r);
     return {
@@ -221,6 +246,8 @@ export class KvMemory {
     this.retained = [];
     this.used = 0;
     this.prefixes = new PrefixCache(this.blockTokens);
+    this.planned = null;
+    this.lastPlan = null;
   }
 
   /**

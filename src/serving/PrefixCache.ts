@@ -41,6 +41,11 @@ export class PrefixCache {
    */
   private lastKey = NaN;
   private lastEntry: Entry | undefined = undefined;
+  /**
+   * Counts the changes to the set of entries (one made or removed): `plan` depends on nothing else
+   * of the cache (an entry's tokens never change), so KvMemory reuses a plan while it is unchanged.
+   */
+  version = 0;
 
   /** @param blockTokens tokens per trace KV block: what one `hash_ids` entry covers */
   constructor(private readonly blockTokens: number = HASH_BLOCK_TOKENS) {}
@@ -247,12 +252,14 @@ export class PrefixCache {
 
   /** Makes a new entry findable (not yet in the recency list). */
   private add(e: Entry): void {
+    this.version++;
     this.entries.set(e.key, e);
     if (e.key === this.lastKey) this.lastEntry = e;
   }
 
   /** Removes an entry from the map and the recency list. */
   private remove(e: Entry): void {
+    this.version++;
     this.entries.delete(e.key);
     if (e.key === this.lastKey) this.lastEntry = undefined;
     this.unlink(e);

@@ -89,6 +89,26 @@ describe('KvMemory', () => {
     expect(kv.check(own([busy]))).toBeNull();
   });
 
+  it('a plan is made again only when its request, its context or the resident entries changed', () => {
+    const kv = new KvMemory(1000, true);
+    const b = req(2, 0, 250, 100);
+    kv.admit(b, kv.plan(b));
+    kv.release(b); // class 0's 100-token entry stays resident, unreferenced
+    const a = req(1, 0, 300, 100);
+    const first = kv.plan(a);
+    expect(first).toEqual({ need: 200, hitTokens: 100, hitBlocks: 0, sharedTokens: 100, cached: true });
+    expect(kv.plan(a)).toBe(first); // nothing changed: the same plan
+    kv.evictFor(950, 1000); // the entry is evicted (no plan in between)
+    expect(kv.plan(a)).toEqual({ need: 300, hitTokens: 0, hitBlocks: 0, sharedTokens: 100, cached: true });
+    a.prefillTarget = 340; // as a preemption after 40 tokens sets it
+    expect(kv.plan(a)).toEqual({ need: 340, hitTokens: 0, hitBlocks: 0, sharedTokens: 100, cached: true });
+    const c = req(3, 0, 200, 100);
+    kv.admit(c, kv.plan(c)); // makes the entry again
+    expect(kv.plan(a)).toEqual({ need: 240, hitTokens: 100, hitBlocks: 0, sharedTokens: 100, cached: true });
+    kv.clear();
+    expect(kv.plan(a)).toEqual({ need: 340, hitTokens: 0, hitBlocks: 0, sharedTokens: 100, cached: true });
+  });
+
   it('check names the broken invariant', () => {
     const kv = new KvMemory(100, false);
     const r = req(1, 0, 80, 0);
