@@ -534,8 +534,11 @@ export class ContinuousReplica implements Replica, Looker {
     let prefillTokens = 0;
     let prefillAttention = 0;
     let prefillOwnPairs = 0;
-    for (const r of this.prefilling) {
+    // An indexed loop: `for...of` here allocated an iterator and its results at every boundary.
+    const prefilling = this.prefilling;
+    for (let i = 0; i < prefilling.length; i++) {
       if (budget <= 0) break;
+      const r = prefilling[i];
       const chunk = Math.min(r.prefillTarget - r.prefilled, budget, r.batch ? this.batchChunk : Infinity);
       this.chunkSize[this.chunks++] = chunk; // for prefilling[chunks]
       prefillTokens += chunk;

@@ -70,12 +70,14 @@ export class KvMemory {
     private readonly blockTokens: number = HASH_BLOCK_TOKENS,
   ) {
     this.prefixes = new PrefixCache(blockTokens);
+    this.admitLimit = capacity * (1 - watermark);
   }
 
-  /** Admission stops at this many tokens (the watermark keeps room for decode growth). */
-  get admitLimit(): number {
-    return this.capacity * (1 - this.watermark);
-  }
+  /**
+   * Admission stops at this many tokens (the watermark keeps room for decode growth). A field set
+   * once: a getter computing it was a call returning a new heap number at every batch formation.
+   */
+  readonly admitLimit: number;
 
   /** Tokens of resident prefix entries that no running request references. */
   get evictable(): number {
