@@ -1,6 +1,7 @@
 import type { TokenDist } from '../workload/scenario.js';
 import type { Uniform } from '../random/streams.js';
 import { exponential, standardNormal } from '../random/sample.js';
+import { roundedExp } from '../random/roundedExp.js';
 import { LIMITS } from '../workload/schema.js';
 
 /** Draws whole token counts: rounded to the nearest integer, at least 1, at most `max` and LIMITS.tokens. */
@@ -29,8 +30,11 @@ export function tokenSampler(dist: TokenDist, u: Uniform): TokenSampler {
       const span = Math.floor(dist.max) - lo + 1;
       return () => lo + Math.floor(u() * span);
     }
-    case 'lognormal':
-      return () => whole(Math.exp(dist.mu + dist.sigma * standardNormal(u)), max);
+    case 'lognormal': {
+      const { mu, sigma } = dist;
+      const rounded = roundedExp(max); // whole(Math.exp(y), max), without Math.exp almost always
+      return () => rounded(mu + sigma * standardNormal(u));
+    }
     case 'exponential':
       return () => whole(exponential(u, dist.mean), max);
     case 'normal':
