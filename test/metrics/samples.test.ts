@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { quantile, quantileSorted } from 'simple-statistics';
 import { Samples, sortFloat64 } from '../../src/metrics/Samples.js';
+import { quantilesBySelection } from '../../src/metrics/quantilesBySelection.js';
 import { stream } from '../../src/random/streams.js';
 import { exponential, standardNormal } from '../../src/random/sample.js';
 
@@ -205,5 +206,71 @@ describe('sortFloat64 (the exact mode\'s radix sort)', () => {
     expect(Array.from(view)).toEqual(Array.from(expected));
     expect(buffer[499]).toBe((499 * 7919) % 3001);
     expect(buffer[2_500]).toBe((2_500 * 7919) % 3001);
+  });
+});
+
+describe('quantilesBySelection (the kept quantiles of a closing exact Samples)', () => {
+  const PS_ALL = [0, 0.001, 0.01, 0.25, 0.5, 0.9, 0.99, 0.999, 1];
+  /** Reference: quantileSorted on the values sorted by Float64Array.prototype.sort, p by p. */
+  const expected = (a: Float64Array) => {
+    const sorted = Float64Array.from(a).sort() as unknown as number[];
+    return PS_ALL.map((p) => quantileSorted(sorted, p));
+  };
+  const latencies = (n: number, name: string, mode: 'plain' | 'ties' | 'zeros') => {
+    const u = stream(13, `samples-test:select:${name}`);
+    const a = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const x = 800 * Math.exp(standardNormal(u));
+      a[i] = mode === 'ties' ? Math.round(x / 50) * 50 : mode === 'zeros' && u() < 0.1 ? 0 : x;
+    }
+    return a;
+  };
+
+  it.each([
+    [4_096, 'plain'],
+    [5_001, 'zeros'],
+    [30_000, 'ties'],
+    [Samples.EXACT_LIMIT, 'plain'],
+  ] as const)('gives quantileSorted\'s doubles on %i lognormal values (%s), and leaves them unchanged', (n, mode) => {
+    const a = latencies(n, `${n}`, mode);
+    const before = Float64Array.from(a);
+    const want = expected(before);
+    const got = quantilesBySelection(a, PS_ALL);
+    expect(got).not.toBeNull();
+    expect(got!.map((x, i) => Object.is(x, want[i]))).toEqual(PS_ALL.map(() => true));
+    expect(a.findIndex((x, i) => !Object.is(x, before[i]))).toBe(-1);
+  });
+
+  it('reads a subarray view at its own offset', () => {
+    const buffer = latencies(10_000, 'view', 'plain');
+    const view = buffer.subarray(1_000, 9_000);
+    expect(quantilesBySelection(view, PS_ALL)).toEqual(expected(view));
+  });
+
+  it.each([
+    ['fewer than 4,096 values', 4_095, -1, 1],
+    ['a negative value', 5_000, 17, -3],
+    ['-0', 5_000, 17, -0],
+    ['NaN', 5_000, 17, NaN],
+    ['Infinity', 5_000, 17, Infinity],
+    ['one bin holding more than an eighth of the values', 5_000, -2, 7],
+  ])('declines (null: the caller sorts) with %s', (_, n, at, x) => {
+    const a = latencies(n, 'decline', 'plain');
+    if (at >= 0) a[at] = x;
+    if (at === -2) a.fill(x, 0, 1_000);
+    expect(quantilesBySelection(a, PS_ALL)).toBeNull();
+  });
+
+  it('Samples.close keeps what quantile answered before closing, selected or sorted', () => {
+    for (const a of [latencies(50_000, 'close', 'zeros'), latencies(2_000, 'close-small', 'plain')]) {
+      const open = new Samples();
+      const closing = new Samples();
+      for (const x of a) {
+        open.push(x);
+        closing.push(x);
+      }
+      closing.close();
+      for (const p of Samples.CLOSED_QUANTILES) expect(Object.is(closing.quantile(p), open.quantile(p))).toBe(true);
+    }
   });
 });
