@@ -26,14 +26,16 @@ export function arrivalProcess(traffic: TrafficSpec, horizonS: number, u: Unifor
   let operational = 0; // Λ of the latest arrival
   let hour = 0; // the hour the latest arrival fell in
   let hourStartOp = 0; // Λ at the start of `hour`
+  // The hour's rate and Λ at its end, computed once per hour (the same values each arrival
+  // computed before: rateAt is a pure function of the hour).
+  let rate = rateAt(0);
+  let hourEndOp = hourStartOp + rate * HOUR_S;
   let done = false;
 
   return () => {
     if (done) return Infinity;
     operational += gap();
     for (;;) {
-      const rate = rateAt(hour);
-      const hourEndOp = hourStartOp + rate * HOUR_S;
       if (operational < hourEndOp && rate > 0) {
         const t = hour * HOUR_S + (operational - hourStartOp) / rate;
         if (t >= horizonS) break;
@@ -42,6 +44,8 @@ export function arrivalProcess(traffic: TrafficSpec, horizonS: number, u: Unifor
       hourStartOp = hourEndOp;
       hour++;
       if (hour * HOUR_S >= horizonS) break;
+      rate = rateAt(hour);
+      hourEndOp = hourStartOp + rate * HOUR_S;
     }
     done = true;
     return Infinity;
