@@ -7,7 +7,7 @@ import { ContinuousReplica } from './ContinuousReplica.js';
 import { StaticReplica } from './StaticReplica.js';
 import { PRIORITY, type Replica, type ReplicaHost, type ReplicaRole } from './Replica.js';
 import { ReadyReplicas } from './ReadyReplicas.js';
-import { LookIndex } from './LookIndex.js';
+import { type LookIndex, lookIndex } from './LookIndex.js';
 import { SlotSet } from './SlotSet.js';
 import { BATCH_SLOTS, RequestQueue } from './RequestQueue.js';
 import { Phase, type Request } from './request.js';
@@ -131,7 +131,7 @@ export class Pool {
     const gpusPerReplica = spec.gpusPerReplica;
     const serving = setup.serving;
     this.role = setup.role ?? 'both';
-    this.looks = serving.router === 'shared_queue' && serving.batching !== 'static' ? new LookIndex<ContinuousReplica>(sim) : null;
+    this.looks = serving.router === 'shared_queue' && serving.batching !== 'static' ? lookIndex<ContinuousReplica>(sim, spec.replicas) : null;
     this.host = {
       sim,
       serving,
@@ -392,7 +392,8 @@ export class Pool {
    * be cut for the head, else at the end of its run; the earliest wins, ties to the lowest index
    * (LookIndex keeps them in that order). If it then cannot take the head, its batch formation
    * calls this again (queueChanged), so the replicas are tried in the order the reference path's
-   * boundaries would reach the head. O(log n) per stale entry met, one cut at most.
+   * boundaries would reach the head. One query of the LookIndex per call (its cost: LookBlocks,
+   * LookCalendar), one cut at most.
    */
   private offerHead(except?: Replica): void {
     const shared = this.shared;

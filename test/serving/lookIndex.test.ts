@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { LookIndex, type Looker } from '../../src/serving/LookIndex.js';
+import type { LookIndex, Looker } from '../../src/serving/LookIndex.js';
+import { LookBlocks } from '../../src/serving/LookBlocks.js';
+import { LookCalendar } from '../../src/serving/LookCalendar.js';
 import type { Simulation } from '../../src/engine/Simulation.js';
 import { stream } from '../../src/random/streams.js';
 
 /**
- * LookIndex against its definition, a scan of every ready replica in index order: each looks now
+ * Both LookIndex structures (LookBlocks, LookCalendar) against its definition, a scan of every ready replica in index order: each looks now
  * when idle, at the first boundary at or after now when its steady run can be cut and it can
  * admit, else at its run's end; the earliest wins, ties to the lowest index. Hand-made replicas
  * run random runs (idle, one iteration, steady runs of several) whose ends fire in time order, and
@@ -60,10 +62,12 @@ function scan(replicas: FakeReplica[], ready: boolean[], now: number, except?: F
  * Runs `queries` random queries on `n` replicas and checks each answer. `grid`: boundaries on
  * whole milliseconds (many ties); otherwise continuous.
  */
-function check(n: number, queries: number, seed: number, grid: boolean, meanGapS: number): void {
+type Structure = new (sim: Simulation) => LookIndex<FakeReplica>;
+
+function check(Index: Structure, n: number, queries: number, seed: number, grid: boolean, meanGapS: number): void {
   const u = stream(seed, 'lookIndex');
   const sim = { now: 0 } as Simulation;
-  const index = new LookIndex<FakeReplica>(sim);
+  const index = new Index(sim);
   const replicas = Array.from({ length: n }, (_, i) => new FakeReplica(i));
   const ready = replicas.map(() => false);
   const time = (t: number) => (grid ? Math.ceil(t * 1000) / 1000 : t);
@@ -147,21 +151,24 @@ function check(n: number, queries: number, seed: number, grid: boolean, meanGapS
   }
 }
 
-describe('LookIndex', () => {
-  it('answers as a scan of every ready replica (few replicas: one block)', () => {
-    check(5, 4000, 1, false, 0.004);
-    check(5, 4000, 2, true, 0.004);
+describe.each([
+  ['LookBlocks', LookBlocks],
+  ['LookCalendar', LookCalendar],
+] as [string, Structure][])('%s', (_, Index) => {
+  it('answers as a scan of every ready replica (few replicas)', () => {
+    check(Index, 5, 4000, 1, false, 0.004);
+    check(Index, 5, 4000, 2, true, 0.004);
   });
 
-  it('answers as a scan at 64 and 200 replicas (several blocks), continuous and tied times', () => {
-    check(64, 3000, 3, false, 0.0005);
-    check(64, 3000, 4, true, 0.002);
-    check(200, 1500, 5, false, 0.0002);
-    check(200, 1500, 6, true, 0.001);
+  it('answers as a scan at 64 and 200 replicas, continuous and tied times', () => {
+    check(Index, 64, 3000, 3, false, 0.0005);
+    check(Index, 64, 3000, 4, true, 0.002);
+    check(Index, 200, 1500, 5, false, 0.0002);
+    check(Index, 200, 1500, 6, true, 0.001);
   });
 
   it('answers as a scan when queries are far apart (every key stale) or at the same time', () => {
-    check(40, 1500, 7, false, 0.5);
-    check(40, 1500, 8, true, 0);
+    check(Index, 40, 1500, 7, false, 0.5);
+    check(Index, 40, 1500, 8, true, 0);
   });
 });
