@@ -7,8 +7,8 @@
  * grid order on one lane, compared with toEqual (the same objects, hence the same CSV bytes).
  */
 import { describe, expect, it } from 'vitest';
-import { dispatchOrder, gridOrder, heaviestFirst, TAIL_POINTS_PER_LANE } from '../../src/sweep/dispatchOrder.js';
-import { runLanes } from '../../src/sweep/laneRunner.js';
+import { dispatchOrder, fixedOrder, gridOrder, heaviestFirst, SECONDS_PER_EVENT, TAIL_POINTS_PER_LANE, takeNext, type Dispatch } from '../../src/sweep/dispatchOrder.js';
+import { LANE_TASK, pointEnded, runLanes, takePoint } from '../../src/sweep/laneRunner.js';
 import type { PointOutcome, PointTask } from '../../src/sweep/runPoint.js';
 import { simulate } from '../../src/simulate.js';
 import { EVENTS_PER_REQUEST, estimateRun, expectedEvents, HALF_EVENTS_PER_REPLICA_RATE } from '../../src/workload/estimate.js';
@@ -71,6 +71,11 @@ describe('dispatchOrder', () => {
     // the tail's workloads, as runPoint would load them
     expect([...d.loaded.keys()].sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
     expect(d.loaded.get(5)).toEqual(loadWorkload(SMALL, { set: ['fleet.gpus=6'] }));
+    // the tail from position 2, in seconds at SECONDS_PER_EVENT; the head at the tail's mean
+    expect(d.tailFrom).toBe(2);
+    const tailS = [2, 3, 4, 5, 6, 7, 8, 9].map((i) => expectedEvents(d.loaded.get(i)!)! * SECONDS_PER_EVENT);
+    expect(d.expectedS.slice(2)).toEqual(tailS);
+    expect(d.expectedS[0]).toBeCloseTo(tailS.reduce((a, b) => a + b) / 8, 12);
     // one lane: only its last 4
     expect(dispatchOrder(tasks, 1).order).toEqual([0, 1, 2, 3, 4, 5, 9, 8, 7, 6]);
   });
@@ -90,15 +95,64 @@ describe('dispatchOrder', () => {
   });
 });
 
+describe('takeNext', () => {
+  // Hand-worked with the rule: each candidate for this lane, then the rest heaviest first to the
+  // lane projected free first (ties: the first listed, this lane); the soonest end wins, ties to the heaviest.
+  const A = 0, B = 1, C = 2, D = 3;
+  const costs = [1.5, 1.5, 1, 1];
+  const mainOnA = { task: A, sinceS: 0 };
+
+  it('a lane starting 1 s late, the other on a 1.5 s point since 0: a light point (ends 3.0 s, heaviest first 3.5 s)', () => {
+    // B first: this lane to 2.5, C to the other (free 1.5 -> 2.5), D to 3.5. C first: 2.0; B to the other (1.5 -> 3.0); D here (2.0 -> 3.0).
+    expect(takeNext([B, C, D], costs, 1, [mainOnA, { task: -1, sinceS: 0 }], 1)).toBe(C);
+  });
+
+  it('every lane free at once: the heaviest (both choices end at 2.5 s: the tie goes to it)', () => {
+    expect(takeNext([A, B, C, D], costs, 0, [{ task: -1, sinceS: 0 }, { task: -1, sinceS: 0 }], 0)).toBe(A);
+  });
+
+  it('a lane still booting counts as free now; one on a point not estimable is left out', () => {
+    // the other lane free now (thread not started) = the case above
+    expect(takeNext([A, B, C, D], costs, 0, [{ task: -1, sinceS: 0 }, { task: -1, sinceS: 0 }, { task: 4, sinceS: 0 }], 0)).toBe(A);
+    expect(takeNext([B, C, D], [...costs, Infinity], 1, [mainOnA, { task: -1, sinceS: 0 }, { task: 4, sinceS: 0 }], 1)).toBe(C);
+  });
+
+  it('the heaviest when it is not estimable, or the only one', () => {
+    expect(takeNext([B, C, D], [1.5, Infinity, 1, 1], 1, [mainOnA, { task: -1, sinceS: 0 }], 1)).toBe(B);
+    expect(takeNext([D], costs, 1, [mainOnA, { task: -1, sinceS: 0 }], 1)).toBe(D);
+  });
+});
+
+describe('takePoint', () => {
+  it('hands every task out once, the head in order, then the tail by takeNext, and -1 when none is left', () => {
+    const lanes = 2;
+    const shared = new SharedArrayBuffer(4 * (LANE_TASK + lanes + 6));
+    new Int32Array(shared).fill(-1, LANE_TASK, LANE_TASK + lanes);
+    const clock = new SharedArrayBuffer(8 * (1 + lanes));
+    new Float64Array(clock)[0] = performance.timeOrigin + performance.now();
+    const plan = { order: [0, 1, 5, 4, 3, 2], tailFrom: 2, expectedS: [1, 1, 1, 1, 1, 2] };
+    const lane = (k: number) => ({ shared, clock, lane: k, lanes });
+    const taken: number[] = [];
+    for (let k = 0; taken.length < 6; k = 1 - k) {
+      taken.push(takePoint(plan, lane(k)));
+      pointEnded(lane(k));
+    }
+    expect(taken.slice(0, 2)).toEqual([0, 1]);
+    expect(taken[2]).toBe(5); // both lanes free at once: the heaviest
+    expect([...taken].sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect([takePoint(plan, lane(0)), takePoint(plan, lane(1))]).toEqual([-1, -1]);
+  });
+});
+
 describe('runLanes in a dispatch order', () => {
   const tasks = [1, 2, 3, 4].map((g) => task(g, ['duration=2m']));
-  const run = async (workers: number, order?: number[]) => {
+  const run = async (workers: number, order?: number[] | ((lanes: number) => Dispatch)) => {
     const got = new Map<number, PointOutcome>();
     const seen: number[] = [];
     await runLanes(tasks, workers, (i, o) => {
       seen.push(i);
       got.set(i, o);
-    }, order === undefined ? undefined : () => ({ order, loaded: new Map() }));
+    }, order === undefined ? undefined : typeof order === 'function' ? order : () => fixedOrder(order));
     return { outcomes: [0, 1, 2, 3].map((i) => got.get(i)), seen };
   };
 
@@ -111,7 +165,7 @@ describe('runLanes in a dispatch order', () => {
     expect(reference.seen).toEqual([0, 1, 2, 3]);
     expect(reference.outcomes.every((o) => o?.ok)).toBe(true);
     expect((await run(2, [3, 2, 1, 0])).outcomes).toEqual(reference.outcomes);
-    expect((await run(2, dispatchOrder(tasks, 2).order as number[])).outcomes).toEqual(reference.outcomes);
+    expect((await run(2, (lanes) => dispatchOrder(tasks, lanes))).outcomes).toEqual(reference.outcomes); // the tail taken by takeNext
   });
 
   it('every lane, threads included, runs a task from the workload the dispatch loaded', async () => {
@@ -123,7 +177,7 @@ describe('runLanes in a dispatch order', () => {
     const got = new Map<number, PointOutcome>();
     await runLanes(two, 2, (i, o) => void got.set(i, o), () => {
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000);
-      return { order: [0, 1], loaded: new Map([[0, three()], [1, three()]]) };
+      return fixedOrder([0, 1], [three(), three()]);
     });
     const reference = new Map<number, PointOutcome>();
     await runLanes([task(3, ['duration=2m'])], 1, (i, o) => void reference.set(i, o));
