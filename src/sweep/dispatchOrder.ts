@@ -116,7 +116,10 @@ export interface LaneNow {
  * its point knowing that the others have been simulating since. Ties go to the heaviest, and so
  * does everything when the heaviest is not estimable. Weighs CANDIDATES points at most.
  *
- * @example takeNext([0, 1, 2, 3], [1.5, 1.4, 1.3, 1.2], 1, [{ task: 4, sinceS: 0 }, { task: -1, sinceS: 0 }], 0.9)
+ * @example
+ * // lane 1 starts at 1 s; lane 0 has run task 0 (1.5 s) since 0. Taking 1 (1.5 s) would end the
+ * // sweep at 3.5 s (2 to lane 0 at 1.5 -> 2.5, 3 to either at 2.5 -> 3.5); taking 2 ends it at 3.0 s.
+ * takeNext([1, 2, 3], [1.5, 1.5, 1, 1], 1, [{ task: 0, sinceS: 0 }, { task: -1, sinceS: 0 }], 1); // 2
  */
 export function takeNext(remaining: readonly number[], expectedS: readonly number[], lane: number, lanes: readonly LaneNow[], nowS: number): number {
   const heaviest = remaining[0];
