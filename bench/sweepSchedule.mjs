@@ -21,7 +21,7 @@
  * Usage: npx tsc -p tsconfig.build.json && node bench/sweepSchedule.mjs [--repeat R] [--workers N] [--draws D] [--synthetic-only]
  */
 import { Worker } from 'node:worker_threads';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,7 +38,8 @@ const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 
 // The workload of bench/sweepSpeedup.mjs, taken from its source so that the two stay the same.
 const speedup = readFileSync(fileURLToPath(new URL('./sweepSpeedup.mjs', import.meta.url)), 'utf8');
-const file = join(mkdtempSync(join(tmpdir(), 'capsim-schedule-')), 'bench.yaml');
+const folder = mkdtempSync(join(tmpdir(), 'capsim-schedule-'));
+const file = join(folder, 'bench.yaml');
 writeFileSync(file, /`(name: sweep-bench[\s\S]*?)`,/.exec(speedup)[1]);
 const gpus = [3, 4, 5, 6, 7, 8, 9, 10];
 const tasks = gpus.map((g) => ({ file, set: ['serving.max_batch_size=128', `fleet.gpus=${g}`], replications: 0, runDir: null }));
@@ -177,3 +178,4 @@ const synthetic = (n) => () => {
   };
 };
 for (const n of [2, 4, 8]) console.log(`synthetic sweeps on ${n} lanes, ${draws} draws: ${compare(synthetic(n), draws)}`);
+rmSync(folder, { recursive: true });
