@@ -33,7 +33,21 @@ const one = (x: number) => Math.round(x * 10) / 10;
 const figures = (h: HeadroomHour & { batch_size_mean: number }) =>
   `${one(h.batch_size_mean)} sequences per replica, KV ${pct(h.kv_utilization ?? 0)}${h.mfu === undefined || h.mfu === null ? '' : `, MFU ${pct(h.mfu)}`}`;
 
-export function headroomFinding(hours: readonly HeadroomHour[]): { kind: HeadroomKind; text: string } | null {
+/**
+ * How the spare-off-peak finding names the hour of the largest mean batch. The report's Headroom
+ * card says "peak hour"; the terminal summary names it by what it is, because there "busiest
+ * hour" (most arrivals) sits on the line above and is often a different hour.
+ */
+export interface PeakWording {
+  /** Ends "N hours run under a third of ...". */
+  reference: string;
+  /** Precedes the hour number and its figures. */
+  label: string;
+}
+
+export const PEAK_HOUR_WORDING: PeakWording = { reference: "the peak hour's batch", label: 'peak hour' };
+
+export function headroomFinding(hours: readonly HeadroomHour[], wording: PeakWording = PEAK_HOUR_WORDING): { kind: HeadroomKind; text: string } | null {
   const rows = hours.filter((h): h is HeadroomHour & { batch_size_mean: number } => h.batch_size_mean !== null);
   if (rows.length === 0) return null;
   const peak = rows.reduce((a, b) => (b.batch_size_mean > a.batch_size_mean ? b : a));
@@ -50,7 +64,7 @@ export function headroomFinding(hours: readonly HeadroomHour[]): { kind: Headroo
     const low = quiet.reduce((a, b) => (b.batch_size_mean < a.batch_size_mean ? b : a));
     return {
       kind: 'spare_off_peak',
-      text: `${quiet.length} hour${quiet.length === 1 ? '' : 's'} run under a third of the peak hour's batch (hour ${low.hour}: ${figures(low)}; peak hour ${peak.hour}: ${figures(peak)}): an hourly schedule from \`capsim plan\` needs fewer GPUs off-peak`,
+      text: `${quiet.length} hour${quiet.length === 1 ? '' : 's'} run under a third of ${wording.reference} (hour ${low.hour}: ${figures(low)}; ${wording.label} ${peak.hour}: ${figures(peak)}): an hourly schedule from \`capsim plan\` needs fewer GPUs off-peak`,
     };
   }
   const mean = rows.reduce((s, h) => s + h.batch_size_mean, 0) / rows.length;
@@ -58,6 +72,6 @@ export function headroomFinding(hours: readonly HeadroomHour[]): { kind: Headroo
   return null;
 }
 
-export function headroomAdvice(hours: readonly HeadroomHour[]): string | null {
-  return headroomFinding(hours)?.text ?? null;
+export function headroomAdvice(hours: readonly HeadroomHour[], wording: PeakWording = PEAK_HOUR_WORDING): string | null {
+  return headroomFinding(hours, wording)?.text ?? null;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adviceLine, formatRunSummary } from '../../src/cli/summaryText.js';
+import { adviceLine, formatRunSummary, worstHour } from '../../src/cli/summaryText.js';
 import type { HourRow, Summary } from '../../src/metrics/results.js';
 import type { Scenario } from '../../src/workload/scenario.js';
 
@@ -46,7 +46,10 @@ describe('the run summary', () => {
     expect(text).toMatch(/total\s+\$10\.00\s+\$240\.00\s+\$7,300\.00\s+\$24\.00/);
     expect(text).not.toMatch(/^\s+api /m);
     expect(text).toMatch(/chat\s+400 ms <= 1 s\s+20 ms <= 80 ms\s+5 s\s+99\.00%\s+PASS/);
-    expect(text).toContain('busiest hour 1: 101 arrivals');
+    expect(text).toMatch(/class +whole-run p99 TTFT +whole-run p99 TPOT +whole-run p99 E2E +within SLO +verdict \(hourly\)/);
+    // without hourly_by_class rows there is no worst hour to show
+    expect(text).not.toContain('worst hour');
+    expect(text).toContain('busiest hour (most arrivals) 1: 101 arrivals, p99 TTFT 400 ms over all classes');
     expect(text).toContain('verdict: PASS');
     expect(text).not.toContain('advice:');
   });
@@ -56,7 +59,8 @@ describe('the run summary', () => {
     const byClass = [hour(8, { class: 'chat', ttft_p99_ms: 1200 }), hour(9, { class: 'chat', ttft_p99_ms: 2400 }), hour(10, { class: 'chat', tpot_p99_ms: 90 })];
     expect(adviceLine(s, [hour(9)], byClass)).toBe('chat peak-hour p99 TTFT 2.4 s > 1 s in hour 9: try `capsim plan`');
     const text = formatRunSummary(scenario, s, [hour(9)], '/out', { hourlyByClass: byClass });
-    expect(text).toMatch(/chat\s+2\.4 s > 1 s.*FAIL \(hours 9, 10\)/);
+    // the worst hour is the largest p99 / limit: TTFT 2400 / 1000 in hour 9 beats TPOT 90 / 80 in hour 10
+    expect(text).toMatch(/chat\s+2\.4 s > 1 s.*FAIL \(hours 9, 10\)\n    worst hour  h9 TTFT 2\.4 s \(240% of 1 s\)\n/);
     expect(text).toContain('verdict: FAIL');
   });
 
@@ -64,7 +68,7 @@ describe('the run summary', () => {
     const night = hour(3, { gpu_utilization: 1, batch_size_mean: 3, kv_utilization: 0.02, mfu: 0.04 });
     const peak = hour(11, { gpu_utilization: 1, batch_size_mean: 24, kv_utilization: 0.1, mfu: 0.19 });
     expect(adviceLine(summary(), [night, peak], [])).toBe(
-      "1 hour run under a third of the peak hour's batch (hour 3: 3 sequences per replica, KV 2%, MFU 4%; peak hour 11: 24 sequences per replica, KV 10%, MFU 19%): an hourly schedule from `capsim plan` needs fewer GPUs off-peak",
+      "1 hour run under a third of the largest hourly mean batch (hour 3: 3 sequences per replica, KV 2%, MFU 4%; largest in hour 11: 24 sequences per replica, KV 10%, MFU 19%): an hourly schedule from `capsim plan` needs fewer GPUs off-peak",
     );
     // KV memory 85% or more in use in some hour: near capacity, whatever the off-peak hours do
     const full = hour(11, { gpu_utilization: 1, batch_size_mean: 60, kv_utilization: 0.9, mfu: 0.3 });
@@ -75,6 +79,24 @@ describe('the run summary', () => {
     expect(adviceLine(summary(), [hour(0, { batch_size_mean: 0.4 }), hour(1, { batch_size_mean: 0.5 })], [])).toBe(
       'the fleet is mostly idle: 0.45 running sequences per replica on average: try `capsim plan`',
     );
+  });
+
+  it("shows under each class its worst hour: the largest hourly p99 / limit over the metrics it has a limit for", () => {
+    const slo = { ttft_ms: 1000, tpot_ms: 80, e2e_ms: null, deadline_ms: null };
+    const row = (h: number, ttft: number | null, tpot: number | null, e2e: number | null = 5000) => ({ hour: h, class: 'chat', ttft_p99_ms: ttft, tpot_p99_ms: tpot, e2e_p99_ms: e2e });
+    // a ratio, not an absolute figure: TPOT 76 / 80 = 95% outranks TTFT 900 / 1000 = 90%; E2E has no limit
+    expect(worstHour(slo, [row(3, 900, 20, 90_000), row(5, 400, 76)])).toBe('h5 TPOT 76 ms (95% of 80 ms)');
+    // ties go to the earlier hour; an hour without completed requests (null p99s) is skipped
+    expect(worstHour(slo, [row(2, null, null, null), row(4, 900, 20), row(7, 900, 20)])).toBe('h4 TTFT 900 ms (90% of 1 s)');
+    // 996 / 1000 would round to 100%: one decimal so that a pass never reads as 100%
+    expect(worstHour(slo, [row(1, 996, 20)])).toBe('h1 TTFT 996 ms (99.6% of 1 s)');
+    // a deadline is the E2E limit (batch classes)
+    expect(worstHour({ ttft_ms: null, tpot_ms: null, e2e_ms: null, deadline_ms: 3_600_000 }, [row(0, 900, 20, 1_800_000)])).toBe('h0 E2E 30 min (50% of 60 min)');
+    expect(worstHour({ ttft_ms: null, tpot_ms: null, e2e_ms: null, deadline_ms: null }, [row(0, 900, 20)])).toBeNull();
+    // in the summary: the line under the class's row, only for the class's own rows
+    const byClass = [row(12, 977.5, 30), { ...row(12, 3000, 30), class: 'other' }];
+    const text = formatRunSummary(scenario, summary(), [hour(12)], '/out', { hourlyByClass: byClass });
+    expect(text).toMatch(/\n  chat +400 ms <= 1 s.*PASS\n    worst hour  h12 TTFT 978 ms \(98% of 1 s\)\n\n/);
   });
 
   it('lists extra files it wrote', () => {
