@@ -3,7 +3,7 @@
  * defaults and cross-field rules -> a deep-frozen `Scenario`.
  *
  * Every problem of the document is reported at once, as one `InputError` whose problems each
- * name the file, the key path and the line.
+ * name the file, the key path and the line; a YAML syntax error is reported alone (the first).
  */
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, extname, resolve as resolvePath } from 'node:path';
@@ -190,11 +190,14 @@ function parseWorkloadText(text: string, file: string, json: boolean): { data: u
     }
     return { data, locate: yamlLocator(doc, lines) };
   }
-  const errors = [
-    ...doc.errors.map((e) => ({ file, path: '', line: lineAt(e.pos[0]), message: yamlMessage(e) })),
-    ...duplicateKeys(doc, MAX_WORKLOAD_DEPTH).map((offset) => ({ file, path: '', line: lineAt(offset), message: DUPLICATE_KEY })),
-  ];
-  if (errors.length > 0) throw new InputError(errors.sort((a, b) => a.line - b.line));
+  // Only the first syntax error: the parser's later ones are mostly its knock-on effects
+  // (`rate: [20` also gives "Nested mappings are not allowed in compact mappings" and "Implicit
+  // keys need to be on a single line"), which say nothing about the fix. Duplicate keys in a
+  // document that parsed are independent of each other, so all of them are listed.
+  const syntax = [...doc.errors].sort((a, b) => a.pos[0] - b.pos[0])[0];
+  if (syntax !== undefined) throw new InputError({ file, path: '', line: lineAt(syntax.pos[0]), message: yamlMessage(syntax) });
+  const duplicates = duplicateKeys(doc, MAX_WORKLOAD_DEPTH);
+  if (duplicates.length > 0) throw new InputError(duplicates.map((offset) => ({ file, path: '', line: lineAt(offset), message: DUPLICATE_KEY })));
   try {
     return { data: doc.toJS({ maxAliasCount: 1000 }) as unknown, locate: yamlLocator(doc, lines) };
   } catch (error) {

@@ -21,6 +21,8 @@ export interface BrokenWorkload {
   readonly ext?: 'yaml' | 'json';
   /** The problem is in a flag, so its line names no file. */
   readonly inFlags?: boolean;
+  /** The message has exactly this many lines (when set). */
+  readonly lines?: number;
 }
 
 /** A valid workload; the cases below edit it. Line numbers are noted on the right. */
@@ -48,6 +50,16 @@ const ones = (n: number): number[] => Array.from({ length: n }, () => 1);
 
 export const BROKEN_WORKLOADS: readonly BrokenWorkload[] = [
   { name: 'malformed YAML (unclosed flow list)', yaml: edit('rate: 10', 'rate: [10'), expect: 'YAML syntax error', path: '', line: 4 },
+  {
+    // The parser reports two knock-on errors after the first ("Nested mappings are not allowed
+    // in compact mappings", "Implicit keys need to be on a single line"): only the first is shown.
+    name: 'malformed YAML before a multi-line flow list (one message, not three)',
+    yaml: edit('  rate: 10', '  rate: [10\n  arrival: poisson\n  daily_profile: [1, 1,\n                  1, 1]'),
+    expect: 'YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ]',
+    path: '',
+    line: 4,
+    lines: 1,
+  },
   { name: 'tab indentation', yaml: edit('  rate: 10', '\trate: 10'), expect: 'Tabs are not allowed', path: '', line: 3 },
   { name: 'duplicate key', yaml: edit('  rate: 10', '  rate: 10\n  rate: 20'), expect: 'duplicate key', path: '', line: 4 },
   { name: 'empty file', yaml: '# nothing here\n', expect: 'the workload is empty', path: '', line: null },

@@ -30,6 +30,7 @@ describe('capsim validate on a broken workload', () => {
     expect(err).toContain(c.expect);
 
     const lines = err.replace(/^capsim: /, '').trimEnd().split('\n');
+    if (c.lines !== undefined) expect(lines.length, err).toBe(c.lines);
     for (const line of lines) {
       if (!line.startsWith('--set')) expect(line.startsWith(file), line).toBe(true);
     }
