@@ -8,7 +8,7 @@
  * backticks; a column when the section of the command that writes it has it in backticks. The
  * failure lists every missing item and where to add it.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -114,6 +114,28 @@ describe('docs/cli.md', () => {
       for (const column of header) if (!inBackticks(body, column)) missing.push(`column ${column} of ${file}: in the section "capsim run"`);
     }
     expect(missing, `${DOC} does not describe:\n  ${missing.join('\n  ')}\n`).toEqual([]);
+  });
+
+  it('shows the error shape capsim prints: its examples are what capsim prints', async () => {
+    // Reference: capsim validate itself. A workload with an invalid value on line 7, and a valid
+    // one given an invalid value by --set; each first stderr line, with the temporary folder
+    // taken out of the file name, must appear in backticks in the exit-code table.
+    const workload = (outputTokens: number) =>
+      `name: chat\ntraffic:\n  rate: 10\nclasses:\n  - name: chat\n    prompt_tokens: 500\n    output_tokens: ${outputTokens}\nfleet:\n  gpus: 2\n`;
+    const firstError = async (name: string, outputTokens: number, args: string[]): Promise<string> => {
+      const folder = path.join(tmp, name);
+      mkdirSync(folder);
+      writeFileSync(path.join(folder, 'chat.yaml'), workload(outputTokens));
+      let err = '';
+      const io: Io = { out: () => {}, err: (s) => (err += s), errIsTty: false };
+      expect(await main(['validate', path.join(folder, 'chat.yaml'), ...args], io)).toBe(2);
+      return err.split('\n')[0]!.replace(`${folder}${path.sep}`, '');
+    };
+    const row = doc.split('\n').find((l) => l.startsWith('| 2 |')) ?? '';
+    expect(row).toContain('`capsim: <file>:<line>: <key path>: <what was expected>`');
+    for (const line of [await firstError('err-line', -100, []), await firstError('err-set', 100, ['--set', 'fleet.gpus=-1'])]) {
+      expect(row, `${DOC}'s exit-code table should show \`${line}\``).toContain(`\`${line}\``);
+    }
   });
 
   it('describes every column of sweep.csv, plan.csv and plan_schedule.csv', () => {
