@@ -32,7 +32,7 @@ export const WORKLOAD_OPTIONS: readonly Option[] = [
   new Option('--out <dir>', 'output folder (default: results/<workload name>/)'),
   new Option('--seed <n>', 'seed, overrides the file').argParser(wholeAtLeast('--seed', 0, Number.MAX_SAFE_INTEGER)),
   new Option('--set <key=value>', 'override a YAML key by dotted path (repeatable)').argParser(collect).default([]),
-  new Option('--quiet', 'print nothing but errors'),
+  new Option('--quiet', 'no summary on stdout and no progress; errors and warnings still go to stderr'),
   new Option('--json', 'print a machine-readable summary on stdout'),
   new Option('--debug', 'show stack traces of internal errors'),
   new Option('--skip-bad-rows', "skip malformed trace rows and count them (same as --set traffic.trace.skip_bad_rows=true; ignored without a trace)"),

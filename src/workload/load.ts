@@ -54,7 +54,7 @@ export function loadWorkload(file: string | null, options: WorkloadOptions = {})
 /** A resolved workload and the warnings it deserves (src/workload/warnings.ts). */
 export interface CheckedWorkload {
   readonly scenario: Scenario;
-  /** Valid but implausible values, located like errors; the CLI prints them unless --quiet. */
+  /** Valid but implausible values, located like errors; the CLI prints them (even with --quiet). */
   readonly warnings: readonly InputProblem[];
 }
 

@@ -1,6 +1,6 @@
 /**
  * Values that are valid but probably not what the user meant, found after a workload resolves:
- * the run goes ahead, the CLI prints each on stderr (`capsim: warning: ...`, unless --quiet) and
+ * the run goes ahead, the CLI prints each on stderr (`capsim: warning: ...`, even with --quiet) and
  * the exit code does not change. docs/workload.md ("Warnings") lists them:
  *
  * - a latency limit written as a bare number is seconds: `slo: {ttft: 800}` is 800 s. A bare

@@ -71,17 +71,26 @@ describe('warnings for implausible values', () => {
     expect(existsSync(path.join(folder, 'never'))).toBe(false);
   });
 
-  it('a run of more than 50 million requests warns with the estimate and the wall time; the exit code is unchanged and --quiet silences it', async () => {
+  it('a run of more than 50 million requests warns with the estimate and the wall time; the exit code is unchanged and --quiet keeps it', async () => {
     // The chatbot at 20/s for 30 days: 20 x 86,400 x 30 = 51.84 million requests (profile mean 1).
     const io = captureIo();
     expect(await main(['run', 'workloads/chatbot.yaml', '--set', 'duration=30d', '--dry-run'], io)).toBe(0);
     expect(io.stderr()).toMatch(/capsim: warning: .*this run will simulate about 51\.8 million requests \(207 million events\), which takes about [\d.]+ to [\d.]+ min on one core/);
     const quiet = captureIo();
     expect(await main(['run', 'workloads/chatbot.yaml', '--set', 'duration=30d', '--dry-run', '--quiet'], quiet)).toBe(0);
-    expect(quiet.stderr()).toBe('');
+    expect(quiet.stderr()).toMatch(/^capsim: warning: .*this run will simulate about 51\.8 million requests/);
+    expect(quiet.stdout()).toBe('');
     // 29 days (50.1 million) still warns, 28 days (48.4 million) does not.
     expect(warningsOf('workloads/chatbot.yaml', ['duration=29d'])).toHaveLength(1);
     expect(warningsOf('workloads/chatbot.yaml', ['duration=28d'])).toEqual([]);
+  });
+
+  it('run --quiet --fail-on-slo still warns about a bare ttft: 800 (800 s, met by anything); --quiet only drops the summary', async () => {
+    const io = captureIo();
+    const file = workloadFile('quiet', '  rate: 5', '{ ttft: 800 }');
+    expect(await main(['run', file, '--quiet', '--fail-on-slo', '--set', 'duration=60s', '--out', path.join(folder, 'quiet-out')], io)).toBe(0);
+    expect(io.stderr()).toMatch(/^capsim: warning: .*quiet\.yaml:\d+: classes\[0\]\.slo\.ttft: 800 has no unit, so it is 800 seconds/);
+    expect(io.stdout()).toBe('');
   });
 
   it('validate prints the warnings on stderr and still exits 0', async () => {

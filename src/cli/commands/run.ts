@@ -53,7 +53,7 @@ Examples:
     done(
       await guarded(io, Boolean(flags.debug), () => {
         const { scenario, warnings } = loadWorkloadChecked(file ?? null, { set: flags.set, seed: flags.seed });
-        printWarnings(io, warnings, flags.quiet);
+        printWarnings(io, warnings);
         if (flags.dryRun) {
           if (flags.json) io.out(dryRunJson(scenario));
           else if (!flags.quiet) io.out(dryRunText(file ?? 'workloads/chatbot.yaml', scenario));
@@ -78,7 +78,7 @@ Examples:
         } finally {
           folder.release({ abandon: !written });
         }
-        if (run.summary.requests === 0 && !flags.quiet) io.err(`capsim: warning: ${nothingSimulated(scenario)}
+        if (run.summary.requests === 0) io.err(`capsim: warning: ${nothingSimulated(scenario)}
 `);
         if (flags.json) io.out(toJson({ ...run.summary, out, ...(report ? { report } : {}) }));
         else if (!flags.quiet) io.out(formatRunSummary(scenario, run.summary, run.hourly, out, { extraFiles: report ? ['report.html'] : [], hourlyByClass: run.hourlyByClass }));

@@ -47,13 +47,13 @@ export function parseAxes(flags: readonly string[]): VaryAxis[] {
 export function loadBase(io: Io, file: string, flags: WorkloadFlags, first: GridPoint | undefined): Scenario {
   try {
     const { scenario, warnings } = loadWorkloadChecked(file, { set: flags.set, seed: flags.seed });
-    printWarnings(io, warnings, flags.quiet);
+    printWarnings(io, warnings);
     return scenario;
   } catch (error) {
     if (!(error instanceof InputError) || first === undefined) throw error;
     try {
       const { scenario, warnings } = loadWorkloadChecked(file, { set: [...flags.set, ...first.set], seed: flags.seed });
-      printWarnings(io, warnings, flags.quiet);
+      printWarnings(io, warnings);
       return scenario;
     } catch {
       throw error;

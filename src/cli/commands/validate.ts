@@ -33,7 +33,7 @@ Examples:
     done(
       await guarded(io, Boolean(flags.debug), () => {
         const { scenario, warnings } = loadWorkloadChecked(file, { set: flags.set, seed: flags.seed });
-        printWarnings(io, warnings, false);
+        printWarnings(io, warnings);
         const shown = presentScenario(scenario);
         if (flags.json) io.out(`${JSON.stringify(shown, jsonNumbers, 2)}\n`);
         else io.out(`# ${file}: valid. Resolved with every default filled in.\n${readableYaml(shown)}`);
