@@ -1,5 +1,5 @@
 /**
- * The default output folder of a run: `results/<workload name>/`, and with `--set` overrides
+ * The default output folder of `run`, `sweep` and `plan`: `results/<workload name>/`, and with `--set` overrides
  * `results/<name>--<key>=<value>--.../`, so that trying a variant never overwrites the base
  * workload's results. Characters a file name cannot hold portably become `_`.
  *

@@ -7,6 +7,7 @@ import { checkResumeIdentity, sweepIdentity } from '../../sweep/sweepIdentity.js
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadWorkloadChecked } from '../../workload/load.js';
 import { printWarnings } from '../warnings.js';
+import { defaultOutFolder } from '../defaultOut.js';
 import type { Scenario } from '../../workload/scenario.js';
 import { buildGrid, parseVary, type GridPoint, type VaryAxis } from '../../sweep/grid.js';
 import { inShard, parseShard, type ShardManifest } from '../../sweep/shard.js';
@@ -129,7 +130,7 @@ async function sweepCommand(io: Io, file: string, flags: SweepFlags): Promise<Ex
     axes,
     shard: shard === null ? null : `${shard.index}/${shard.count}`,
   });
-  const folder = claimOutputFolder(flags.out ?? `results/${base.name}`);
+  const folder = claimOutputFolder(flags.out ?? defaultOutFolder(base.name, flags.set));
   const out = folder.dir;
   const csvPath = join(out, 'sweep.csv');
   const identityPath = join(out, 'sweep.json');
