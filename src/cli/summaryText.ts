@@ -136,22 +136,50 @@ function classTable(s: Summary, hourlyByClass: readonly ClassLatencies[]): strin
  * never reads as 100%.
  */
 export function worstHour(slo: Summary['classes'][string]['slo'], rows: readonly ClassLatencies[]): string | null {
-  let worst: { ratio: number; hour: number; metric: string; p99: number; limit: number } | null = null;
+  const worst = tightestHour(rows, () => slo, false);
+  if (worst === null) return null;
+  const share = percent(worst.ratio, Math.round(worst.ratio * 100) === 100 && worst.ratio !== 1 ? 1 : 0);
+  return `h${worst.hour} ${worst.metric} ${msText(worst.p99)} (${share} of ${msText(worst.limit)})`;
+}
+
+/** One hourly p99 against its class's limit: what worstHour and adviceLine name. */
+interface HourAgainstLimit {
+  ratio: number;
+  row: ClassLatencies;
+  hour: number;
+  metric: 'TTFT' | 'TPOT' | 'E2E';
+  p99: number;
+  limit: number;
+}
+
+/**
+ * The largest hourly p99 / limit over `rows` and the metrics with a limit: TTFT, TPOT and E2E
+ * (against the deadline when the class has one, else its e2e limit). `sloOf` gives a row's
+ * limits, or null to skip the row. With `missesOnly` only p99s over their limit count; without
+ * it every p99 whose limit is > 0. Ties go to the first row in `rows` order, then TTFT, TPOT,
+ * E2E (a later candidate must be strictly larger). Null when nothing counts.
+ */
+function tightestHour(
+  rows: readonly ClassLatencies[],
+  sloOf: (r: ClassLatencies) => Summary['classes'][string]['slo'] | null,
+  missesOnly: boolean,
+): HourAgainstLimit | null {
+  let worst: HourAgainstLimit | null = null;
   for (const r of rows) {
-    const candidates: [string, number | null, number | null][] = [
+    const slo = sloOf(r);
+    if (slo === null) continue;
+    const candidates: [HourAgainstLimit['metric'], number | null, number | null][] = [
       ['TTFT', r.ttft_p99_ms, slo.ttft_ms],
       ['TPOT', r.tpot_p99_ms, slo.tpot_ms],
       ['E2E', r.e2e_p99_ms, slo.deadline_ms ?? slo.e2e_ms],
     ];
     for (const [metric, p99, limit] of candidates) {
-      if (p99 === null || limit === null || limit <= 0) continue;
+      if (p99 === null || limit === null || (missesOnly ? p99 <= limit : limit <= 0)) continue;
       const ratio = p99 / limit;
-      if (worst === null || ratio > worst.ratio) worst = { ratio, hour: r.hour, metric, p99, limit };
+      if (worst === null || ratio > worst.ratio) worst = { ratio, row: r, hour: r.hour, metric, p99, limit };
     }
   }
-  if (worst === null) return null;
-  const share = percent(worst.ratio, Math.round(worst.ratio * 100) === 100 && worst.ratio !== 1 ? 1 : 0);
-  return `h${worst.hour} ${worst.metric} ${msText(worst.p99)} (${share} of ${msText(worst.limit)})`;
+  return worst;
 }
 
 /**
@@ -166,22 +194,11 @@ export function adviceLine(s: Summary, hourly: readonly HourRow[], hourlyByClass
       const [name, c] = tooLarge;
       return `${name}: ${count(c.dropped_by_reason.kv_memory)} requests dropped because prompt + output do not fit in one replica's KV memory; more GPUs of this kind cannot help: use a GPU with more memory, a larger gpus_per_replica, or cap the class's prompt_tokens/output_tokens (max)`;
     }
-    let worst: { ratio: number; text: string } | null = null;
-    for (const r of hourlyByClass) {
+    const worst = tightestHour(hourlyByClass, (r) => {
       const c = r.class === undefined ? undefined : s.classes[r.class];
-      if (!c || c.meets_slo) continue;
-      const candidates: [string, number | null, number | null][] = [
-        ['TTFT', r.ttft_p99_ms, c.slo.ttft_ms],
-        ['TPOT', r.tpot_p99_ms, c.slo.tpot_ms],
-        ['E2E', r.e2e_p99_ms, c.slo.deadline_ms ?? c.slo.e2e_ms],
-      ];
-      for (const [metric, p99, limit] of candidates) {
-        if (p99 === null || limit === null || p99 <= limit) continue;
-        const ratio = p99 / limit;
-        if (worst === null || ratio > worst.ratio) worst = { ratio, text: `${r.class} peak-hour p99 ${metric} ${msText(p99)} > ${msText(limit)} in hour ${r.hour}: try \`capsim plan\`` };
-      }
-    }
-    if (worst) return worst.text;
+      return !c || c.meets_slo ? null : c.slo;
+    }, true);
+    if (worst) return `${worst.row.class} peak-hour p99 ${worst.metric} ${msText(worst.p99)} > ${msText(worst.limit)} in hour ${worst.hour}: try \`capsim plan\``;
     const failing = Object.entries(s.classes).find(([, c]) => !c.meets_slo);
     if (failing) {
       const [name, c] = failing;
