@@ -1,3 +1,5 @@
+import { whole } from './whole.js';
+
 /** Whole numbers up to this get a threshold each; larger results take Math.exp. */
 const TABLE_MAX = 16_384;
 /** Margin around each threshold, in log space (a relative 2^-30 ~ 9.3e-10 in e^y). */
@@ -8,7 +10,7 @@ const STEP = 1 / STEPS; // exact
 const SIXTH = 1 / 6;
 
 /**
- * `round(e^y)` clamped to [1, max] — exactly `whole(Math.exp(y), max)` of tokenSampler.ts for every
+ * `round(e^y)` clamped to [1, max] — exactly `whole(Math.exp(y), max)` (whole.ts) for every
  * double y — with Math.exp called only for y within 2^-30 of a rounding threshold, beyond
  * `TABLE_MAX`, or not finite. A lognormal length is this of `mu + sigma * z`: the sampler went
  * from ~77 to ~54 ns per draw (issue 19 target 1, bench/README.md round six).
@@ -59,7 +61,6 @@ export function roundedExp(max: number): (y: number) => number {
       const n = (grid[i] * (1 + d * (1 + d * (0.5 + d * SIXTH))) + 0.5) | 0;
       if (n >= 1 && n <= top && y > above[n] && y < below[n]) return n;
     }
-    const v = Math.round(Math.exp(y));
-    return v < 1 ? 1 : v > max ? max : v;
+    return whole(Math.exp(y), max);
   };
 }

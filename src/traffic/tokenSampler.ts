@@ -2,17 +2,13 @@ import type { TokenDist } from '../workload/scenario.js';
 import type { Uniform } from '../random/streams.js';
 import { exponential, standardNormal } from '../random/sample.js';
 import { roundedExp } from '../random/roundedExp.js';
+import { whole } from '../random/whole.js';
 import { LIMITS } from '../workload/schema.js';
 
 /** Draws whole token counts: rounded to the nearest integer, at least 1, at most `max` and LIMITS.tokens. */
 export type TokenSampler = () => number;
 
 const MAX_NORMAL_REDRAWS = 1000;
-
-function whole(x: number, max: number): number {
-  const n = Math.round(x);
-  return n < 1 ? 1 : n > max ? max : n;
-}
 
 /**
  * A sampler for one class's prompt or output lengths. Fixed values draw nothing from `u`;

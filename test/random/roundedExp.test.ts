@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { roundedExp } from '../../src/random/roundedExp.js';
+import { whole } from '../../src/random/whole.js';
 import { tokenSampler } from '../../src/traffic/tokenSampler.js';
 import { stream } from '../../src/random/streams.js';
 import { standardNormal } from '../../src/random/sample.js';
 
-/** The reference: tokenSampler's `whole(Math.exp(y), max)` before roundedExp (nearest whole, clamped to [1, max]). */
+/** The reference: the expression roundedExp replaces, `whole(Math.exp(y), max)` (nearest whole, clamped to [1, max]). */
 function reference(y: number, max: number): number {
-  const n = Math.round(Math.exp(y));
-  return n < 1 ? 1 : n > max ? max : n;
+  return whole(Math.exp(y), max);
 }
 
 /** The doubles next to x (k ulps up or down). */
