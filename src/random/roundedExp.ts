@@ -27,7 +27,7 @@ const SIXTH = 1 / 6;
  * (a wrong candidate, y near a threshold, NaN) takes the original expression. The share of y
  * within the margin of a threshold is about 2 x 2^-30 x e^y: ~1e-5 at 6,000 tokens.
  *
- * Cost: construction 2 x (min(max, 16,384) + 1) Math.log (two Float64Arrays, at most 256 KiB);
+ * Cost: construction min(max, 16,384) + 1 Math.log (two Float64Arrays, at most 256 KiB);
  * per call no division and no Math.exp on the fast path.
  *
  * @param max the sampler's cap (an integer >= 1, as tokenSampler computes it)
@@ -37,11 +37,14 @@ const SIXTH = 1 / 6;
 export function roundedExp(max: number): (y: number) => number {
   const top = Math.min(max, TABLE_MAX);
   // above[k] = t[k - 1] + MARGIN, below[k] = t[k] - MARGIN: y strictly between them => n = k.
+  // t[k] = Math.log(k + 0.5) is computed once and gives both below[k] and above[k + 1].
   const above = new Float64Array(top + 1);
   const below = new Float64Array(top + 1);
+  above[0] = Infinity;
   for (let k = 0; k <= top; k++) {
-    above[k] = k === 0 ? Infinity : Math.log(k - 0.5) + MARGIN;
-    below[k] = Math.log(k + 0.5) - MARGIN;
+    const t = Math.log(k + 0.5);
+    below[k] = t - MARGIN;
+    if (k < top) above[k + 1] = t + MARGIN;
   }
   above[1] = -Infinity; // everything below 1.5 rounds to 1 or less: the clamp gives 1
   // y above atMax: Math.exp(y) >= max - 0.5, the clamp gives max (when the table reaches max).
