@@ -1,4 +1,6 @@
 import { quantileSorted } from 'simple-statistics';
+import { quantileType7 } from '../traffic/trace/quantile.js';
+import { LITTLE_ENDIAN } from './littleEndian.js';
 import { quantilesBySelection } from './quantilesBySelection.js';
 
 /**
@@ -156,11 +158,7 @@ export class Samples {
     if (p === 0) return this.lo;
     if (p === 1) return this.hi;
     // The same ranks and interpolation as quantileSorted, on estimated order statistics.
-    const idx = (this.n - 1) * p;
-    const lower = Math.floor(idx);
-    const fraction = idx - lower;
-    const a = this.orderStatistic(lower);
-    return fraction === 0 ? a : a + fraction * (this.orderStatistic(lower + 1) - a);
+    return quantileType7(this.n, p, (k) => this.orderStatistic(k));
   }
 
   /** Exact mean (running sum). */
@@ -306,7 +304,6 @@ class LogBuckets {
   }
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 const RADIX_MIN = 1024;
 
 /**

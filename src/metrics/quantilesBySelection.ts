@@ -1,6 +1,8 @@
+import { quantileType7 } from '../traffic/trace/quantile.js';
+import { LITTLE_ENDIAN } from './littleEndian.js';
+
 /** Below this many values the caller's sort is cheap enough. */
 const MIN_VALUES = 4096;
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * simple-statistics' `quantileSorted(sorted, p)` (type 7: `x[lower] + fraction * (x[upper] -
@@ -12,7 +14,8 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
  * (exponent and 4 mantissa bits); the counts give, for each rank needed, its bin and the number
  * of values below the bin; one pass per such bin copies its values out, and sorting those few
  * gives the order statistic. The answer is the same double as with the full sort (an order
- * statistic is one value whatever the method; the interpolation is the same expression).
+ * statistic is one value whatever the method; quantileType7 reads the same ranks and
+ * interpolates with the same expression as quantileSorted).
  *
  * Returns null, and the caller sorts instead, when that does not hold or would not pay: fewer
  * than 4,096 values, any negative value, -0, infinity or NaN (a top word >= 0x7ff00000 as
@@ -41,19 +44,16 @@ export function quantilesBySelection(values: Float64Array, ps: readonly number[]
     if (high < 0x7ff00000) counts[high >>> 16]++;
   }
   if (highest >= 0x7ff00000) return null; // negative, -0, infinite or NaN
-  // The ranks each p reads, as quantileSorted reads them.
-  const plans = ps.map((p) => {
+  // The ranks each p reads: the rule itself, asked with a valueAt that notes the rank and reads nothing.
+  const wanted = new Set<number>();
+  for (const p of ps) {
     if (p < 0 || p > 1) throw new Error('quantiles must be between 0 and 1');
-    const idx = (n - 1) * p;
-    if (p === 1) return { lower: n - 1, upper: -1, fraction: 0 };
-    if (p === 0) return { lower: 0, upper: -1, fraction: 0 };
-    if (idx % 1 !== 0) {
-      const lower = Math.floor(idx);
-      return { lower, upper: Math.ceil(idx), fraction: idx - lower };
-    }
-    return { lower: idx, upper: -1, fraction: 0 };
-  });
-  const ranks = [...new Set(plans.flatMap((q) => (q.upper >= 0 ? [q.lower, q.upper] : [q.lower])))].sort((a, b) => a - b);
+    quantileType7(n, p, (r) => {
+      wanted.add(r);
+      return 0;
+    });
+  }
+  const ranks = [...wanted].sort((a, b) => a - b);
   const at = new Map<number, number>();
   let bin = 0;
   let below = 0; // values in bins before `bin`
@@ -76,8 +76,5 @@ export function quantilesBySelection(values: Float64Array, ps: readonly number[]
     }
     at.set(r, sorted[r - below]);
   }
-  return plans.map(({ lower, upper, fraction }) => {
-    const a = at.get(lower) as number;
-    return upper < 0 ? a : a + fraction * ((at.get(upper) as number) - a);
-  });
+  return ps.map((p) => quantileType7(n, p, (r) => at.get(r) as number));
 }
