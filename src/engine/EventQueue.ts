@@ -4,7 +4,8 @@
  * Same-time order is decided on purpose: lower `priority` first, then first-scheduled first
  * (`seq`, a counter owned by the simulation). O(log n) push, pop and `update`; cancelled events
  * are skipped lazily when they reach the top. The queue writes each event's position in the heap
- * on it (`index`, -1 once popped), so that an event whose key changed can be moved in place.
+ * on it (`index`, -1 once popped or removed), so that an event whose key changed can be moved in
+ * place.
  */
 export interface SimEvent {
   readonly time: number;
@@ -52,7 +53,7 @@ export class EventQueue {
   }
 
   /**
-   * Whether `event` is in the queue (pushed, not popped yet; cancelled or not).
+   * Whether `event` is in the queue (pushed, not popped or removed yet; cancelled or not).
    */
   holds(event: SimEvent): boolean {
     const i = (event as Entry).index;
