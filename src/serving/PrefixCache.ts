@@ -41,14 +41,20 @@ export class PrefixCache {
    */
   private lastKey = NaN;
   private lastEntry: Entry | undefined = undefined;
-  /**
-   * Counts the changes to the set of entries (one made or removed): `plan` depends on nothing else
-   * of the cache (an entry's tokens never change), so KvMemory reuses a plan while it is unchanged.
-   */
-  version = 0;
+  /** Entries made or removed so far: what `version` reads. */
+  private changes = 0;
 
   /** @param blockTokens tokens per trace KV block: what one `hash_ids` entry covers */
   constructor(private readonly blockTokens: number = HASH_BLOCK_TOKENS) {}
+
+  /**
+   * Counts the changes to the set of entries (one made or removed): `plan` depends on nothing else
+   * of the cache (an entry's tokens never change), so KvMemory reuses a plan while it is unchanged.
+   * Read-only: only the cache's own add and remove move it.
+   */
+  get version(): number {
+    return this.changes;
+  }
 
   /**
    * What admitting the request would mean: `hitTokens` of its prefill skipped (the leading
@@ -252,14 +258,14 @@ export class PrefixCache {
 
   /** Makes a new entry findable (not yet in the recency list). */
   private add(e: Entry): void {
-    this.version++;
+    this.changes++;
     this.entries.set(e.key, e);
     if (e.key === this.lastKey) this.lastEntry = e;
   }
 
   /** Removes an entry from the map and the recency list. */
   private remove(e: Entry): void {
-    this.version++;
+    this.changes++;
     this.entries.delete(e.key);
     if (e.key === this.lastKey) this.lastEntry = undefined;
     this.unlink(e);
