@@ -1,5 +1,6 @@
 import type { Simulation } from '../engine/Simulation.js';
 import type { LookIndex, Looker } from './LookIndex.js';
+import { firstBoundary, lookAt } from './lookAt.js';
 import { SlotSet } from './SlotSet.js';
 
 /** Replicas per block of the leaves (a power of two): scanned flat, in index order. */
@@ -9,24 +10,20 @@ const BLOCK = 1 << BLOCK_BITS;
 /**
  * LookIndex in blocks of replicas by index, for pools of up to a few hundred replicas (lookIndex).
  *
- * Idle replicas are a SlotSet (the lowest index in O(log n)). Busy ones have a key, a lower bound
- * of when they look: the end of the run when that cannot be cut (exact); for a steady run, an
- * iteration boundary that was the first at or after some earlier time, with a forward-only cursor
- * into the run's boundaries. That one goes stale as time passes its boundaries but stays a lower
- * bound. Keys sit in blocks of BLOCK consecutive indexes, each with a lower bound of its keys
- * (`low`), and a tournament tree over the blocks (each inner node holds the winner of its two
- * children by (low, block); the root, the overall winner). `best` scans the root block flat while
- * it has not been scanned in this query (bringing its stale keys up to the first boundary at or
- * after now and its bound to its exact minimum), then takes the root block's minimum until it
- * cannot be beaten, usually once. A block holding a stale key has a bound before now, below every
- * candidate, so every stale key is refreshed by the query that finds it stale: O(blocks with stale
- * keys x (BLOCK + log blocks)) per query; stale keys are the replicas that passed a boundary since
- * the last query (about n x the time between queries / the iteration time: the same at any fleet
- * size for a given load per replica), and they are spread over nearly every block, so a query
- * scans nearly every block: cheap at 64 replicas (2 blocks), dear at 1024 (LookCalendar). The flat
- * scan is what makes it cheap: a tree over single replicas walks a mispredicted path per stale key.
- * Replicas report every change of their run (`changed`): O(1), plus O(log blocks) when the key
- * lowers its block's bound.
+ * Idle replicas and keys as LookIndex describes them. Keys sit in blocks of BLOCK consecutive
+ * indexes, each with a lower bound of its keys (`low`), and a tournament tree over the blocks (each
+ * inner node holds the winner of its two children by (low, block); the root, the overall winner).
+ * `best` scans the root block flat while it has not been scanned in this query (bringing its stale
+ * keys up to the first boundary at or after now and its bound to its exact minimum), then takes the
+ * root block's minimum until it cannot be beaten, usually once. A block holding a stale key has a
+ * bound before now, below every candidate, so every stale key is refreshed by the query that finds
+ * it stale: O(blocks with stale keys x (BLOCK + log blocks)) per query; stale keys are the replicas
+ * that passed a boundary since the last query (about n x the time between queries / the iteration
+ * time: the same at any fleet size for a given load per replica), and they are spread over nearly
+ * every block, so a query scans nearly every block: cheap at 64 replicas (2 blocks), dear at 1024
+ * (LookCalendar). The flat scan is what makes it cheap: a tree over single replicas walks a
+ * mispredicted path per stale key. Replicas report every change of their run (`changed`): O(1),
+ * plus O(log blocks) when the key lowers its block's bound.
  */
 export class LookBlocks<R extends Looker> implements LookIndex<R> {
   private readonly idle = new SlotSet();
@@ -71,21 +68,17 @@ export class LookBlocks<R extends Looker> implements LookIndex<R> {
     if (i >= this.ready.length || this.ready[i] === 0) return;
     this.ready[i] = 0;
     this.idle.remove(i);
-    this.key[i] = Infinity;
+    this.setKey(i, Infinity);
   }
 
-  /**
-   * A replica's run changed (planned, cut, ended idle) or it stopped or resumed accepting. `from`:
-   * an index of its cuttable run's boundaries at or before the first at or after now (0 when not
-   * known); a wake that cut the run passes the run's last, which is that first one.
-   */
+  /** A replica's run changed (LookIndex.changed: `from`, where the walk to now's boundary may start). */
   changed(replica: R, from = 0): void {
     const i = replica.index;
     if (i >= this.ready.length || this.ready[i] === 0) return;
     const end = replica.accepting ? replica.runEnd() : Infinity;
     if (Number.isNaN(end)) {
       this.ends[i] = null;
-      this.key[i] = Infinity;
+      this.setKey(i, Infinity);
       this.idle.add(i);
       return;
     }
@@ -98,18 +91,12 @@ export class LookBlocks<R extends Looker> implements LookIndex<R> {
     }
     // A run planned now starts at its first boundary; one cut by a wake ends at the first one at
     // or after now, `from`: either way the walk stops at once.
-    const now = this.sim.now;
-    let c = from;
-    while (ends[c] < now) c++;
+    const c = firstBoundary(ends, from, this.sim.now);
     this.cursor[i] = c;
     this.setKey(i, ends[c]);
   }
 
-  /**
-   * The ready replica that looks first at `now`, `except` left out (a replica forming its batch),
-   * or undefined when none accepts. A replica with a key but no run in flight (forming its batch
-   * while this is asked) looks now, as an idle one does.
-   */
+  /** The ready replica that looks first at `now` (LookIndex.best). */
   best(now: number, except?: R): R | undefined {
     const query = ++this.queries;
     this.admits = false;
@@ -133,20 +120,10 @@ export class LookBlocks<R extends Looker> implements LookIndex<R> {
       // The root block is exact: (k, i) is its minimum, and every other block's bound ranks after it.
       const i = this.lowAt[b];
       if (k === bestAt && i > best) break;
-      const r = this.byIndex[i];
-      let at: number;
-      let admits = false;
-      if (r === except) at = Infinity;
-      else if (Number.isNaN(r.runEnd())) at = now;
-      else if (this.ends[i] === null) at = k;
-      else {
-        admits = r.canAdmit();
-        at = admits ? k : r.runEnd();
-      }
+      const at = lookAt(this, this.byIndex[i], except, this.ends[i] !== null, k, now);
       if (at === k) {
         // nothing left can beat (k, i): every other key is a lower bound and ranks after it
         best = i;
-        this.admits = admits;
         break;
       }
       if (at < bestAt || (at === bestAt && i < best)) {
@@ -178,8 +155,7 @@ export class LookBlocks<R extends Looker> implements LookIndex<R> {
         // A stale key is a cuttable run's: a run's end is never before now (it is now for a
         // replica forming its batch, whose boundaries all end by now: the walk stops at the last).
         const ends = this.ends[i] as Float64Array;
-        let c = this.cursor[i];
-        while (ends[c] < now) c++;
+        const c = firstBoundary(ends, this.cursor[i], now);
         this.cursor[i] = c;
         k = ends[c];
         key[i] = k;

@@ -1,5 +1,6 @@
 import type { Simulation } from '../engine/Simulation.js';
 import type { LookIndex, Looker } from './LookIndex.js';
+import { firstBoundary, lookAt } from './lookAt.js';
 import { SlotSet } from './SlotSet.js';
 
 /** Keys a day of the ring holds on average (the width of a day follows the keys' spread). */
@@ -13,25 +14,21 @@ const DAY_LIMIT = 1 << 29;
 /**
  * LookIndex as a calendar queue, for pools of several hundred replicas and more (lookIndex).
  *
- * Idle replicas are a SlotSet (the lowest index in O(log n)). Busy ones have a key, a lower bound
- * of when they look: the end of the run when that cannot be cut (exact); for a steady run, an
- * iteration boundary that was the first at or after some earlier time, with a forward-only cursor
- * into the run's boundaries. That one goes stale as time passes its boundaries but stays a lower
- * bound. Keys sit in a calendar queue (Brown 1988, "Calendar queues: a fast O(1) priority queue
- * implementation for the simulation event set problem"): a ring of buckets, one per "day" of a
- * fixed width, each an unsorted doubly linked list of the replicas whose key falls in it. Every
- * key is at or after the last query's time, so the stale keys at a query are all in the days from
- * the last query's to now's: `best` visits those buckets only, brings each stale key up to its
- * replica's first boundary at or after now and moves it to its new day (O(1)), then takes the
- * lowest (key, index) of the first day from now's that holds one, usually once. So a query costs
- * O(1) per stale key (the boundaries time passed since the last query: about n x the time between
- * queries / the iteration time, the same at any fleet size for a given load per replica) plus
- * the days passed and a day's keys, and nothing for the keys still good, at any fleet size
- * (LookBlocks scans whole blocks of replicas by index, and meets a stale key in nearly every block
- * at every query). The day width follows the keys' spread (the mean distance a stale key moves, about an
- * iteration time) so that a day holds about KEYS_PER_DAY keys and the ring spans about two
- * iteration times (keys beyond share buckets with nearer days and are skipped by their day).
- * Replicas report every change of their run (`changed`): O(1).
+ * Idle replicas and keys as LookIndex describes them. Keys sit in a calendar queue (Brown 1988,
+ * "Calendar queues: a fast O(1) priority queue implementation for the simulation event set
+ * problem"): a ring of buckets, one per "day" of a fixed width, each an unsorted doubly linked list
+ * of the replicas whose key falls in it. Every key is at or after the last query's time, so the
+ * stale keys at a query are all in the days from the last query's to now's: `best` visits those
+ * buckets only, brings each stale key up to its replica's first boundary at or after now and moves
+ * it to its new day (O(1)), then takes the lowest (key, index) of the first day from now's that
+ * holds one, usually once. So a query costs O(1) per stale key (the boundaries time passed since
+ * the last query: about n x the time between queries / the iteration time, the same at any fleet
+ * size for a given load per replica) plus the days passed and a day's keys, and nothing for the
+ * keys still good, at any fleet size (LookBlocks scans whole blocks of replicas by index, and meets
+ * a stale key in nearly every block at every query). The day width follows the keys' spread (the
+ * mean distance a stale key moves, about an iteration time) so that a day holds about KEYS_PER_DAY
+ * keys and the ring spans about two iteration times (keys beyond share buckets with nearer days and
+ * are skipped by their day). Replicas report every change of their run (`changed`): O(1).
  */
 export class LookCalendar<R extends Looker> implements LookIndex<R> {
   private readonly idle = new SlotSet();
@@ -108,18 +105,12 @@ export class LookCalendar<R extends Looker> implements LookIndex<R> {
     }
     // A run planned now starts at its first boundary; one cut by a wake ends at the first one at
     // or after now, `from`: either way the walk stops at once.
-    const now = this.sim.now;
-    let c = from;
-    while (ends[c] < now) c++;
+    const c = firstBoundary(ends, from, this.sim.now);
     this.cursor[i] = c;
     this.setKey(i, ends[c]);
   }
 
-  /**
-   * The ready replica that looks first at `now`, `except` left out (a replica forming its batch),
-   * or undefined when none accepts. A replica with a key but no run in flight (forming its batch
-   * while this is asked) looks now, as an idle one does.
-   */
+  /** The ready replica that looks first at `now` (LookIndex.best). */
   best(now: number, except?: R): R | undefined {
     this.admits = false;
     if (++this.queries % ADAPT_QUERIES === 0 || this.keyed > 4 * KEYS_PER_DAY * (this.mask + 1)) this.adapt();
@@ -138,20 +129,10 @@ export class LookCalendar<R extends Looker> implements LookIndex<R> {
       if (i < 0) break;
       const k = key[i];
       if (k > bestAt || (k === bestAt && i > best)) break;
-      const r = this.byIndex[i];
-      let at: number;
-      let admits = false;
-      if (r === except) at = Infinity;
-      else if (Number.isNaN(r.runEnd())) at = now;
-      else if (this.ends[i] === null) at = k;
-      else {
-        admits = r.canAdmit();
-        at = admits ? k : r.runEnd();
-      }
+      const at = lookAt(this, this.byIndex[i], except, this.ends[i] !== null, k, now);
       if (at === k) {
         // nothing left can beat (k, i): every other key ranks after it and is a lower bound
         best = i;
-        this.admits = admits;
         break;
       }
       if (at < bestAt || (at === bestAt && i < best)) {
@@ -189,8 +170,7 @@ export class LookCalendar<R extends Looker> implements LookIndex<R> {
         const k = key[i];
         if (k < now) {
           const ends = this.ends[i] as Float64Array;
-          let c = this.cursor[i] + 1;
-          while (ends[c] < now) c++;
+          const c = firstBoundary(ends, this.cursor[i] + 1, now);
           this.cursor[i] = c;
           const to = ends[c];
           moved += to - k;

@@ -27,6 +27,13 @@ export interface Looker {
  * the end of its run in flight. The earliest wins, ties to the lowest index (the order a scan of
  * the replicas in index order finds).
  *
+ * Both structures keep the idle replicas in a SlotSet (the lowest index in O(log n)), and give each
+ * busy one a key, a lower bound of when it looks: the end of its run when that cannot be cut
+ * (exact); for a steady run, an iteration boundary that was the first at or after some earlier
+ * time, with a forward-only cursor into the run's boundaries (firstBoundary). That one goes stale
+ * as time passes its boundaries but stays a lower bound. A query takes candidates by (key, index)
+ * and asks each when it looks (lookAt) until one looks at its key.
+ *
  * Two structures give the same answers (test/serving/lookIndex.test.ts checks both against a
  * scan): LookBlocks and LookCalendar; `lookIndex` picks one by the pool's size.
  */
